@@ -1,0 +1,209 @@
+package io.github.structnet.lipschitz;
+
+import io.github.structnet.certify.LipschitzBounded;
+import io.github.structnet.samediff.StructLayer;
+import io.github.structnet.spectral.SpectralNormState;
+import lombok.Data;
+import lombok.EqualsAndHashCode;
+import org.deeplearning4j.nn.conf.InputPreProcessor;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.samediff.SDLayerParams;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * One explicit Euler step of the gradient flow of a convex potential, a 1-Lipschitz residual block.
+ * <pre>
+ *   y = x − τ Wᵀ σ(W x + b),    W ∈ ℝ^{h×d},  σ monotone and 1-Lipschitz (ReLU by default)
+ *   τ = s · 2 / σ_W² · sigmoid(t),   0 &lt; s ≤ 1 (safetyFraction),  t learnable
+ * </pre>
+ * <b>Guarantee.</b> For 0 ≤ τ ≤ 2/‖W‖₂² the Jacobian I − τ Wᵀ D W (D diagonal, 0 ≤ D ≤ I) has eigenvalues
+ * in [1 − τ‖W‖₂², 1] ⊂ [−1, 1], so ‖y(x) − y(x′)‖₂ ≤ ‖x − x′‖₂; for τ &lt; 2/‖W‖₂² the map is also averaged.
+ * At inference σ_W is the Gram-iteration bound B(W) ≥ ‖W‖₂ ({@link SpectralNormState}), so the guarantee
+ * holds for the weights the layer runs with. While training σ_W is the power-iteration estimate ‖W v‖₂
+ * ({@code powerIterations} steps per iteration), which may be slightly below ‖W‖₂.
+ * <p>Shapes: input [mb, nIn], W [nHidden, nIn], b [1, nHidden], output [mb, nIn].
+ * Parameters: {@value #WEIGHT_KEY}, {@value #BIAS_KEY}, {@value #STEP_KEY} (t), and the state
+ * {@value #VECTOR_KEY} (power-iteration vector, saved with the model, never trained).
+ *
+ * @see <a href="https://arxiv.org/abs/2110.12690">Meunier, Delattre, Araujo, Allauzen 2022, A dynamical system
+ * perspective for Lipschitz neural networks (Convex Potential Layers)</a>
+ * @see <a href="https://arxiv.org/abs/2306.17332">Sherry, Celledoni, Ehrhardt, Murari, Owren, Schönlieb 2023,
+ * Designing stable neural networks using convex analysis and ODEs</a>
+ */
+@Data
+@EqualsAndHashCode(callSuper = true)
+public class GradientFlowDense extends StructLayer implements LipschitzBounded {
+
+    public static final String WEIGHT_KEY = "W";
+    public static final String BIAS_KEY = "b";
+    public static final String STEP_KEY = "t";
+    public static final String VECTOR_KEY = "v";
+    /** Added to σ_W² so that W = 0 gives τ finite (it only lowers τ). */
+    static final double NORM_FLOOR = 1e-12;
+
+    private long nIn;
+    private long nHidden;
+    private Activation activation;
+    private double safetyFraction;
+    private int powerIterations;
+    private int initPowerIterations;
+
+    private GradientFlowDense() {
+        // for Jackson
+    }
+
+    private GradientFlowDense(Builder b) {
+        super(b);
+        this.nIn = b.nIn;
+        this.nHidden = b.nHidden;
+        this.activation = b.activation;
+        this.safetyFraction = b.safetyFraction;
+        this.powerIterations = b.powerIterations;
+        this.initPowerIterations = b.initPowerIterations;
+    }
+
+    @Override
+    public SDVariable defineLayer(SameDiff sd, SDVariable x, Map<String, SDVariable> p, SDVariable mask) {
+        SDVariable w = p.get(WEIGHT_KEY);
+        SDVariable sigma = SpectralNormState.define(sd, WEIGHT_KEY, w, p.get(VECTOR_KEY));
+        SDVariable tau = sd.nn().sigmoid(p.get(STEP_KEY)).mul(2.0 * safetyFraction)
+                .div(sigma.mul(sigma).add(NORM_FLOOR));
+        SDVariable pre = sd.mmul(x, w, false, true, false).add(p.get(BIAS_KEY));
+        SDVariable act = activation.asSameDiff(sd, pre);
+        return x.sub(act.mmul(w).mul(tau));
+    }
+
+    @Override
+    public void defineParameters(SDLayerParams params) {
+        DenseLayerSupport.requirePositive(nIn, "nIn (set it or let setInputType infer it)", describe());
+        params.addWeightParam(WEIGHT_KEY, nHidden, nIn);
+        params.addWeightParam(VECTOR_KEY, 1, nIn);
+        params.addBiasParam(BIAS_KEY, 1, nHidden);
+        params.addBiasParam(STEP_KEY, 1, 1);
+    }
+
+    @Override
+    public void initializeParameters(Map<String, INDArray> params) {
+        initWeights((int) nIn, (int) nHidden, getWeightInit(), params.get(WEIGHT_KEY));
+        params.get(BIAS_KEY).assign(0);
+        params.get(STEP_KEY).assign(0);
+        SpectralNormState.initialise(params.get(WEIGHT_KEY), params.get(VECTOR_KEY), initPowerIterations, describe());
+    }
+
+    @Override
+    public Set<String> stateParameterKeys() {
+        return Set.of(VECTOR_KEY);
+    }
+
+    @Override
+    public void updateState(Map<String, INDArray> params) {
+        SpectralNormState.update(params.get(WEIGHT_KEY), params.get(VECTOR_KEY), powerIterations, describe());
+    }
+
+    @Override
+    public Map<String, INDArray> placeholderValues(Map<String, INDArray> params, boolean training) {
+        return Map.of(WEIGHT_KEY + SpectralNormState.SCALE_SUFFIX,
+                SpectralNormState.scale(params.get(WEIGHT_KEY), params.get(VECTOR_KEY), training, describe()));
+    }
+
+    /** 1: at inference τ ≤ 2s/B(W)² ≤ 2/‖W‖₂² (see the class documentation). */
+    @Override
+    public double lipschitzBound(Map<String, INDArray> params) {
+        return 1.0;
+    }
+
+    @Override
+    public void validateInput(INDArray input) {
+        DenseLayerSupport.requireShape(input, nIn, describe());
+        super.validateInput(input);
+    }
+
+    @Override
+    public InputType getOutputType(int layerIndex, InputType inputType) {
+        DenseLayerSupport.featuresOf(inputType, describe());
+        return InputType.feedForward(nIn);
+    }
+
+    @Override
+    public void setNIn(InputType inputType, boolean override) {
+        if (nIn <= 0 || override) {
+            nIn = DenseLayerSupport.featuresOf(inputType, describe());
+        }
+    }
+
+    @Override
+    public InputPreProcessor getPreProcessorForInputType(InputType inputType) {
+        return DenseLayerSupport.preProcessor(inputType, describe());
+    }
+
+    /** Builder in DL4J style. Defaults: ReLU, safetyFraction 1, 1 power iteration per step, 50 at initialisation. */
+    public static class Builder extends StructLayer.Builder<Builder> {
+        private long nIn;
+        private long nHidden;
+        private Activation activation = Activation.RELU;
+        private double safetyFraction = 1.0;
+        private int powerIterations = 1;
+        private int initPowerIterations = 50;
+
+        /** Number of input features d (also the output size). Inferred from the input type when not set. */
+        public Builder nIn(long nIn) {
+            DenseLayerSupport.requirePositive(nIn, "nIn", "GradientFlowDense");
+            this.nIn = nIn;
+            return this;
+        }
+
+        /** Hidden width h, the number of rows of W; free, need not equal nIn. */
+        public Builder nHidden(long nHidden) {
+            this.nHidden = nHidden;
+            return this;
+        }
+
+        /** A monotone 1-Lipschitz activation ({@link MonotoneActivations#ALLOWED}); ReLU by default. */
+        public Builder activation(Activation activation) {
+            this.activation = activation;
+            return this;
+        }
+
+        /** Fraction s ∈ (0, 1] of the largest non-expansive step 2/‖W‖₂². */
+        public Builder safetyFraction(double safetyFraction) {
+            this.safetyFraction = safetyFraction;
+            return this;
+        }
+
+        /** Power-iteration steps per training iteration (≥ 0; 0 freezes the vector). */
+        public Builder powerIterations(int powerIterations) {
+            this.powerIterations = powerIterations;
+            return this;
+        }
+
+        /** Power-iteration steps at initialisation (≥ 1). */
+        public Builder initPowerIterations(int initPowerIterations) {
+            this.initPowerIterations = initPowerIterations;
+            return this;
+        }
+
+        @Override
+        @SuppressWarnings("unchecked")
+        public GradientFlowDense build() {
+            String owner = "GradientFlowDense" + (layerName == null ? "" : " '" + layerName + "'");
+            DenseLayerSupport.requirePositive(nHidden, "nHidden", owner);
+            MonotoneActivations.require(activation, owner);
+            if (!(safetyFraction > 0 && safetyFraction <= 1)) {
+                throw new IllegalArgumentException(owner + ": safetyFraction must be in (0, 1]; got " + safetyFraction);
+            }
+            if (powerIterations < 0) {
+                throw new IllegalArgumentException(owner + ": powerIterations must be >= 0; got " + powerIterations);
+            }
+            if (initPowerIterations < 1) {
+                throw new IllegalArgumentException(owner + ": initPowerIterations must be >= 1; got " + initPowerIterations);
+            }
+            return new GradientFlowDense(this);
+        }
+    }
+}

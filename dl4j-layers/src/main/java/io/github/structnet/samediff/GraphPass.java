@@ -1,0 +1,96 @@
+package io.github.structnet.samediff;
+
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.indexing.BooleanIndexing;
+import org.nd4j.linalg.indexing.conditions.Conditions;
+
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The pieces both corrected runtimes share: the exact-gradient loss, input checks and the per-iteration
+ * state clock.
+ * <p><b>Exact gradients.</b> DL4J's stock runtime injects the incoming gradient ε through an
+ * external-errors op and returns 2ε·∂out/∂· (DESIGN.md, fact 1). Here the graph gets a placeholder ε and
+ * the scalar loss ℓ = Σ out ⊙ ε, so ∂ℓ/∂θ = εᵀ ∂out/∂θ exactly: the vector–Jacobian product DL4J expects.
+ */
+final class GraphPass {
+
+    /** Name of the placeholder carrying the incoming gradient ε. */
+    static final String EPSILON = "structnet_epsilon";
+    /** Name of the scalar loss Σ out ⊙ ε. */
+    static final String LOSS = "structnet_vjp_loss";
+
+    private GraphPass() {
+    }
+
+    /** Declares ε and the loss Σ out ⊙ ε on the graph, and makes it the graph's loss. */
+    static void attachVectorJacobianLoss(SameDiff sd, SDVariable output) {
+        SDVariable eps = sd.placeHolder(EPSILON, output.dataType(), (long[]) null);
+        SDVariable loss = sd.sum(LOSS, output.mul(eps));
+        sd.setLossVariables(loss);
+    }
+
+    /**
+     * Rejects NaN or infinite values with a message naming the layer.
+     *
+     * @param what for example "input" or "input 'q'"
+     */
+    static void requireFinite(INDArray array, String owner, String what) {
+        double sum = array.sumNumber().doubleValue();
+        if (Double.isFinite(sum)) {
+            return;
+        }
+        boolean nan = BooleanIndexing.or(array, Conditions.isNan());
+        boolean inf = BooleanIndexing.or(array, Conditions.isInfinite());
+        if (nan || inf) {
+            throw new IllegalArgumentException(owner + ": " + what + " contains " + (nan ? "NaN" : "infinite")
+                    + " values (shape " + Arrays.toString(array.shape()) + "); only finite values are allowed");
+        }
+    }
+
+    /** Placeholder map with the given extras added. */
+    static Map<String, INDArray> placeholders(Map<String, INDArray> base, Map<String, INDArray> extras) {
+        Map<String, INDArray> all = new HashMap<>(base);
+        all.putAll(extras);
+        return all;
+    }
+
+    /** Copies SameDiff's gradients into DL4J's gradient views; state parameters get zero. */
+    static void copyGradients(Map<String, INDArray> sdGrads, Map<String, INDArray> gradViews, List<String> trainable,
+                              Iterable<String> state, org.deeplearning4j.nn.gradient.Gradient target) {
+        for (String key : trainable) {
+            INDArray view = gradViews.get(key);
+            INDArray g = sdGrads.get(key);
+            if (g == null) {
+                view.assign(0); // parameter does not influence the output
+            } else {
+                view.assign(g);
+            }
+            target.gradientForVariable().put(key, view);
+        }
+        for (String key : state) {
+            INDArray view = gradViews.get(key);
+            view.assign(0);
+            target.gradientForVariable().put(key, view);
+        }
+    }
+
+    /** Remembers the last training iteration at which the state was updated. */
+    static final class StateClock {
+        private long lastIteration = Long.MIN_VALUE;
+
+        /** True exactly once per distinct iteration number. */
+        boolean advance(long iteration) {
+            if (iteration == lastIteration) {
+                return false;
+            }
+            lastIteration = iteration;
+            return true;
+        }
+    }
+}

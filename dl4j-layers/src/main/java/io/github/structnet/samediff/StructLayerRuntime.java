@@ -1,0 +1,160 @@
+package io.github.structnet.samediff;
+
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.layers.samediff.SameDiffLayer;
+import org.deeplearning4j.nn.gradient.DefaultGradient;
+import org.deeplearning4j.nn.gradient.Gradient;
+import org.deeplearning4j.nn.workspace.ArrayType;
+import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.autodiff.samediff.array.SingleThreadArrayHolder;
+import org.nd4j.common.base.Preconditions;
+import org.nd4j.common.primitives.Pair;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.regularization.Regularization;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The corrected runtime of a {@link StructLayer} (internal). Differences from DL4J's stock
+ * {@code org.deeplearning4j.nn.layers.samediff.SameDiffLayer}:
+ * <ul>
+ *   <li>exact gradients: the loss Σ out ⊙ ε replaces the external-errors op, which doubled them;</li>
+ *   <li>{@code setParam} assigns, and {@link #calcRegularizationScore} reports regularisation;</li>
+ *   <li>state parameters are updated through {@link StructuredParameters#updateState} once per training
+ *       iteration and get a zero gradient;</li>
+ *   <li>the graph runs outside DL4J's workspaces; its results are copied into them.</li>
+ * </ul>
+ */
+public class StructLayerRuntime extends org.deeplearning4j.nn.layers.samediff.SameDiffLayer {
+
+    private final GraphPass.StateClock stateClock = new GraphPass.StateClock();
+    private List<String> trainableKeys;
+
+    public StructLayerRuntime(NeuralNetConfiguration conf, DataType dataType) {
+        super(conf, dataType);
+    }
+
+    private StructLayer structConf() {
+        return (StructLayer) layerConf();
+    }
+
+    @Override
+    public INDArray activate(boolean training, LayerWorkspaceMgr workspaceMgr) {
+        assertInputSet(false);
+        INDArray out;
+        try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+            ensureGraph();
+            structConf().validateInput(input);
+            if (training && stateClock.advance(getIterationCount())) {
+                structConf().updateState(paramTable);
+            }
+            out = sameDiff.outputSingle(placeholders(training), outputKey);
+            sameDiff.clearPlaceholders(true);
+            sameDiff.clearOpInputs();
+        }
+        return workspaceMgr.dup(ArrayType.ACTIVATIONS, out);
+    }
+
+    @Override
+    public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr workspaceMgr) {
+        assertInputSet(true);
+        Gradient gradient = new DefaultGradient();
+        INDArray inputGradient;
+        try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+            ensureGraph();
+            Map<String, INDArray> ph = placeholders(true);
+            ph.put(GraphPass.EPSILON, epsilon);
+            List<String> wanted = new ArrayList<>(trainableKeys);
+            wanted.add(INPUT_KEY);
+            Map<String, INDArray> grads = sameDiff.calculateGradients(ph, wanted);
+            GraphPass.copyGradients(grads, gradTable, trainableKeys, structConf().stateParameterKeys(), gradient);
+            inputGradient = grads.get(INPUT_KEY);
+            if (inputGradient == null) {
+                inputGradient = Nd4j.zerosLike(input);
+            }
+            sameDiff.clearPlaceholders(true);
+            sameDiff.clearOpInputs();
+        }
+        return new Pair<>(gradient, workspaceMgr.dup(ArrayType.ACTIVATION_GRAD, inputGradient));
+    }
+
+    private Map<String, INDArray> placeholders(boolean training) {
+        Map<String, INDArray> ph = new HashMap<>();
+        ph.put(INPUT_KEY, input);
+        ph.put(MASK_KEY, maskArray != null ? maskArray : layerConf().onesMaskForInput(input));
+        ph.putAll(structConf().placeholderValues(paramTable, training));
+        return ph;
+    }
+
+    private void ensureGraph() {
+        if (sameDiff == null) {
+            doInit();
+        }
+    }
+
+    @Override
+    protected void doInit() {
+        try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+            SameDiffLayer conf = (SameDiffLayer) layerConf();
+            SameDiff sd = SameDiff.create();
+            // parameters are views into the network's parameter vector: keep them as they are
+            sd.setArrayHolders(new SingleThreadArrayHolder(), new SingleThreadArrayHolder(), false);
+            long[] inputShape = input.shape().clone();
+            inputShape[0] = -1;
+            SDVariable in = sd.placeHolder(INPUT_KEY, dataType, inputShape);
+            long[] maskShape = new long[inputShape.length];
+            Arrays.fill(maskShape, -1);
+            SDVariable mask = sd.placeHolder(MASK_KEY, dataType, maskShape);
+            Map<String, SDVariable> vars = new LinkedHashMap<>();
+            conf.getLayerParams().getParamShapes().forEach((key, shape) -> vars.put(key, sd.var(key, dataType, shape)));
+            SDVariable out = conf.defineLayer(sd, in, vars, mask);
+            Preconditions.checkNotNull(out, "%s: defineLayer returned null", structConf().describe());
+            paramTable.forEach((key, arr) -> sd.associateArrayWithVariable(arr, sd.getVariable(key)));
+            GraphPass.attachVectorJacobianLoss(sd, out);
+            trainableKeys = new ArrayList<>(paramTable.keySet());
+            trainableKeys.removeAll(structConf().stateParameterKeys());
+            outputVar = out;
+            outputKey = out.name();
+            sameDiff = sd;
+        }
+    }
+
+    @Override
+    public void setParam(String key, INDArray val) {
+        INDArray current = paramTable.get(key);
+        if (current == null) {
+            throw new IllegalArgumentException(structConf().describe() + ": unknown parameter '" + key
+                    + "'; parameters are " + paramTable.keySet());
+        }
+        if (!Arrays.equals(current.shape(), val.shape())) {
+            throw new IllegalArgumentException(structConf().describe() + ": parameter '" + key + "' has shape "
+                    + Arrays.toString(current.shape()) + "; cannot set an array of shape " + Arrays.toString(val.shape()));
+        }
+        current.assign(val);
+    }
+
+    @Override
+    public double calcRegularizationScore(boolean backpropParamsOnly) {
+        double score = 0.0;
+        for (Map.Entry<String, INDArray> e : paramTable.entrySet()) {
+            List<Regularization> regs = layerConf().getRegularizationByParam(e.getKey());
+            if (regs == null) {
+                continue;
+            }
+            for (Regularization r : regs) {
+                score += r.score(e.getValue(), getIterationCount(), getEpochCount());
+            }
+        }
+        return score;
+    }
+}

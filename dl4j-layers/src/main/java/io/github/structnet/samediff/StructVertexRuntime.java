@@ -1,0 +1,158 @@
+package io.github.structnet.samediff;
+
+import org.deeplearning4j.nn.gradient.DefaultGradient;
+import org.deeplearning4j.nn.gradient.Gradient;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.layers.samediff.SameDiffGraphVertex;
+import org.deeplearning4j.nn.params.SameDiffParamInitializer;
+import org.deeplearning4j.nn.workspace.ArrayType;
+import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.autodiff.samediff.array.SingleThreadArrayHolder;
+import org.nd4j.common.base.Preconditions;
+import org.nd4j.common.primitives.Pair;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The corrected runtime of a {@link StructVertex} (internal): exact gradients (loss Σ out ⊙ ε), state
+ * updates once per training iteration, and the graph run outside DL4J's workspaces with results copied
+ * in, which removes the crash of the stock vertex when its graph holds a reduction.
+ */
+public class StructVertexRuntime extends SameDiffGraphVertex {
+
+    private final StructVertex structConfig;
+    private final GraphPass.StateClock stateClock = new GraphPass.StateClock();
+    private List<String> trainableKeys;
+
+    public StructVertexRuntime(StructVertex config, ComputationGraph graph, String name, int vertexIndex,
+                               INDArray paramsView, boolean initParams, DataType dataType) {
+        super(config, graph, name, vertexIndex, paramsView, initParams, dataType);
+        this.structConfig = config;
+    }
+
+    @Override
+    public String toString() {
+        return structConfig.describe();
+    }
+
+    @Override
+    public INDArray doForward(boolean training, LayerWorkspaceMgr workspaceMgr) {
+        INDArray out;
+        try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+            ensureGraph();
+            structConfig.validateInput(inputs);
+            if (training && stateClock.advance(graph.getConfiguration().getIterationCount())) {
+                structConfig.updateState(paramTable);
+            }
+            out = sameDiff.outputSingle(placeholders(training), outputKey);
+            sameDiff.clearPlaceholders(true);
+            sameDiff.clearOpInputs();
+        }
+        return workspaceMgr.dup(ArrayType.ACTIVATIONS, out);
+    }
+
+    @Override
+    public Pair<Gradient, INDArray[]> doBackward(boolean tbptt, LayerWorkspaceMgr workspaceMgr) {
+        Gradient gradient = new DefaultGradient();
+        List<String> inputNames = structConfig.getVertexParams().getInputs();
+        INDArray[] inputGrads = new INDArray[inputNames.size()];
+        try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+            ensureGraph();
+            Map<String, INDArray> ph = placeholders(true);
+            ph.put(GraphPass.EPSILON, epsilon);
+            List<String> wanted = new ArrayList<>(trainableKeys);
+            wanted.addAll(inputNames);
+            Map<String, INDArray> grads = sameDiff.calculateGradients(ph, wanted);
+            GraphPass.copyGradients(grads, gradTable, trainableKeys, structConfig.stateParameterKeys(), gradient);
+            for (int i = 0; i < inputGrads.length; i++) {
+                INDArray g = grads.get(inputNames.get(i));
+                inputGrads[i] = g == null ? Nd4j.zerosLike(inputs[i]) : g;
+            }
+            sameDiff.clearPlaceholders(true);
+            sameDiff.clearOpInputs();
+        }
+        for (int i = 0; i < inputGrads.length; i++) {
+            inputGrads[i] = workspaceMgr.dup(ArrayType.ACTIVATION_GRAD, inputGrads[i]);
+        }
+        return new Pair<>(gradient, inputGrads);
+    }
+
+    private Map<String, INDArray> placeholders(boolean training) {
+        Map<String, INDArray> ph = new HashMap<>();
+        List<String> names = structConfig.getVertexParams().getInputs();
+        for (int i = 0; i < names.size(); i++) {
+            ph.put(names.get(i), inputs[i]);
+            INDArray mask = maskArrays != null ? maskArrays[i] : null;
+            ph.put(names.get(i) + MASK_SUFFIX, mask != null ? mask : onesMask(inputs[i]));
+        }
+        ph.putAll(structConfig.placeholderValues(paramTable, training));
+        return ph;
+    }
+
+    private static final String MASK_SUFFIX = "_mask";
+
+    private INDArray onesMask(INDArray in) {
+        switch (in.rank()) {
+            case 2: return Nd4j.ones(dataType, in.size(0), 1);
+            case 3: return Nd4j.ones(dataType, in.size(0), in.size(2));
+            case 4: return Nd4j.ones(dataType, in.size(0), 1, 1, 1);
+            default: throw new IllegalArgumentException(structConfig.describe() + ": inputs of rank " + in.rank()
+                    + " are not supported; allowed ranks are 2 (feed-forward), 3 (recurrent) and 4 (convolutional)");
+        }
+    }
+
+    private void ensureGraph() {
+        if (sameDiff == null) {
+            doInit();
+        }
+    }
+
+    @Override
+    protected void doInit() {
+        try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+            SameDiff sd = SameDiff.create();
+            sd.setArrayHolders(new SingleThreadArrayHolder(), new SingleThreadArrayHolder(), false);
+            Map<String, SDVariable> inputVarsByName = new LinkedHashMap<>();
+            Map<String, SDVariable> maskVars = new LinkedHashMap<>();
+            List<String> names = structConfig.getVertexParams().getInputs();
+            for (int i = 0; i < names.size(); i++) {
+                long[] shape = inputs[i].shape().clone();
+                shape[0] = -1;
+                inputVarsByName.put(names.get(i), sd.placeHolder(names.get(i), dataType, shape));
+                long[] maskShape = onesMask(inputs[i]).shape().clone();
+                maskShape[0] = -1;
+                maskVars.put(names.get(i), sd.placeHolder(names.get(i) + MASK_SUFFIX, dataType, maskShape));
+            }
+            Map<String, SDVariable> vars = new LinkedHashMap<>();
+            structConfig.getVertexParams().getParamShapes().forEach((key, shape) -> vars.put(key, sd.var(key, dataType, shape)));
+            SDVariable out = structConfig.defineVertex(sd, inputVarsByName, vars, maskVars);
+            Preconditions.checkNotNull(out, "%s: defineVertex returned null", structConfig.describe());
+            paramTable.forEach((key, arr) -> sd.associateArrayWithVariable(arr, sd.getVariable(key)));
+            GraphPass.attachVectorJacobianLoss(sd, out);
+            trainableKeys = new ArrayList<>(paramTable.keySet());
+            trainableKeys.removeAll(structConfig.stateParameterKeys());
+            inputVars = inputVarsByName;
+            outputVar = out;
+            outputKey = out.name();
+            sameDiff = sd;
+        }
+    }
+
+    @Override
+    public void setBackpropGradientsViewArray(INDArray view) {
+        this.gradients = view;
+        this.gradTable = SameDiffParamInitializer.getInstance().subsetAndReshape(
+                structConfig.getVertexParams().getParameterKeys(), structConfig.getVertexParams().getParamShapes(),
+                view, null, structConfig);
+    }
+}

@@ -1,0 +1,43 @@
+package io.github.structnet.samediff;
+
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * What a StructNet layer or vertex configuration tells the corrected runtime about its parameters:
+ * which of them are non-trainable state (for example a power-iteration vector), how that state is
+ * updated, and which extra placeholders the SameDiff graph needs at each forward pass.
+ * <p>State parameters are ordinary DL4J parameters (so {@code ModelSerializer} saves them) with a
+ * {@code NoOp} updater, no regularisation and a zero gradient.
+ */
+public interface StructuredParameters {
+
+    /** Keys of parameters that hold state rather than trainable weights. Empty by default. */
+    default Set<String> stateParameterKeys() {
+        return Set.of();
+    }
+
+    /**
+     * Updates the state parameters in place. The runtime calls this once per training iteration, before
+     * the first training-mode forward pass of that iteration, and never in inference.
+     *
+     * @param params all parameters of this layer or vertex (views into the network's parameter vector)
+     */
+    default void updateState(Map<String, INDArray> params) {
+    }
+
+    /**
+     * Values of the extra placeholders the graph declared, for one forward pass.
+     *
+     * @param params   all parameters (read only)
+     * @param training whether this is a training-mode pass
+     */
+    default Map<String, INDArray> placeholderValues(Map<String, INDArray> params, boolean training) {
+        return Map.of();
+    }
+
+    /** A short description for error messages, such as {@code GradientFlowDense 'block1'}. */
+    String describe();
+}

@@ -1,0 +1,40 @@
+package io.github.structnet.spectral;
+
+import org.nd4j.common.base.Preconditions;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * A linear map A given by its action and the action of its adjoint Aᵀ, so that spectral-norm
+ * estimation serves dense matrices and convolutions alike.
+ * <p>Both methods act on a batch of vectors stored along dimension 0 and must not modify their argument.
+ * The pair must satisfy ⟨A x, y⟩ = ⟨x, Aᵀ y⟩.
+ */
+public interface LinearOperator {
+
+    /** y = A x, for a batch of inputs. */
+    INDArray apply(INDArray x);
+
+    /** x = Aᵀ y, for a batch of outputs. */
+    INDArray applyAdjoint(INDArray y);
+
+    /**
+     * The matrix W ∈ ℝ^{m×n} (stored as [m, n]) acting on row vectors: A x = x Wᵀ, Aᵀ y = y W.
+     *
+     * @param w a rank-2 weight matrix [out, in]
+     */
+    static LinearOperator ofMatrix(INDArray w) {
+        Preconditions.checkArgument(w != null && w.rank() == 2,
+                "LinearOperator.ofMatrix needs a rank-2 matrix [out, in]; got %s", w == null ? null : w.shapeInfoToString());
+        return new LinearOperator() {
+            @Override
+            public INDArray apply(INDArray x) {
+                return x.mmul(w.transpose());
+            }
+
+            @Override
+            public INDArray applyAdjoint(INDArray y) {
+                return y.mmul(w);
+            }
+        };
+    }
+}

@@ -1,0 +1,61 @@
+package io.github.structnet.spectral;
+
+import org.nd4j.common.base.Preconditions;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * Power iteration on AᵀA with a persistent vector: v ← AᵀA v / ‖AᵀA v‖, estimate σ̂ = ‖A v‖.
+ * <p><b>Caveat.</b> The estimate converges to ‖A‖₂ from below: σ̂ ≤ ‖A‖₂ for every unit v. It is an
+ * estimate, never a certificate; {@link GramIteration} gives a sound upper bound.
+ * <p>No gradient flows through the vector: it is plain state, updated in place.
+ *
+ * @see <a href="https://arxiv.org/abs/1802.05957">Miyato et al. 2018, Spectral normalization</a>
+ */
+public final class PowerIteration {
+
+    private PowerIteration() {
+    }
+
+    /**
+     * Runs {@code steps} power-iteration steps on AᵀA, updating {@code v} in place (one vector, stored
+     * as a batch of one: shape [1, …]). 0 steps only re-normalises v.
+     *
+     * @return the estimate ‖A v‖₂ for the final unit vector v (a lower bound of ‖A‖₂)
+     * @throws IllegalStateException when the iteration produces non-finite values (NaN or infinite
+     *                               weights), leaving v unchanged
+     */
+    public static double iterate(LinearOperator a, INDArray v, int steps) {
+        Preconditions.checkArgument(steps >= 0, "Power iteration steps must be >= 0; got %s", steps);
+        Preconditions.checkArgument(v.size(0) == 1, "Power iteration keeps one vector (batch dimension 1); got shape %s",
+                v.shapeInfoToString());
+        INDArray x = normalised(v);
+        for (int i = 0; i < steps; i++) {
+            INDArray next = a.applyAdjoint(a.apply(x));
+            double norm = next.norm2Number().doubleValue();
+            if (!Double.isFinite(norm)) {
+                throw new IllegalStateException("Power iteration produced a non-finite value (" + norm
+                        + "): the operator's weights contain NaN or infinite values");
+            }
+            if (norm == 0.0) {
+                break; // x lies in the null space of A: A is zero on it; keep x
+            }
+            x = next.divi(norm);
+        }
+        v.assign(x);
+        double estimate = a.apply(x).norm2Number().doubleValue();
+        if (!Double.isFinite(estimate)) {
+            throw new IllegalStateException("Power iteration produced a non-finite estimate (" + estimate
+                    + "): the operator's weights contain NaN or infinite values");
+        }
+        return estimate;
+    }
+
+    private static INDArray normalised(INDArray v) {
+        double norm = v.norm2Number().doubleValue();
+        if (!Double.isFinite(norm)) {
+            throw new IllegalStateException("The power-iteration vector contains NaN or infinite values (norm " + norm + ")");
+        }
+        Preconditions.checkState(norm > 0, "The power-iteration vector is zero; initialise it with a random vector");
+        return v.div(norm);
+    }
+}

@@ -1,0 +1,46 @@
+package io.github.structnet.testutil;
+
+import org.deeplearning4j.gradientcheck.GradientCheckUtil;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.config.NoOp;
+
+import java.util.Set;
+
+/** Small helpers for the tests: double-precision base configurations and gradient checks. */
+public final class Nets {
+
+    private Nets() {
+    }
+
+    /** Base configuration for gradient checks: double precision, NoOp updater, fixed seed. */
+    public static NeuralNetConfiguration.Builder gradientCheckBase() {
+        Nd4j.setDefaultDataTypes(DataType.DOUBLE, DataType.DOUBLE);
+        return new NeuralNetConfiguration.Builder().dataType(DataType.DOUBLE).seed(12345).updater(new NoOp());
+    }
+
+    /** One-hot labels for n rows and k classes, class i mod k. */
+    public static INDArray oneHot(int n, int k) {
+        INDArray labels = Nd4j.zeros(DataType.DOUBLE, n, k);
+        for (int i = 0; i < n; i++) {
+            labels.putScalar(i, i % k, 1.0);
+        }
+        return labels;
+    }
+
+    public static boolean gradientsMatch(MultiLayerNetwork net, INDArray in, INDArray labels, Set<String> exclude) {
+        return GradientCheckUtil.checkGradients(new GradientCheckUtil.MLNConfig().net(net).input(in).labels(labels)
+                .epsilon(1e-6).maxRelError(1e-5).minAbsoluteError(1e-9).excludeParams(exclude)
+                .print(GradientCheckUtil.PrintMode.FAILURES_ONLY).exitOnFirstError(false));
+    }
+
+    public static boolean gradientsMatch(ComputationGraph net, INDArray[] in, INDArray[] labels, Set<String> exclude) {
+        return GradientCheckUtil.checkGradients(new GradientCheckUtil.GraphConfig().net(net).inputs(in).labels(labels)
+                .epsilon(1e-6).maxRelError(1e-5).minAbsoluteError(1e-9).excludeParams(exclude)
+                .print(GradientCheckUtil.PrintMode.FAILURES_ONLY).exitOnFirstError(false));
+    }
+}
