@@ -56,4 +56,13 @@ final class DenseLayerSupport {
             throw new IllegalArgumentException(owner + ": " + name + " must be positive; got " + value);
         }
     }
+
+    static void requirePowerIterations(int perStep, int atInit, String owner) {
+        if (perStep < 0) {
+            throw new IllegalArgumentException(owner + ": powerIterations must be >= 0; got " + perStep);
+        }
+        if (atInit < 1) {
+            throw new IllegalArgumentException(owner + ": initPowerIterations must be >= 1; got " + atInit);
+        }
+    }
 }

@@ -197,12 +197,7 @@ public class GradientFlowDense extends StructLayer implements LipschitzBounded {
             if (!(safetyFraction > 0 && safetyFraction <= 1)) {
                 throw new IllegalArgumentException(owner + ": safetyFraction must be in (0, 1]; got " + safetyFraction);
             }
-            if (powerIterations < 0) {
-                throw new IllegalArgumentException(owner + ": powerIterations must be >= 0; got " + powerIterations);
-            }
-            if (initPowerIterations < 1) {
-                throw new IllegalArgumentException(owner + ": initPowerIterations must be >= 1; got " + initPowerIterations);
-            }
+            DenseLayerSupport.requirePowerIterations(powerIterations, initPowerIterations, owner);
             return new GradientFlowDense(this);
         }
     }
