@@ -63,7 +63,7 @@ public class SpectralDense extends StructLayer implements LipschitzBounded {
     public SDVariable defineLayer(SameDiff sd, SDVariable x, Map<String, SDVariable> p, SDVariable mask) {
         SDVariable w = p.get(WEIGHT_KEY);
         SDVariable sigma = SpectralNormState.define(sd, WEIGHT_KEY, w, p.get(VECTOR_KEY));
-        SDVariable y = sd.mmul(x, w, false, true, false).div(sigma.add(NORM_FLOOR));
+        SDVariable y = sd.mmul(x, w, false, true, false).mul(sigma.add(NORM_FLOOR).rdiv(1.0));
         return hasBias ? y.add(p.get(BIAS_KEY)) : y;
     }
 

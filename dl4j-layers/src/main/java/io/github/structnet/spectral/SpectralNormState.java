@@ -31,13 +31,14 @@ public final class SpectralNormState {
      *
      * @param w [out, in] weight variable
      * @param v [1, in] power-iteration vector variable (state)
-     * @return a scalar variable
+     * @return a [1, 1] variable
      */
     public static SDVariable define(SameDiff sd, String prefix, SDVariable w, SDVariable v) {
         SDVariable direction = new StopGradient(sd, v).outputVariable();
         SDVariable image = sd.mmul(direction, w, false, true, false);
-        SDVariable scale = sd.placeHolder(prefix + SCALE_SUFFIX, w.dataType());
-        return sd.norm2(image).div(sd.norm2(direction)).mul(scale);
+        SDVariable scale = sd.placeHolder(prefix + SCALE_SUFFIX, w.dataType(), 1, 1);
+        // [1, 1] rather than rank 0: SameDiff's broadcast gradients are exact for [1, 1] operands
+        return sd.norm2(image, true, 1).div(sd.norm2(direction, true, 1)).mul(scale);
     }
 
     /**
@@ -47,7 +48,7 @@ public final class SpectralNormState {
      */
     public static INDArray scale(INDArray w, INDArray v, boolean training, String owner) {
         if (training) {
-            return Nd4j.scalar(w.dataType(), 1.0);
+            return Nd4j.ones(w.dataType(), 1, 1);
         }
         double bound;
         try {
@@ -57,7 +58,7 @@ public final class SpectralNormState {
         }
         double estimate = LinearOperator.ofMatrix(w).apply(v.div(v.norm2Number())).norm2Number().doubleValue();
         double c = estimate > 0 ? Math.max(1.0, bound / estimate) : 1.0;
-        return Nd4j.scalar(w.dataType(), c);
+        return Nd4j.valueArrayOf(new long[]{1, 1}, c, w.dataType());
     }
 
     /** One training iteration's power-iteration steps on W, in place on v. */
