@@ -1,0 +1,64 @@
+package io.github.structnet.examples.common;
+
+import io.github.structnet.certify.MarginCertificate;
+import io.github.structnet.certify.NetworkLipschitz;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+
+import java.util.Locale;
+
+/**
+ * Clean and certified accuracy of a classifier whose logits are the output of a given layer, with the
+ * certified Lipschitz bound of the network up to that layer.
+ *
+ * @param name              model name for tables
+ * @param lipschitzBound    certified upper bound L of the logits' Lipschitz constant
+ * @param radii             per-sample certified radii M(x)/(√2 L)
+ * @param epsilons          the ε of the table
+ * @param certifiedAccuracy certified accuracy at each ε
+ */
+public record CertifiedReport(String name, double lipschitzBound, double[] radii, double[] epsilons,
+                              double[] certifiedAccuracy) {
+
+    /** Evaluates a network on a data set. */
+    public static CertifiedReport evaluate(String name, MultiLayerNetwork net, int logitsLayer, DataSet data,
+                                           double[] epsilons) {
+        INDArray logits = logits(net, logitsLayer, data.getFeatures());
+        double bound = NetworkLipschitz.upperBound(net, logitsLayer);
+        double[] radii = MarginCertificate.radii(logits, data.getLabels(), bound);
+        double[] acc = new double[epsilons.length];
+        for (int i = 0; i < epsilons.length; i++) {
+            acc[i] = MarginCertificate.certifiedAccuracy(radii, epsilons[i]);
+        }
+        return new CertifiedReport(name, bound, radii, epsilons.clone(), acc);
+    }
+
+    /** The output of layer {@code logitsLayer} at inference. */
+    public static INDArray logits(MultiLayerNetwork net, int logitsLayer, INDArray features) {
+        return net.feedForwardToLayer(logitsLayer, features, false).get(logitsLayer + 1);
+    }
+
+    /** Clean accuracy (= certified accuracy at ε = 0). */
+    public double cleanAccuracy() {
+        return MarginCertificate.certifiedAccuracy(radii, 0.0);
+    }
+
+    /** A text table of several reports: one row per model. */
+    public static String table(CertifiedReport... reports) {
+        StringBuilder sb = new StringBuilder();
+        sb.append(String.format(Locale.ROOT, "%-22s %10s %8s", "model", "Lip bound", "clean"));
+        for (double e : reports[0].epsilons) {
+            sb.append(String.format(Locale.ROOT, " %9s", "cert@" + e));
+        }
+        sb.append('\n');
+        for (CertifiedReport r : reports) {
+            sb.append(String.format(Locale.ROOT, "%-22s %10.3f %7.1f%%", r.name, r.lipschitzBound, 100 * r.cleanAccuracy()));
+            for (double a : r.certifiedAccuracy) {
+                sb.append(String.format(Locale.ROOT, " %8.1f%%", 100 * a));
+            }
+            sb.append('\n');
+        }
+        return sb.toString();
+    }
+}

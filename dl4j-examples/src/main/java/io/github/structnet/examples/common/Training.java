@@ -1,0 +1,33 @@
+package io.github.structnet.examples.common;
+
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.nd4j.linalg.dataset.DataSet;
+
+import java.util.List;
+
+/** Full-batch or minibatch training loops with a progress bar on the console. */
+public final class Training {
+
+    private Training() {
+    }
+
+    /** Trains for a number of epochs over shuffled minibatches, showing progress and the last score. */
+    public static void fit(MultiLayerNetwork net, DataSet data, int epochs, int batchSize, long seed, String task) {
+        try (ProgressBar bar = new ProgressBarBuilder().setTaskName(task).setInitialMax(epochs)
+                .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(500).build()) {
+            for (int e = 0; e < epochs; e++) {
+                DataSet copy = data.copy();
+                copy.shuffle(seed + e);
+                List<DataSet> batches = copy.batchBy(batchSize);
+                for (DataSet b : batches) {
+                    net.fit(b);
+                }
+                bar.step();
+                bar.setExtraMessage(String.format(java.util.Locale.ROOT, " loss %.4f", net.score()));
+            }
+        }
+    }
+}
