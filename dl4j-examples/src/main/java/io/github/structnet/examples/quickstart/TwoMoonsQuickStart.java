@@ -35,7 +35,7 @@ public final class TwoMoonsQuickStart {
         }
 
         public static Settings full() {
-            return new Settings(2000, 1000, 150, 32, 4, 64, 16.0, 0.1, 42);
+            return new Settings(2000, 1000, 80, 32, 4, 64, 16.0, 0.1, 42);
         }
     }
 
