@@ -67,9 +67,20 @@ class CorrectedRuntimeTest {
         INDArray s = Nd4j.create(new double[][]{{2, -1, 0.5}});
         net.getLayer(0).setParam("s", s);
         assertEquals(s, net.getLayer(0).getParam("s"));
+        net.getLayer(0).setParam("count", Nd4j.valueArrayOf(new long[]{1, 1}, 5.0, DataType.DOUBLE));
         // l2(0.3): score 0.5 · 0.3 · Σ s² for the weights; the state counter is not regularised
         double expected = 0.5 * 0.3 * s.mul(s).sumNumber().doubleValue();
         assertEquals(expected, net.getLayer(0).calcRegularizationScore(true), 1e-12);
+    }
+
+    @Test
+    void setParamsAssignsTheWholeVector() {
+        MultiLayerNetwork net = scaleNet(3);
+        INDArray all = Nd4j.rand(DataType.DOUBLE, 1, net.numParams());
+        net.setParams(all);
+        assertEquals(all.reshape(net.numParams()), net.params().reshape(net.numParams()));
+        assertEquals(all.get(org.nd4j.linalg.indexing.NDArrayIndex.point(0),
+                org.nd4j.linalg.indexing.NDArrayIndex.interval(0, 3)).reshape(1, 3), net.getLayer(0).getParam("s"));
     }
 
     @Test
