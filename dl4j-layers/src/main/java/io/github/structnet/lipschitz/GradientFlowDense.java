@@ -1,11 +1,8 @@
 package io.github.structnet.lipschitz;
 
-import io.github.structnet.certify.LipschitzBounded;
-import io.github.structnet.samediff.StructLayer;
 import io.github.structnet.spectral.SpectralNormState;
 import lombok.Data;
 import lombok.EqualsAndHashCode;
-import org.deeplearning4j.nn.conf.InputPreProcessor;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.samediff.SDLayerParams;
 import org.nd4j.autodiff.samediff.SDVariable;
@@ -14,7 +11,6 @@ import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.util.Map;
-import java.util.Set;
 
 /**
  * One explicit Euler step of the gradient flow of a convex potential, a 1-Lipschitz residual block.
@@ -38,21 +34,15 @@ import java.util.Set;
  */
 @Data
 @EqualsAndHashCode(callSuper = true)
-public class GradientFlowDense extends StructLayer implements LipschitzBounded {
+public class GradientFlowDense extends AbstractNormalisedDense {
 
-    public static final String WEIGHT_KEY = "W";
-    public static final String BIAS_KEY = "b";
     public static final String STEP_KEY = "t";
-    public static final String VECTOR_KEY = "v";
     /** Added to σ_W² so that W = 0 gives τ finite (it only lowers τ). */
     static final double NORM_FLOOR = 1e-12;
 
-    private long nIn;
     private long nHidden;
     private Activation activation;
     private double safetyFraction;
-    private int powerIterations;
-    private int initPowerIterations;
 
     private GradientFlowDense() {
         // for Jackson
@@ -60,18 +50,15 @@ public class GradientFlowDense extends StructLayer implements LipschitzBounded {
 
     private GradientFlowDense(Builder b) {
         super(b);
-        this.nIn = b.nIn;
         this.nHidden = b.nHidden;
         this.activation = b.activation;
         this.safetyFraction = b.safetyFraction;
-        this.powerIterations = b.powerIterations;
-        this.initPowerIterations = b.initPowerIterations;
     }
 
     @Override
     public SDVariable defineLayer(SameDiff sd, SDVariable x, Map<String, SDVariable> p, SDVariable mask) {
         SDVariable w = p.get(WEIGHT_KEY);
-        SDVariable sigma = SpectralNormState.define(sd, WEIGHT_KEY, w, p.get(VECTOR_KEY));
+        SDVariable sigma = spectralNorm(sd, p);
         SDVariable tau = sd.nn().sigmoid(p.get(STEP_KEY)).mul(2.0 * safetyFraction)
                 .div(sigma.mul(sigma).add(NORM_FLOOR));
         SDVariable pre = sd.mmul(x, w, false, true, false).add(p.get(BIAS_KEY));
@@ -80,48 +67,20 @@ public class GradientFlowDense extends StructLayer implements LipschitzBounded {
     }
 
     @Override
-    public void defineParameters(SDLayerParams params) {
-        DenseLayerSupport.requirePositive(nIn, "nIn (set it or let setInputType infer it)", describe());
-        params.addWeightParam(WEIGHT_KEY, nHidden, nIn);
-        params.addWeightParam(VECTOR_KEY, 1, nIn);
+    protected long weightRows() {
+        return nHidden;
+    }
+
+    @Override
+    protected void defineOtherParameters(SDLayerParams params) {
         params.addBiasParam(BIAS_KEY, 1, nHidden);
         params.addBiasParam(STEP_KEY, 1, 1);
     }
 
     @Override
-    public void initializeParameters(Map<String, INDArray> params) {
-        initWeights((int) nIn, (int) nHidden, getWeightInit(), params.get(WEIGHT_KEY));
+    protected void initializeOtherParameters(Map<String, INDArray> params) {
         params.get(BIAS_KEY).assign(0);
         params.get(STEP_KEY).assign(0);
-        SpectralNormState.initialise(params.get(WEIGHT_KEY), params.get(VECTOR_KEY), initPowerIterations, describe());
-    }
-
-    @Override
-    public Set<String> stateParameterKeys() {
-        return Set.of(VECTOR_KEY);
-    }
-
-    @Override
-    public void updateState(Map<String, INDArray> params) {
-        SpectralNormState.update(params.get(WEIGHT_KEY), params.get(VECTOR_KEY), powerIterations, describe());
-    }
-
-    @Override
-    public Map<String, INDArray> placeholderValues(Map<String, INDArray> params, boolean training) {
-        return Map.of(WEIGHT_KEY + SpectralNormState.SCALE_SUFFIX,
-                SpectralNormState.scale(params.get(WEIGHT_KEY), params.get(VECTOR_KEY), training, describe()));
-    }
-
-    /** 1: at inference τ ≤ 2s/B(W)² ≤ 2/‖W‖₂² (see the class documentation). */
-    @Override
-    public double lipschitzBound(Map<String, INDArray> params) {
-        return 1.0;
-    }
-
-    @Override
-    public void validateInput(INDArray input) {
-        DenseLayerSupport.requireShape(input, nIn, describe());
-        super.validateInput(input);
     }
 
     @Override
@@ -130,33 +89,11 @@ public class GradientFlowDense extends StructLayer implements LipschitzBounded {
         return InputType.feedForward(nIn);
     }
 
-    @Override
-    public void setNIn(InputType inputType, boolean override) {
-        if (nIn <= 0 || override) {
-            nIn = DenseLayerSupport.featuresOf(inputType, describe());
-        }
-    }
-
-    @Override
-    public InputPreProcessor getPreProcessorForInputType(InputType inputType) {
-        return DenseLayerSupport.preProcessor(inputType, describe());
-    }
-
     /** Builder in DL4J style. Defaults: ReLU, safetyFraction 1, 1 power iteration per step, 50 at initialisation. */
-    public static class Builder extends StructLayer.Builder<Builder> {
-        private long nIn;
+    public static class Builder extends AbstractNormalisedDense.Builder<Builder> {
         private long nHidden;
         private Activation activation = Activation.RELU;
         private double safetyFraction = 1.0;
-        private int powerIterations = 1;
-        private int initPowerIterations = 50;
-
-        /** Number of input features d (also the output size). Inferred from the input type when not set. */
-        public Builder nIn(long nIn) {
-            DenseLayerSupport.requirePositive(nIn, "nIn", "GradientFlowDense");
-            this.nIn = nIn;
-            return this;
-        }
 
         /** Hidden width h, the number of rows of W; free, need not equal nIn. */
         public Builder nHidden(long nHidden) {
@@ -176,28 +113,15 @@ public class GradientFlowDense extends StructLayer implements LipschitzBounded {
             return this;
         }
 
-        /** Power-iteration steps per training iteration (≥ 0; 0 freezes the vector). */
-        public Builder powerIterations(int powerIterations) {
-            this.powerIterations = powerIterations;
-            return this;
-        }
-
-        /** Power-iteration steps at initialisation (≥ 1). */
-        public Builder initPowerIterations(int initPowerIterations) {
-            this.initPowerIterations = initPowerIterations;
-            return this;
-        }
-
         @Override
         @SuppressWarnings("unchecked")
         public GradientFlowDense build() {
-            String owner = "GradientFlowDense" + (layerName == null ? "" : " '" + layerName + "'");
-            DenseLayerSupport.requirePositive(nHidden, "nHidden", owner);
-            MonotoneActivations.require(activation, owner);
+            validate();
+            DenseLayerSupport.requirePositive(nHidden, "nHidden", owner());
+            MonotoneActivations.require(activation, owner());
             if (!(safetyFraction > 0 && safetyFraction <= 1)) {
-                throw new IllegalArgumentException(owner + ": safetyFraction must be in (0, 1]; got " + safetyFraction);
+                throw new IllegalArgumentException(owner() + ": safetyFraction must be in (0, 1]; got " + safetyFraction);
             }
-            DenseLayerSupport.requirePowerIterations(powerIterations, initPowerIterations, owner);
             return new GradientFlowDense(this);
         }
     }

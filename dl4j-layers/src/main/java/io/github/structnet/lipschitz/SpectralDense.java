@@ -1,11 +1,8 @@
 package io.github.structnet.lipschitz;
 
-import io.github.structnet.certify.LipschitzBounded;
-import io.github.structnet.samediff.StructLayer;
 import io.github.structnet.spectral.SpectralNormState;
 import lombok.Data;
 import lombok.EqualsAndHashCode;
-import org.deeplearning4j.nn.conf.InputPreProcessor;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.samediff.SDLayerParams;
 import org.nd4j.autodiff.samediff.SDVariable;
@@ -13,7 +10,6 @@ import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.util.Map;
-import java.util.Set;
 
 /**
  * A spectrally normalised affine map, for the lift Q and the projection π of a 1-Lipschitz network
@@ -32,19 +28,13 @@ import java.util.Set;
  */
 @Data
 @EqualsAndHashCode(callSuper = true)
-public class SpectralDense extends StructLayer implements LipschitzBounded {
+public class SpectralDense extends AbstractNormalisedDense {
 
-    public static final String WEIGHT_KEY = "W";
-    public static final String BIAS_KEY = "b";
-    public static final String VECTOR_KEY = "v";
     /** Added to σ_W so that W = 0 maps to 0 (dividing by more than ‖W‖₂ keeps the guarantee). */
     static final double NORM_FLOOR = 1e-12;
 
-    private long nIn;
     private long nOut;
     private boolean hasBias;
-    private int powerIterations;
-    private int initPowerIterations;
 
     private SpectralDense() {
         // for Jackson
@@ -52,66 +42,35 @@ public class SpectralDense extends StructLayer implements LipschitzBounded {
 
     private SpectralDense(Builder b) {
         super(b);
-        this.nIn = b.nIn;
         this.nOut = b.nOut;
         this.hasBias = b.hasBias;
-        this.powerIterations = b.powerIterations;
-        this.initPowerIterations = b.initPowerIterations;
     }
 
     @Override
     public SDVariable defineLayer(SameDiff sd, SDVariable x, Map<String, SDVariable> p, SDVariable mask) {
-        SDVariable w = p.get(WEIGHT_KEY);
-        SDVariable sigma = SpectralNormState.define(sd, WEIGHT_KEY, w, p.get(VECTOR_KEY));
-        SDVariable y = sd.mmul(x, w, false, true, false).mul(sigma.add(NORM_FLOOR).rdiv(1.0));
+        SDVariable sigma = spectralNorm(sd, p);
+        // mul by the reciprocal, not div: SameDiff M2.1 gets the gradient of a broadcast div wrong
+        SDVariable y = sd.mmul(x, p.get(WEIGHT_KEY), false, true, false).mul(sigma.add(NORM_FLOOR).rdiv(1.0));
         return hasBias ? y.add(p.get(BIAS_KEY)) : y;
     }
 
     @Override
-    public void defineParameters(SDLayerParams params) {
-        DenseLayerSupport.requirePositive(nIn, "nIn (set it or let setInputType infer it)", describe());
-        params.addWeightParam(WEIGHT_KEY, nOut, nIn);
-        params.addWeightParam(VECTOR_KEY, 1, nIn);
+    protected long weightRows() {
+        return nOut;
+    }
+
+    @Override
+    protected void defineOtherParameters(SDLayerParams params) {
         if (hasBias) {
             params.addBiasParam(BIAS_KEY, 1, nOut);
         }
     }
 
     @Override
-    public void initializeParameters(Map<String, INDArray> params) {
-        initWeights((int) nIn, (int) nOut, getWeightInit(), params.get(WEIGHT_KEY));
+    protected void initializeOtherParameters(Map<String, INDArray> params) {
         if (hasBias) {
             params.get(BIAS_KEY).assign(0);
         }
-        SpectralNormState.initialise(params.get(WEIGHT_KEY), params.get(VECTOR_KEY), initPowerIterations, describe());
-    }
-
-    @Override
-    public Set<String> stateParameterKeys() {
-        return Set.of(VECTOR_KEY);
-    }
-
-    @Override
-    public void updateState(Map<String, INDArray> params) {
-        SpectralNormState.update(params.get(WEIGHT_KEY), params.get(VECTOR_KEY), powerIterations, describe());
-    }
-
-    @Override
-    public Map<String, INDArray> placeholderValues(Map<String, INDArray> params, boolean training) {
-        return Map.of(WEIGHT_KEY + SpectralNormState.SCALE_SUFFIX,
-                SpectralNormState.scale(params.get(WEIGHT_KEY), params.get(VECTOR_KEY), training, describe()));
-    }
-
-    /** 1: at inference the effective matrix is W / B(W) with B(W) ≥ ‖W‖₂. */
-    @Override
-    public double lipschitzBound(Map<String, INDArray> params) {
-        return 1.0;
-    }
-
-    @Override
-    public void validateInput(INDArray input) {
-        DenseLayerSupport.requireShape(input, nIn, describe());
-        super.validateInput(input);
     }
 
     @Override
@@ -120,32 +79,10 @@ public class SpectralDense extends StructLayer implements LipschitzBounded {
         return InputType.feedForward(nOut);
     }
 
-    @Override
-    public void setNIn(InputType inputType, boolean override) {
-        if (nIn <= 0 || override) {
-            nIn = DenseLayerSupport.featuresOf(inputType, describe());
-        }
-    }
-
-    @Override
-    public InputPreProcessor getPreProcessorForInputType(InputType inputType) {
-        return DenseLayerSupport.preProcessor(inputType, describe());
-    }
-
     /** Builder in DL4J style. Defaults: with bias, 1 power iteration per step, 50 at initialisation. */
-    public static class Builder extends StructLayer.Builder<Builder> {
-        private long nIn;
+    public static class Builder extends AbstractNormalisedDense.Builder<Builder> {
         private long nOut;
         private boolean hasBias = true;
-        private int powerIterations = 1;
-        private int initPowerIterations = 50;
-
-        /** Number of input features. Inferred from the input type when not set. */
-        public Builder nIn(long nIn) {
-            DenseLayerSupport.requirePositive(nIn, "nIn", "SpectralDense");
-            this.nIn = nIn;
-            return this;
-        }
 
         /** Number of outputs. */
         public Builder nOut(long nOut) {
@@ -159,24 +96,11 @@ public class SpectralDense extends StructLayer implements LipschitzBounded {
             return this;
         }
 
-        /** Power-iteration steps per training iteration (≥ 0; 0 freezes the vector). */
-        public Builder powerIterations(int powerIterations) {
-            this.powerIterations = powerIterations;
-            return this;
-        }
-
-        /** Power-iteration steps at initialisation (≥ 1). */
-        public Builder initPowerIterations(int initPowerIterations) {
-            this.initPowerIterations = initPowerIterations;
-            return this;
-        }
-
         @Override
         @SuppressWarnings("unchecked")
         public SpectralDense build() {
-            String owner = "SpectralDense" + (layerName == null ? "" : " '" + layerName + "'");
-            DenseLayerSupport.requirePositive(nOut, "nOut", owner);
-            DenseLayerSupport.requirePowerIterations(powerIterations, initPowerIterations, owner);
+            validate();
+            DenseLayerSupport.requirePositive(nOut, "nOut", owner());
             return new SpectralDense(this);
         }
     }

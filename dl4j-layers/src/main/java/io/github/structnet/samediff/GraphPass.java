@@ -6,7 +6,11 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.indexing.BooleanIndexing;
 import org.nd4j.linalg.indexing.conditions.Conditions;
 
+import org.nd4j.autodiff.samediff.array.SingleThreadArrayHolder;
+
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Set;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,6 +30,25 @@ final class GraphPass {
     static final String LOSS = "structnet_vjp_loss";
 
     private GraphPass() {
+    }
+
+    /** A new graph whose variables may be views (the parameters are views into the network's vector). */
+    static SameDiff newGraph() {
+        SameDiff sd = SameDiff.create();
+        sd.setArrayHolders(new SingleThreadArrayHolder(), new SingleThreadArrayHolder(), false);
+        return sd;
+    }
+
+    /**
+     * Binds the parameter arrays to their variables, attaches the vector–Jacobian loss to the output and
+     * returns the keys of the trainable (non-state) parameters.
+     */
+    static List<String> bind(SameDiff sd, SDVariable output, Map<String, INDArray> params, Set<String> stateKeys) {
+        params.forEach((key, arr) -> sd.associateArrayWithVariable(arr, sd.getVariable(key)));
+        attachVectorJacobianLoss(sd, output);
+        List<String> trainable = new ArrayList<>(params.keySet());
+        trainable.removeAll(stateKeys);
+        return trainable;
     }
 
     /** Declares ε and the loss Σ out ⊙ ε on the graph, and makes it the graph's loss. */

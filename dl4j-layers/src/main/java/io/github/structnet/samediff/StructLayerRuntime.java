@@ -8,7 +8,6 @@ import org.deeplearning4j.nn.workspace.ArrayType;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
-import org.nd4j.autodiff.samediff.array.SingleThreadArrayHolder;
 import org.nd4j.common.base.Preconditions;
 import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -106,9 +105,7 @@ public class StructLayerRuntime extends org.deeplearning4j.nn.layers.samediff.Sa
     protected void doInit() {
         try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
             SameDiffLayer conf = (SameDiffLayer) layerConf();
-            SameDiff sd = SameDiff.create();
-            // parameters are views into the network's parameter vector: keep them as they are
-            sd.setArrayHolders(new SingleThreadArrayHolder(), new SingleThreadArrayHolder(), false);
+            SameDiff sd = GraphPass.newGraph();
             long[] inputShape = input.shape().clone();
             inputShape[0] = -1;
             SDVariable in = sd.placeHolder(INPUT_KEY, dataType, inputShape);
@@ -119,10 +116,7 @@ public class StructLayerRuntime extends org.deeplearning4j.nn.layers.samediff.Sa
             conf.getLayerParams().getParamShapes().forEach((key, shape) -> vars.put(key, sd.var(key, dataType, shape)));
             SDVariable out = conf.defineLayer(sd, in, vars, mask);
             Preconditions.checkNotNull(out, "%s: defineLayer returned null", structConf().describe());
-            paramTable.forEach((key, arr) -> sd.associateArrayWithVariable(arr, sd.getVariable(key)));
-            GraphPass.attachVectorJacobianLoss(sd, out);
-            trainableKeys = new ArrayList<>(paramTable.keySet());
-            trainableKeys.removeAll(structConf().stateParameterKeys());
+            trainableKeys = GraphPass.bind(sd, out, paramTable, structConf().stateParameterKeys());
             outputVar = out;
             outputKey = out.name();
             sameDiff = sd;

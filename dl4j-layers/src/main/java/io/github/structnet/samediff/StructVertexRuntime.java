@@ -9,7 +9,6 @@ import org.deeplearning4j.nn.workspace.ArrayType;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
-import org.nd4j.autodiff.samediff.array.SingleThreadArrayHolder;
 import org.nd4j.common.base.Preconditions;
 import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -120,8 +119,7 @@ public class StructVertexRuntime extends SameDiffGraphVertex {
     @Override
     protected void doInit() {
         try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
-            SameDiff sd = SameDiff.create();
-            sd.setArrayHolders(new SingleThreadArrayHolder(), new SingleThreadArrayHolder(), false);
+            SameDiff sd = GraphPass.newGraph();
             Map<String, SDVariable> inputVarsByName = new LinkedHashMap<>();
             Map<String, SDVariable> maskVars = new LinkedHashMap<>();
             List<String> names = structConfig.getVertexParams().getInputs();
@@ -137,10 +135,7 @@ public class StructVertexRuntime extends SameDiffGraphVertex {
             structConfig.getVertexParams().getParamShapes().forEach((key, shape) -> vars.put(key, sd.var(key, dataType, shape)));
             SDVariable out = structConfig.defineVertex(sd, inputVarsByName, vars, maskVars);
             Preconditions.checkNotNull(out, "%s: defineVertex returned null", structConfig.describe());
-            paramTable.forEach((key, arr) -> sd.associateArrayWithVariable(arr, sd.getVariable(key)));
-            GraphPass.attachVectorJacobianLoss(sd, out);
-            trainableKeys = new ArrayList<>(paramTable.keySet());
-            trainableKeys.removeAll(structConfig.stateParameterKeys());
+            trainableKeys = GraphPass.bind(sd, out, paramTable, structConfig.stateParameterKeys());
             inputVars = inputVarsByName;
             outputVar = out;
             outputKey = out.name();

@@ -1,0 +1,151 @@
+package io.github.structnet.lipschitz;
+
+import io.github.structnet.certify.LipschitzBounded;
+import io.github.structnet.samediff.StructLayer;
+import io.github.structnet.spectral.SpectralNormState;
+import lombok.Data;
+import lombok.EqualsAndHashCode;
+import org.deeplearning4j.nn.conf.InputPreProcessor;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.samediff.SDLayerParams;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * What the dense 1-Lipschitz layers share: a weight W [rows, nIn] whose spectral norm σ_W normalises the layer
+ * ({@link SpectralNormState}: power-iteration estimate while training, Gram-iteration bound at inference), the
+ * power-iteration vector {@value #VECTOR_KEY} as saved state, and feed-forward input handling.
+ */
+@Data
+@EqualsAndHashCode(callSuper = true)
+public abstract class AbstractNormalisedDense extends StructLayer implements LipschitzBounded {
+
+    public static final String WEIGHT_KEY = "W";
+    public static final String BIAS_KEY = "b";
+    public static final String VECTOR_KEY = "v";
+
+    protected long nIn;
+    protected int powerIterations;
+    protected int initPowerIterations;
+
+    protected AbstractNormalisedDense() {
+        // for Jackson
+    }
+
+    protected AbstractNormalisedDense(Builder<?> b) {
+        super(b);
+        this.nIn = b.nIn;
+        this.powerIterations = b.powerIterations;
+        this.initPowerIterations = b.initPowerIterations;
+    }
+
+    /** Number of rows of W (hidden width or output size). */
+    protected abstract long weightRows();
+
+    /** Declares the parameters other than W and v. */
+    protected abstract void defineOtherParameters(SDLayerParams params);
+
+    /** Initialises the parameters other than W and v. */
+    protected abstract void initializeOtherParameters(Map<String, INDArray> params);
+
+    /** σ_W on the graph, a [1, 1] variable. */
+    protected static SDVariable spectralNorm(SameDiff sd, Map<String, SDVariable> p) {
+        return SpectralNormState.define(sd, WEIGHT_KEY, p.get(WEIGHT_KEY), p.get(VECTOR_KEY));
+    }
+
+    @Override
+    public void defineParameters(SDLayerParams params) {
+        DenseLayerSupport.requirePositive(nIn, "nIn (set it or let setInputType infer it)", describe());
+        params.addWeightParam(WEIGHT_KEY, weightRows(), nIn);
+        params.addWeightParam(VECTOR_KEY, 1, nIn);
+        defineOtherParameters(params);
+    }
+
+    @Override
+    public void initializeParameters(Map<String, INDArray> params) {
+        initWeights((int) nIn, (int) weightRows(), getWeightInit(), params.get(WEIGHT_KEY));
+        initializeOtherParameters(params);
+        SpectralNormState.initialise(params.get(WEIGHT_KEY), params.get(VECTOR_KEY), initPowerIterations, describe());
+    }
+
+    @Override
+    public Set<String> stateParameterKeys() {
+        return Set.of(VECTOR_KEY);
+    }
+
+    @Override
+    public void updateState(Map<String, INDArray> params) {
+        SpectralNormState.update(params.get(WEIGHT_KEY), params.get(VECTOR_KEY), powerIterations, describe());
+    }
+
+    @Override
+    public Map<String, INDArray> placeholderValues(Map<String, INDArray> params, boolean training) {
+        return Map.of(WEIGHT_KEY + SpectralNormState.SCALE_SUFFIX,
+                SpectralNormState.scale(params.get(WEIGHT_KEY), params.get(VECTOR_KEY), training, describe()));
+    }
+
+    /** 1: at inference the layer normalises by B(W) ≥ ‖W‖₂ (see the subclass documentation). */
+    @Override
+    public double lipschitzBound(Map<String, INDArray> params) {
+        return 1.0;
+    }
+
+    @Override
+    public void validateInput(INDArray input) {
+        DenseLayerSupport.requireShape(input, nIn, describe());
+        super.validateInput(input);
+    }
+
+    @Override
+    public void setNIn(InputType inputType, boolean override) {
+        if (nIn <= 0 || override) {
+            nIn = DenseLayerSupport.featuresOf(inputType, describe());
+        }
+    }
+
+    @Override
+    public InputPreProcessor getPreProcessorForInputType(InputType inputType) {
+        return DenseLayerSupport.preProcessor(inputType, describe());
+    }
+
+    /** Shared builder settings. Defaults: 1 power iteration per training step, 50 at initialisation. */
+    @SuppressWarnings("unchecked")
+    public abstract static class Builder<T extends Builder<T>> extends StructLayer.Builder<T> {
+        private long nIn;
+        private int powerIterations = 1;
+        private int initPowerIterations = 50;
+
+        /** Number of input features. Inferred from the input type when not set. */
+        public T nIn(long nIn) {
+            DenseLayerSupport.requirePositive(nIn, "nIn", getClass().getEnclosingClass().getSimpleName());
+            this.nIn = nIn;
+            return (T) this;
+        }
+
+        /** Power-iteration steps per training iteration (≥ 0; 0 freezes the vector). */
+        public T powerIterations(int powerIterations) {
+            this.powerIterations = powerIterations;
+            return (T) this;
+        }
+
+        /** Power-iteration steps at initialisation (≥ 1). */
+        public T initPowerIterations(int initPowerIterations) {
+            this.initPowerIterations = initPowerIterations;
+            return (T) this;
+        }
+
+        /** "GradientFlowDense 'name'" for messages. */
+        protected String owner() {
+            return getClass().getEnclosingClass().getSimpleName() + (layerName == null ? "" : " '" + layerName + "'");
+        }
+
+        /** Checks the shared settings. */
+        protected void validate() {
+            DenseLayerSupport.requirePowerIterations(powerIterations, initPowerIterations, owner());
+        }
+    }
+}
