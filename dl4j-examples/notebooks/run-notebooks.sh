@@ -22,7 +22,7 @@ if ! jupyter kernelspec list 2>/dev/null | grep -q rapaio-jupyter-kernel; then
 fi
 
 mkdir -p "$module/target/notebooks-executed"
-export PYDEVD_DISABLE_FILE_VALIDATION=1 JAVA_TOOL_OPTIONS="-Djava.awt.headless=true"
+export PYDEVD_DISABLE_FILE_VALIDATION=1
 for nb in "$here"/*.ipynb; do
   echo "Executing $(basename "$nb")"
   (cd "$here" && jupyter nbconvert --to notebook --execute --ExecutePreprocessor.timeout=1200 --ExecutePreprocessor.startup_timeout=300 \

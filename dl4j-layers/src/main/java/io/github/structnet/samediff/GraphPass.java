@@ -40,12 +40,17 @@ final class GraphPass {
     }
 
     /**
-     * Binds the parameter arrays to their variables, attaches the vector–Jacobian loss to the output and
-     * returns the keys of the trainable (non-state) parameters.
+     * Binds the parameter arrays to their variables, attaches the vector–Jacobian loss to the output, builds the
+     * gradient function for the given input placeholders and returns the keys of the trainable (non-state)
+     * parameters.
      */
-    static List<String> bind(SameDiff sd, SDVariable output, Map<String, INDArray> params, Set<String> stateKeys) {
+    static List<String> bind(SameDiff sd, SDVariable output, Map<String, INDArray> params, Set<String> stateKeys,
+                             String... inputs) {
         params.forEach((key, arr) -> sd.associateArrayWithVariable(arr, sd.getVariable(key)));
         attachVectorJacobianLoss(sd, output);
+        // name the input placeholders explicitly: otherwise SameDiff drops their gradient when an input only
+        // reaches the output through slicing ops
+        sd.createGradFunction(inputs);
         List<String> trainable = new ArrayList<>(params.keySet());
         trainable.removeAll(stateKeys);
         return trainable;
@@ -81,6 +86,15 @@ final class GraphPass {
         Map<String, INDArray> all = new HashMap<>(base);
         all.putAll(extras);
         return all;
+    }
+
+    /** The gradient of an input placeholder; its absence is a bug in the graph, never a zero gradient. */
+    static INDArray inputGradient(Map<String, INDArray> grads, String input, String owner) {
+        INDArray g = grads.get(input);
+        if (g == null) {
+            throw new IllegalStateException(owner + ": SameDiff returned no gradient for input '" + input + "'");
+        }
+        return g;
     }
 
     /** Copies SameDiff's gradients into DL4J's gradient views; state parameters get zero. */

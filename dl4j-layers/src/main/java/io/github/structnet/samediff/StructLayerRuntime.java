@@ -77,10 +77,7 @@ public class StructLayerRuntime extends org.deeplearning4j.nn.layers.samediff.Sa
             wanted.add(INPUT_KEY);
             Map<String, INDArray> grads = sameDiff.calculateGradients(ph, wanted);
             GraphPass.copyGradients(grads, gradTable, trainableKeys, structConf().stateParameterKeys(), gradient);
-            inputGradient = grads.get(INPUT_KEY);
-            if (inputGradient == null) {
-                inputGradient = Nd4j.zerosLike(input);
-            }
+            inputGradient = GraphPass.inputGradient(grads, INPUT_KEY, structConf().describe());
             sameDiff.clearPlaceholders(true);
             sameDiff.clearOpInputs();
         }
@@ -116,7 +113,7 @@ public class StructLayerRuntime extends org.deeplearning4j.nn.layers.samediff.Sa
             conf.getLayerParams().getParamShapes().forEach((key, shape) -> vars.put(key, sd.var(key, dataType, shape)));
             SDVariable out = conf.defineLayer(sd, in, vars, mask);
             Preconditions.checkNotNull(out, "%s: defineLayer returned null", structConf().describe());
-            trainableKeys = GraphPass.bind(sd, out, paramTable, structConf().stateParameterKeys());
+            trainableKeys = GraphPass.bind(sd, out, paramTable, structConf().stateParameterKeys(), INPUT_KEY);
             outputVar = out;
             outputKey = out.name();
             sameDiff = sd;

@@ -74,8 +74,7 @@ public class StructVertexRuntime extends SameDiffGraphVertex {
             Map<String, INDArray> grads = sameDiff.calculateGradients(ph, wanted);
             GraphPass.copyGradients(grads, gradTable, trainableKeys, structConfig.stateParameterKeys(), gradient);
             for (int i = 0; i < inputGrads.length; i++) {
-                INDArray g = grads.get(inputNames.get(i));
-                inputGrads[i] = g == null ? Nd4j.zerosLike(inputs[i]) : g;
+                inputGrads[i] = GraphPass.inputGradient(grads, inputNames.get(i), structConfig.describe());
             }
             sameDiff.clearPlaceholders(true);
             sameDiff.clearOpInputs();
@@ -135,7 +134,8 @@ public class StructVertexRuntime extends SameDiffGraphVertex {
             structConfig.getVertexParams().getParamShapes().forEach((key, shape) -> vars.put(key, sd.var(key, dataType, shape)));
             SDVariable out = structConfig.defineVertex(sd, inputVarsByName, vars, maskVars);
             Preconditions.checkNotNull(out, "%s: defineVertex returned null", structConfig.describe());
-            trainableKeys = GraphPass.bind(sd, out, paramTable, structConfig.stateParameterKeys());
+            trainableKeys = GraphPass.bind(sd, out, paramTable, structConfig.stateParameterKeys(),
+                    names.toArray(new String[0]));
             inputVars = inputVarsByName;
             outputVar = out;
             outputKey = out.name();

@@ -8,6 +8,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.NoOp;
+import org.deeplearning4j.nn.conf.inputs.InputType;
 
 import java.util.Set;
 
@@ -21,6 +22,19 @@ public final class Nets {
     public static NeuralNetConfiguration.Builder gradientCheckBase() {
         Nd4j.setDefaultDataTypes(DataType.DOUBLE, DataType.DOUBLE);
         return new NeuralNetConfiguration.Builder().dataType(DataType.DOUBLE).seed(12345).updater(new NoOp());
+    }
+
+    /** A double-precision network of the given layers (no output layer), initialised. */
+    public static MultiLayerNetwork stack(InputType inputType, long seed, org.deeplearning4j.nn.conf.layers.Layer... layers) {
+        Nd4j.setDefaultDataTypes(DataType.DOUBLE, DataType.DOUBLE);
+        NeuralNetConfiguration.ListBuilder list = new NeuralNetConfiguration.Builder().dataType(DataType.DOUBLE)
+                .seed(seed).updater(new NoOp()).list();
+        for (org.deeplearning4j.nn.conf.layers.Layer l : layers) {
+            list.layer(l);
+        }
+        MultiLayerNetwork net = new MultiLayerNetwork(list.setInputType(inputType).build());
+        net.init();
+        return net;
     }
 
     /** One-hot labels for n rows and k classes, class i mod k. */

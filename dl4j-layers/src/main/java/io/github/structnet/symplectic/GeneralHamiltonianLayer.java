@@ -1,0 +1,152 @@
+package io.github.structnet.symplectic;
+
+import io.github.structnet.ode.ExplicitEuler;
+import io.github.structnet.ode.ImplicitMidpoint;
+import io.github.structnet.ode.RungeKutta4;
+import io.github.structnet.ode.VectorField;
+import io.github.structnet.ode.VectorOps;
+import lombok.Data;
+import lombok.EqualsAndHashCode;
+import org.deeplearning4j.nn.conf.layers.samediff.SDLayerParams;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.util.Map;
+
+/**
+ * A learned general Hamiltonian H(x) = uᵀγ(A x + a) on x = (q, p), integrated over {@code steps} steps of size h.
+ * <pre>
+ *   ẋ = 𝕁 ∇H(x) = (∇_p H, −∇_q H),   ∇H(x) = Aᵀ(u ⊙ γ′(A x + a))   (closed form, {@link ScalarPotential})
+ * </pre>
+ * <b>Guarantee.</b> With {@link Integrator#IMPLICIT_MIDPOINT} the step map is symplectic once the fixed-point
+ * iteration has converged: {@code fixedPointIterations} unrolled iterations contract the error by h·Lip(𝕁∇H)/2 each,
+ * so choose h small enough (the tests check Jᵀ𝕁J = 𝕁 to 1e-10). RK4 and explicit Euler are offered for comparison
+ * and are not symplectic.
+ * <p>Shapes: input/output [mb, 2n]; A [m, 2n], a, u [1, m]. The step h is a fixed setting.
+ *
+ * @see <a href="https://arxiv.org/abs/1906.01563">Greydanus, Dzamba, Yosinski 2019, Hamiltonian neural networks</a>
+ */
+@Data
+@EqualsAndHashCode(callSuper = true)
+public class GeneralHamiltonianLayer extends PhaseSpaceLayer {
+
+    /** Integrators for a general (non-separable) Hamiltonian. */
+    public enum Integrator { IMPLICIT_MIDPOINT, RK4, EXPLICIT_EULER }
+
+    private long width;
+    private int steps;
+    private int fixedPointIterations;
+    private ScalarPotential potential;
+    private Integrator integrator;
+
+    private GeneralHamiltonianLayer() {
+        // for Jackson
+    }
+
+    private GeneralHamiltonianLayer(Builder b) {
+        super(b);
+        this.width = b.width;
+        this.steps = b.steps;
+        this.fixedPointIterations = b.fixedPointIterations;
+        this.potential = b.potential;
+        this.integrator = b.integrator;
+    }
+
+    @Override
+    public SDVariable defineLayer(SameDiff sd, SDVariable x, Map<String, SDVariable> p, SDVariable mask) {
+        VectorField<SDVariable> field = (t, y) -> {
+            SDVariable g = potential.gradient(sd, y, p.get("A"), p.get("a"), p.get("u"));
+            return merge(sd, p(g), q(g).neg());
+        };
+        SDVariable y = x;
+        for (int i = 0; i < steps; i++) {
+            y = switch (integrator) {
+                case IMPLICIT_MIDPOINT -> ImplicitMidpoint.unrolled(field, 0, y, step, fixedPointIterations, VectorOps.SAMEDIFF);
+                case RK4 -> RungeKutta4.step(field, 0, y, step, VectorOps.SAMEDIFF);
+                case EXPLICIT_EULER -> ExplicitEuler.step(field, 0, y, step, VectorOps.SAMEDIFF);
+            };
+        }
+        return y;
+    }
+
+    @Override
+    protected void defineModuleParameters(SDLayerParams params) {
+        params.addWeightParam("A", width, nIn);
+        params.addWeightParam("u", 1, width);
+        params.addBiasParam("a", 1, width);
+    }
+
+    @Override
+    protected void initializeModuleParameters(Map<String, INDArray> params) {
+        initWeights((int) nIn, (int) width, getWeightInit(), params.get("A"));
+        INDArray u = params.get("u");
+        u.assign(Nd4j.randn(u.dataType(), u.shape()).muli(1.0 / Math.sqrt(width)));
+        params.get("a").assign(Nd4j.randn(u.dataType(), u.shape()).muli(0.1));
+    }
+
+    /** The step h is a fixed setting of the integrator, not a parameter. */
+    @Override
+    protected boolean stepIsParameter() {
+        return false;
+    }
+
+    /** Builder. Defaults: tanh, implicit midpoint with 10 fixed-point iterations, 1 step of h = 0.1. */
+    public static class Builder extends PhaseSpaceLayer.Builder<Builder> {
+        private long width;
+        private int steps = 1;
+        private int fixedPointIterations = 10;
+        private ScalarPotential potential = ScalarPotential.TANH;
+        private Integrator integrator = Integrator.IMPLICIT_MIDPOINT;
+
+        public Builder() {
+            step(0.1);
+            trainableStep(false);
+        }
+
+        public Builder width(long width) {
+            this.width = width;
+            return this;
+        }
+
+        public Builder steps(int steps) {
+            this.steps = steps;
+            return this;
+        }
+
+        /** Unrolled fixed-point iterations of the implicit midpoint rule (≥ 1). The graph grows with each one and
+         * SameDiff builds gradients of large graphs slowly: prefer a smaller h to more iterations. */
+        public Builder fixedPointIterations(int fixedPointIterations) {
+            this.fixedPointIterations = fixedPointIterations;
+            return this;
+        }
+
+        public Builder potential(ScalarPotential potential) {
+            this.potential = potential;
+            return this;
+        }
+
+        public Builder integrator(Integrator integrator) {
+            this.integrator = integrator;
+            return this;
+        }
+
+        @Override
+        @SuppressWarnings("unchecked")
+        public GeneralHamiltonianLayer build() {
+            validate();
+            if (width <= 0) {
+                throw new IllegalArgumentException(owner() + ": width must be positive; got " + width);
+            }
+            if (steps < 1 || fixedPointIterations < 1) {
+                throw new IllegalArgumentException(owner() + ": steps and fixedPointIterations must be >= 1; got "
+                        + steps + " and " + fixedPointIterations);
+            }
+            if (potential == null || integrator == null) {
+                throw new IllegalArgumentException(owner() + ": potential and integrator must be set");
+            }
+            return new GeneralHamiltonianLayer(this);
+        }
+    }
+}

@@ -1,0 +1,30 @@
+package io.github.structnet.symplectic;
+
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+
+/**
+ * A one-hidden-layer scalar potential and its gradient in closed form (SameDiff has no second-order gradients,
+ * so ∇V cannot come from autodiff inside a layer that is itself differentiated).
+ * <pre>
+ *   V(y) = Σᵢ uᵢ γ((A y + a)ᵢ),      ∇V(y) = Aᵀ (u ⊙ γ′(A y + a))
+ * </pre>
+ * with γ = tanh (γ′ = 1 − tanh²) or softplus (γ′ = sigmoid).
+ */
+public enum ScalarPotential {
+    TANH, SOFTPLUS;
+
+    /** ∇V(y) for a batch y [mb, d], A [m, d], a [1, m], u [1, m]; returns [mb, d]. */
+    public SDVariable gradient(SameDiff sd, SDVariable y, SDVariable a, SDVariable bias, SDVariable u) {
+        SDVariable z = sd.mmul(y, a, false, true, false).add(bias);
+        SDVariable derivative = this == TANH ? sd.math().tanh(z).mul(sd.math().tanh(z)).rsub(1.0) : sd.nn().sigmoid(z);
+        return derivative.mul(u).mmul(a);
+    }
+
+    /** V(y) per row, [mb, 1]. */
+    public SDVariable value(SameDiff sd, SDVariable y, SDVariable a, SDVariable bias, SDVariable u) {
+        SDVariable z = sd.mmul(y, a, false, true, false).add(bias);
+        SDVariable g = this == TANH ? sd.math().tanh(z) : sd.nn().softplus(z);
+        return g.mul(u).sum(true, 1);
+    }
+}

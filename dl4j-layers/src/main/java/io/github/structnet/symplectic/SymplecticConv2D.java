@@ -1,0 +1,206 @@
+package io.github.structnet.symplectic;
+
+import io.github.structnet.samediff.StructLayer;
+import io.github.structnet.spectral.Convolutions;
+import lombok.Data;
+import lombok.EqualsAndHashCode;
+import org.deeplearning4j.nn.conf.InputPreProcessor;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.samediff.SDLayerParams;
+import org.nd4j.autodiff.samediff.SDIndex;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * A symplectic convolutional block: a gradient module whose linear maps are convolutions. The channels of an
+ * input [mb, C, H, W] split into q (first C/2) and p (last C/2), paired channel by channel and pixel by pixel.
+ * <pre>
+ *   UP:   q ← q + h Kᵀ (a ⊙ σ(K p + b)),      LOW:  p ← p − h Kᵀ (a ⊙ σ(K q + b))
+ * </pre>
+ * K a k×k stride-1 "same" convolution C/2 → m channels, Kᵀ its exact adjoint ({@link Convolutions}), a and b
+ * per hidden channel.
+ * <p><b>Guarantee.</b> The update is h·∇V for V(y) = Σ aᵢ Φ((K y + b)ᵢ), Φ′ = σ: the block is the time-h flow
+ * of a Hamiltonian on the channel phase space, so Jᵀ 𝕁 J = 𝕁 for every weight.
+ * <p>Shapes: input/output [mb, C, H, W] (C even); K [k, k, C/2, m], a [1, m, 1, 1], b [m], h [1, 1].
+ */
+@Data
+@EqualsAndHashCode(callSuper = true)
+public class SymplecticConv2D extends StructLayer {
+
+    public static final String KERNEL_KEY = "K";
+    public static final String AMPLITUDE_KEY = "a";
+    public static final String BIAS_KEY = "b";
+    public static final String STEP_KEY = "h";
+
+    private long channels;
+    private long hiddenChannels;
+    private int kernelSize;
+    private Shear side;
+    private Activation activation;
+    private double step;
+    private boolean trainableStep;
+
+    private SymplecticConv2D() {
+        // for Jackson
+    }
+
+    private SymplecticConv2D(Builder b) {
+        super(b);
+        this.channels = b.channels;
+        this.hiddenChannels = b.hiddenChannels;
+        this.kernelSize = b.kernelSize;
+        this.side = b.side;
+        this.activation = b.activation;
+        this.step = b.step;
+        this.trainableStep = b.trainableStep;
+    }
+
+    @Override
+    public SDVariable defineLayer(SameDiff sd, SDVariable x, Map<String, SDVariable> p, SDVariable mask) {
+        long n = channels / 2;
+        SDVariable q = x.get(SDIndex.all(), SDIndex.interval(0L, n), SDIndex.all(), SDIndex.all());
+        SDVariable mom = x.get(SDIndex.all(), SDIndex.interval(n, channels), SDIndex.all(), SDIndex.all());
+        SDVariable source = side == Shear.UP ? mom : q;
+        SDVariable pre = Convolutions.apply(sd, source, p.get(KERNEL_KEY), p.get(BIAS_KEY), kernelSize);
+        SDVariable weighted = activation.asSameDiff(sd, pre).mul(p.get(AMPLITUDE_KEY));
+        SDVariable update = Convolutions.adjoint(sd, weighted, p.get(KERNEL_KEY), kernelSize).mul(p.get(STEP_KEY));
+        return side == Shear.UP ? sd.concat(1, q.add(update), mom) : sd.concat(1, q, mom.sub(update));
+    }
+
+    @Override
+    public void defineParameters(SDLayerParams params) {
+        PhaseSpaces.requireEven(channels, describe() + " (channels)");
+        params.addWeightParam(KERNEL_KEY, kernelSize, kernelSize, channels / 2, hiddenChannels);
+        params.addWeightParam(AMPLITUDE_KEY, 1, hiddenChannels, 1, 1);
+        params.addBiasParam(BIAS_KEY, hiddenChannels);
+        params.addBiasParam(STEP_KEY, 1, 1);
+    }
+
+    @Override
+    public void initializeParameters(Map<String, INDArray> params) {
+        INDArray k = params.get(KERNEL_KEY);
+        double fanIn = (double) kernelSize * kernelSize * (channels / 2);
+        k.assign(Nd4j.randn(k.dataType(), k.shape()).muli(1.0 / Math.sqrt(fanIn)));
+        INDArray a = params.get(AMPLITUDE_KEY);
+        a.assign(Nd4j.randn(a.dataType(), a.shape()).muli(1.0 / Math.sqrt(hiddenChannels)));
+        params.get(BIAS_KEY).assign(0);
+        params.get(STEP_KEY).assign(step);
+    }
+
+    @Override
+    public Set<String> stateParameterKeys() {
+        return trainableStep ? Set.of() : Set.of(STEP_KEY);
+    }
+
+    @Override
+    public void validateInput(INDArray input) {
+        if (input.rank() != 4 || input.size(1) != channels) {
+            throw new IllegalArgumentException(describe() + ": expected input [minibatch, " + channels
+                    + ", height, width] (NCHW); got " + java.util.Arrays.toString(input.shape()));
+        }
+        super.validateInput(input);
+    }
+
+    @Override
+    public InputType getOutputType(int layerIndex, InputType inputType) {
+        return inputType;
+    }
+
+    @Override
+    public void setNIn(InputType inputType, boolean override) {
+        if (!(inputType instanceof InputType.InputTypeConvolutional c)) {
+            throw new IllegalArgumentException(describe() + ": expected a convolutional input type; got " + inputType);
+        }
+        if (channels <= 0 || override) {
+            channels = PhaseSpaces.requireEven(c.getChannels(), describe() + " (channels)");
+        }
+    }
+
+    @Override
+    public InputPreProcessor getPreProcessorForInputType(InputType inputType) {
+        return null;
+    }
+
+    @Override
+    public INDArray onesMaskForInput(INDArray input) {
+        return Nd4j.ones(input.dataType(), input.size(0), 1, 1, 1);
+    }
+
+    /** Builder. Defaults: UP, 3×3 kernels, tanh, step 1 (learnable). */
+    public static class Builder extends StructLayer.Builder<Builder> {
+        private long channels;
+        private long hiddenChannels;
+        private int kernelSize = 3;
+        private Shear side = Shear.UP;
+        private Activation activation = Activation.TANH;
+        private double step = 1.0;
+        private boolean trainableStep = true;
+
+        /** Number of input channels C (even); inferred from the input type when not set. */
+        public Builder channels(long channels) {
+            this.channels = channels;
+            return this;
+        }
+
+        /** Hidden channels m of K. */
+        public Builder hiddenChannels(long hiddenChannels) {
+            this.hiddenChannels = hiddenChannels;
+            return this;
+        }
+
+        /** Odd kernel size k. */
+        public Builder kernelSize(int kernelSize) {
+            this.kernelSize = kernelSize;
+            return this;
+        }
+
+        public Builder side(Shear side) {
+            this.side = side;
+            return this;
+        }
+
+        public Builder activation(Activation activation) {
+            this.activation = activation;
+            return this;
+        }
+
+        public Builder step(double step) {
+            this.step = step;
+            return this;
+        }
+
+        public Builder trainableStep(boolean trainableStep) {
+            this.trainableStep = trainableStep;
+            return this;
+        }
+
+        @Override
+        @SuppressWarnings("unchecked")
+        public SymplecticConv2D build() {
+            String owner = "SymplecticConv2D" + (layerName == null ? "" : " '" + layerName + "'");
+            if (channels != 0) {
+                PhaseSpaces.requireEven(channels, owner + " (channels)");
+            }
+            if (hiddenChannels <= 0) {
+                throw new IllegalArgumentException(owner + ": hiddenChannels must be positive; got " + hiddenChannels);
+            }
+            if (kernelSize <= 0 || kernelSize % 2 == 0) {
+                throw new IllegalArgumentException(owner + ": kernelSize must be odd and positive; got " + kernelSize);
+            }
+            if (!(step > 0) || Double.isInfinite(step)) {
+                throw new IllegalArgumentException(owner + ": step h must be positive and finite; got " + step);
+            }
+            if (side == null) {
+                throw new IllegalArgumentException(owner + ": side must be UP or LOW");
+            }
+            ElementwiseActivations.require(activation, owner);
+            return new SymplecticConv2D(this);
+        }
+    }
+}
