@@ -24,6 +24,9 @@ public final class GradientNorms {
      */
     public static double[] perLayer(MultiLayerNetwork net, INDArray x, INDArray eps) {
         LayerWorkspaceMgr mgr = LayerWorkspaceMgr.noWorkspaces();
+        if (net.getFlattenedGradients() == null) {
+            net.initGradientsView();
+        }
         List<INDArray> acts = net.feedForward(x, true);
         int layers = net.getnLayers();
         double[] norms = new double[layers + 1];

@@ -110,7 +110,13 @@ public final class FlowMapLearning {
         return net;
     }
 
+    /** Trains and evaluates all four models. */
     public static Result run(Settings s) {
+        return run(s, Model.values());
+    }
+
+    /** Trains and evaluates the given models. */
+    public static Result run(Settings s, Model... models) {
         Nd4j.setDefaultDataTypes(DataType.DOUBLE, DataType.DOUBLE);
         HamiltonianSystem sys = s.system();
         double maxEnergy = sys == HamiltonianSystem.PENDULUM ? 0.5 : 2.0;
@@ -128,7 +134,7 @@ public final class FlowMapLearning {
             z = sys.flow(z, s.h(), 100);
         }
         List<ModelResult> results = new ArrayList<>();
-        for (Model m : Model.values()) {
+        for (Model m : models) {
             MultiLayerNetwork net = build(m, s.h(), s.seed());
             Training.fit(net, train, s.epochs(), 64, s.seed(), m.name());
             double oneStep = Math.sqrt(net.output(xt).sub(yt).norm2Number().doubleValue()
