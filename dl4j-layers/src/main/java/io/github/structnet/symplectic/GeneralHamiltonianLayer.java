@@ -30,15 +30,12 @@ import java.util.Map;
  */
 @Data
 @EqualsAndHashCode(callSuper = true)
-public class GeneralHamiltonianLayer extends PhaseSpaceLayer {
+public class GeneralHamiltonianLayer extends AbstractHamiltonianLayer {
 
     /** Integrators for a general (non-separable) Hamiltonian. */
     public enum Integrator { IMPLICIT_MIDPOINT, RK4, EXPLICIT_EULER }
 
-    private long width;
-    private int steps;
     private int fixedPointIterations;
-    private ScalarPotential potential;
     private Integrator integrator;
 
     private GeneralHamiltonianLayer() {
@@ -47,10 +44,7 @@ public class GeneralHamiltonianLayer extends PhaseSpaceLayer {
 
     private GeneralHamiltonianLayer(Builder b) {
         super(b);
-        this.width = b.width;
-        this.steps = b.steps;
         this.fixedPointIterations = b.fixedPointIterations;
-        this.potential = b.potential;
         this.integrator = b.integrator;
     }
 
@@ -86,44 +80,15 @@ public class GeneralHamiltonianLayer extends PhaseSpaceLayer {
         params.get("a").assign(Nd4j.randn(u.dataType(), u.shape()).muli(0.1));
     }
 
-    /** The step h is a fixed setting of the integrator, not a parameter. */
-    @Override
-    protected boolean stepIsParameter() {
-        return false;
-    }
-
     /** Builder. Defaults: tanh, implicit midpoint with 10 fixed-point iterations, 1 step of h = 0.1. */
-    public static class Builder extends PhaseSpaceLayer.Builder<Builder> {
-        private long width;
-        private int steps = 1;
+    public static class Builder extends AbstractHamiltonianLayer.Builder<Builder> {
         private int fixedPointIterations = 10;
-        private ScalarPotential potential = ScalarPotential.TANH;
         private Integrator integrator = Integrator.IMPLICIT_MIDPOINT;
-
-        public Builder() {
-            step(0.1);
-            trainableStep(false);
-        }
-
-        public Builder width(long width) {
-            this.width = width;
-            return this;
-        }
-
-        public Builder steps(int steps) {
-            this.steps = steps;
-            return this;
-        }
 
         /** Unrolled fixed-point iterations of the implicit midpoint rule (≥ 1). The graph grows with each one and
          * SameDiff builds gradients of large graphs slowly: prefer a smaller h to more iterations. */
         public Builder fixedPointIterations(int fixedPointIterations) {
             this.fixedPointIterations = fixedPointIterations;
-            return this;
-        }
-
-        public Builder potential(ScalarPotential potential) {
-            this.potential = potential;
             return this;
         }
 
@@ -136,15 +101,11 @@ public class GeneralHamiltonianLayer extends PhaseSpaceLayer {
         @SuppressWarnings("unchecked")
         public GeneralHamiltonianLayer build() {
             validate();
-            if (width <= 0) {
-                throw new IllegalArgumentException(owner() + ": width must be positive; got " + width);
+            if (fixedPointIterations < 1) {
+                throw new IllegalArgumentException(owner() + ": fixedPointIterations must be >= 1; got " + fixedPointIterations);
             }
-            if (steps < 1 || fixedPointIterations < 1) {
-                throw new IllegalArgumentException(owner() + ": steps and fixedPointIterations must be >= 1; got "
-                        + steps + " and " + fixedPointIterations);
-            }
-            if (potential == null || integrator == null) {
-                throw new IllegalArgumentException(owner() + ": potential and integrator must be set");
+            if (integrator == null) {
+                throw new IllegalArgumentException(owner() + ": integrator must be set");
             }
             return new GeneralHamiltonianLayer(this);
         }

@@ -30,14 +30,11 @@ import java.util.Map;
  */
 @Data
 @EqualsAndHashCode(callSuper = true)
-public class SeparableHamiltonianLayer extends PhaseSpaceLayer {
+public class SeparableHamiltonianLayer extends AbstractHamiltonianLayer {
 
     /** The symplectic integrators for separable systems. */
     public enum Integrator { SYMPLECTIC_EULER, STORMER_VERLET }
 
-    private long width;
-    private int steps;
-    private ScalarPotential potential;
     private Integrator integrator;
 
     private SeparableHamiltonianLayer() {
@@ -46,9 +43,6 @@ public class SeparableHamiltonianLayer extends PhaseSpaceLayer {
 
     private SeparableHamiltonianLayer(Builder b) {
         super(b);
-        this.width = b.width;
-        this.steps = b.steps;
-        this.potential = b.potential;
         this.integrator = b.integrator;
     }
 
@@ -92,39 +86,9 @@ public class SeparableHamiltonianLayer extends PhaseSpaceLayer {
         }
     }
 
-    /** The step h is a fixed setting of the integrator, not a parameter. */
-    @Override
-    protected boolean stepIsParameter() {
-        return false;
-    }
-
     /** Builder. Defaults: tanh potentials, Störmer–Verlet, 1 step of h = 0.1. */
-    public static class Builder extends PhaseSpaceLayer.Builder<Builder> {
-        private long width;
-        private int steps = 1;
-        private ScalarPotential potential = ScalarPotential.TANH;
+    public static class Builder extends AbstractHamiltonianLayer.Builder<Builder> {
         private Integrator integrator = Integrator.STORMER_VERLET;
-
-        public Builder() {
-            step(0.1);
-            trainableStep(false);
-        }
-
-        public Builder width(long width) {
-            this.width = width;
-            return this;
-        }
-
-        /** Integration steps per layer (≥ 1). */
-        public Builder steps(int steps) {
-            this.steps = steps;
-            return this;
-        }
-
-        public Builder potential(ScalarPotential potential) {
-            this.potential = potential;
-            return this;
-        }
 
         public Builder integrator(Integrator integrator) {
             this.integrator = integrator;
@@ -135,14 +99,8 @@ public class SeparableHamiltonianLayer extends PhaseSpaceLayer {
         @SuppressWarnings("unchecked")
         public SeparableHamiltonianLayer build() {
             validate();
-            if (width <= 0) {
-                throw new IllegalArgumentException(owner() + ": width must be positive; got " + width);
-            }
-            if (steps < 1) {
-                throw new IllegalArgumentException(owner() + ": steps must be >= 1; got " + steps);
-            }
-            if (potential == null || integrator == null) {
-                throw new IllegalArgumentException(owner() + ": potential and integrator must be set");
+            if (integrator == null) {
+                throw new IllegalArgumentException(owner() + ": integrator must be set");
             }
             return new SeparableHamiltonianLayer(this);
         }

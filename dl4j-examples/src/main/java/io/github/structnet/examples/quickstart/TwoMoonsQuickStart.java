@@ -3,6 +3,7 @@ package io.github.structnet.examples.quickstart;
 import io.github.structnet.backend.Backends;
 import io.github.structnet.examples.common.CertifiedAccuracyChart;
 import io.github.structnet.examples.common.CertifiedReport;
+import io.github.structnet.examples.common.Charts;
 import io.github.structnet.examples.common.Training;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.util.ModelSerializer;
@@ -73,21 +74,9 @@ public final class TwoMoonsQuickStart {
     }
 
     public static void main(String[] args) throws IOException {
-        boolean quick = false;
-        File out = new File("output/quickstart");
-        for (int i = 0; i < args.length; i++) {
-            switch (args[i]) {
-                case "--quick" -> quick = true;
-                case "--out" -> {
-                    if (i + 1 >= args.length) {
-                        throw new IllegalArgumentException("--out needs a directory");
-                    }
-                    out = new File(args[++i]);
-                }
-                default -> throw new IllegalArgumentException("unknown argument '" + args[i]
-                        + "'; usage: TwoMoonsQuickStart [--quick] [--out DIR]");
-            }
-        }
+        Charts.ExampleArgs a = Charts.parse(args, "output/quickstart", "TwoMoonsQuickStart [--quick] [--out DIR]");
+        boolean quick = a.quick();
+        File out = a.out();
         System.out.println(Backends.requireSupported());
         Settings settings = quick ? Settings.quick() : Settings.full();
         long start = System.nanoTime();
