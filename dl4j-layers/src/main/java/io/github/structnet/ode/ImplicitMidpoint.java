@@ -29,23 +29,6 @@ public final class ImplicitMidpoint {
         }
     }
 
-    /**
-     * A fixed number of fixed-point iterations, for graphs (SameDiff cannot test a tolerance): starting from the
-     * explicit Euler predictor, the error contracts by h·Lip(F)/2 per iteration.
-     */
-    public static <T> T unrolled(VectorField<T> f, double t, T x, double h, int iterations, VectorOps<T> ops) {
-        Steps.requireStep(h, "ImplicitMidpoint");
-        if (iterations < 1) {
-            throw new IllegalArgumentException("ImplicitMidpoint: iterations must be >= 1; got " + iterations);
-        }
-        T next = ops.axpy(x, h, f.apply(t, x));
-        for (int k = 0; k < iterations; k++) {
-            T mid = ops.scale(ops.add(x, next), 0.5);
-            next = ops.axpy(x, h, f.apply(t + h / 2, mid));
-        }
-        return next;
-    }
-
     public static INDArray step(VectorField<INDArray> f, double t, INDArray x, double h) {
         return step(f, t, x, h, DEFAULT_TOLERANCE, DEFAULT_MAX_ITERATIONS);
     }

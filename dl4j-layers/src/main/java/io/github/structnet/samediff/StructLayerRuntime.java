@@ -88,7 +88,7 @@ public class StructLayerRuntime extends org.deeplearning4j.nn.layers.samediff.Sa
         Map<String, INDArray> ph = new HashMap<>();
         ph.put(INPUT_KEY, input);
         ph.put(MASK_KEY, maskArray != null ? maskArray : layerConf().onesMaskForInput(input));
-        ph.putAll(structConf().placeholderValues(paramTable, training));
+        ph.putAll(structConf().placeholderValues(paramTable, new INDArray[]{input}, training));
         return ph;
     }
 

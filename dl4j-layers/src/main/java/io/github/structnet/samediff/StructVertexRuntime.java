@@ -93,7 +93,7 @@ public class StructVertexRuntime extends SameDiffGraphVertex {
             INDArray mask = maskArrays != null ? maskArrays[i] : null;
             ph.put(names.get(i) + MASK_SUFFIX, mask != null ? mask : onesMask(inputs[i]));
         }
-        ph.putAll(structConfig.placeholderValues(paramTable, training));
+        ph.putAll(structConfig.placeholderValues(paramTable, inputs, training));
         return ph;
     }
 

@@ -38,6 +38,16 @@ public interface StructuredParameters {
         return Map.of();
     }
 
+    /**
+     * Values of the extra placeholders for one forward pass that depend on the inputs too (for example the
+     * converged solution of an implicit step). Delegates to {@link #placeholderValues(Map, boolean)} by default.
+     *
+     * @param inputs the inputs of this pass (read only)
+     */
+    default Map<String, INDArray> placeholderValues(Map<String, INDArray> params, INDArray[] inputs, boolean training) {
+        return placeholderValues(params, training);
+    }
+
     /** A short description for error messages, such as {@code GradientFlowDense 'block1'}. */
     String describe();
 }

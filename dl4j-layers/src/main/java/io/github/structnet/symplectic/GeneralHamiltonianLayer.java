@@ -6,6 +6,10 @@ import io.github.structnet.ode.RungeKutta4;
 import io.github.structnet.ode.VectorField;
 import io.github.structnet.ode.VectorOps;
 import lombok.Data;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ops.impl.controlflow.compat.StopGradient;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+import java.util.HashMap;
 import lombok.EqualsAndHashCode;
 import org.deeplearning4j.nn.conf.layers.samediff.SDLayerParams;
 import org.nd4j.autodiff.samediff.SDVariable;
@@ -20,10 +24,13 @@ import java.util.Map;
  * <pre>
  *   ẋ = 𝕁 ∇H(x) = (∇_p H, −∇_q H),   ∇H(x) = Aᵀ(u ⊙ γ′(A x + a))   (closed form, {@link ScalarPotential})
  * </pre>
- * <b>Guarantee.</b> With {@link Integrator#IMPLICIT_MIDPOINT} the step map is symplectic once the fixed-point
- * iteration has converged: {@code fixedPointIterations} unrolled iterations contract the error by h·Lip(𝕁∇H)/2 each,
- * so choose h small enough (the tests check Jᵀ𝕁J = 𝕁 to 1e-10). RK4 and explicit Euler are offered for comparison
- * and are not symplectic.
+ * <b>Guarantee.</b> With {@link Integrator#IMPLICIT_MIDPOINT} the layer's output is the implicit midpoint step,
+ * solved outside the graph by fixed-point iteration to 1e-14 (double; 1e-6 in float), so the map the layer computes
+ * is symplectic: Jᵀ𝕁J = 𝕁 to the solver tolerance, for any weights, after training too. A step that does not
+ * converge throws {@link ImplicitMidpoint.NotConvergedException} naming the layer.
+ * <b>Caveat.</b> The backward pass differentiates {@code fixedPointIterations} iterations started at the solution
+ * (held constant), which approximates the implicit derivative with relative error (h·Lip(𝕁∇H)/2)^k: keep h small.
+ * RK4 and explicit Euler are offered for comparison and are not symplectic.
  * <p>Shapes: input/output [mb, 2n]; A [m, 2n], a, u [1, m]. The step h is a fixed setting.
  *
  * @see <a href="https://arxiv.org/abs/1906.01563">Greydanus, Dzamba, Yosinski 2019, Hamiltonian neural networks</a>
@@ -34,6 +41,9 @@ public class GeneralHamiltonianLayer extends AbstractHamiltonianLayer {
 
     /** Integrators for a general (non-separable) Hamiltonian. */
     public enum Integrator { IMPLICIT_MIDPOINT, RK4, EXPLICIT_EULER }
+
+    /** Name prefix of the placeholders holding the converged midpoint solutions. */
+    static final String SOLUTION_PREFIX = "midpointSolution";
 
     private int fixedPointIterations;
     private Integrator integrator;
@@ -57,12 +67,54 @@ public class GeneralHamiltonianLayer extends AbstractHamiltonianLayer {
         SDVariable y = x;
         for (int i = 0; i < steps; i++) {
             y = switch (integrator) {
-                case IMPLICIT_MIDPOINT -> ImplicitMidpoint.unrolled(field, 0, y, step, fixedPointIterations, VectorOps.SAMEDIFF);
+                case IMPLICIT_MIDPOINT -> midpointFromSolution(sd, field, y,
+                        new StopGradient(sd, sd.placeHolder(SOLUTION_PREFIX + i, x.dataType(), -1, nIn)).outputVariable());
                 case RK4 -> RungeKutta4.step(field, 0, y, step, VectorOps.SAMEDIFF);
                 case EXPLICIT_EULER -> ExplicitEuler.step(field, 0, y, step, VectorOps.SAMEDIFF);
             };
         }
         return y;
+    }
+
+    /**
+     * {@code fixedPointIterations} iterations y ← x + h F((x + y)/2) started at the converged solution: the value
+     * stays the converged one, and their derivative approximates the implicit one (error (h·Lip F / 2)^k).
+     */
+    private SDVariable midpointFromSolution(SameDiff sd, VectorField<SDVariable> field, SDVariable x, SDVariable solution) {
+        SDVariable next = solution;
+        for (int k = 0; k < fixedPointIterations; k++) {
+            next = x.add(field.apply(0, x.add(next).mul(0.5)).mul(step));
+        }
+        return next;
+    }
+
+    /** The converged implicit-midpoint solutions of every step, solved in plain ND4J to the data type's tolerance. */
+    @Override
+    public Map<String, INDArray> placeholderValues(Map<String, INDArray> params, INDArray[] inputs, boolean training) {
+        if (integrator != Integrator.IMPLICIT_MIDPOINT) {
+            return Map.of();
+        }
+        VectorField<INDArray> field = (t, y) -> {
+            INDArray g = potential.gradient(y, params.get("A"), params.get("a"), params.get("u"));
+            long n = half();
+            INDArray dq = g.get(NDArrayIndex.all(), NDArrayIndex.interval(0, n));
+            INDArray dp = g.get(NDArrayIndex.all(), NDArrayIndex.interval(n, nIn));
+            return Nd4j.hstack(dp, dq.neg());
+        };
+        double tolerance = inputs[0].dataType() == DataType.DOUBLE ? 1e-14 : 1e-6;
+        Map<String, INDArray> solutions = new HashMap<>();
+        INDArray y = inputs[0];
+        for (int i = 0; i < steps; i++) {
+            try {
+                y = ImplicitMidpoint.step(field, 0, y, step, tolerance * Math.max(1, y.amaxNumber().doubleValue()),
+                        ImplicitMidpoint.DEFAULT_MAX_ITERATIONS);
+            } catch (ImplicitMidpoint.NotConvergedException e) {
+                throw new ImplicitMidpoint.NotConvergedException(describe() + ", step " + (i + 1) + " of " + steps + ": "
+                        + e.getMessage());
+            }
+            solutions.put(SOLUTION_PREFIX + i, y);
+        }
+        return solutions;
     }
 
     @Override

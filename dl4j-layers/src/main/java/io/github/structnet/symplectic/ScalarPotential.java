@@ -2,6 +2,8 @@ package io.github.structnet.symplectic;
 
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
  * A one-hidden-layer scalar potential and its gradient in closed form (SameDiff has no second-order gradients,
@@ -19,6 +21,19 @@ public enum ScalarPotential {
         SDVariable z = sd.mmul(y, a, false, true, false).add(bias);
         SDVariable derivative = this == TANH ? sd.math().tanh(z).mul(sd.math().tanh(z)).rsub(1.0) : sd.nn().sigmoid(z);
         return derivative.mul(u).mmul(a);
+    }
+
+    /** ∇V(y) in plain ND4J (same formula), for solvers that run outside the graph. */
+    public INDArray gradient(INDArray y, INDArray a, INDArray bias, INDArray u) {
+        INDArray z = y.mmul(a.transpose()).addiRowVector(bias);
+        INDArray derivative;
+        if (this == TANH) {
+            INDArray t = Transforms.tanh(z, true);
+            derivative = t.mul(t).rsubi(1.0);
+        } else {
+            derivative = Transforms.sigmoid(z, true);
+        }
+        return derivative.muliRowVector(u).mmul(a);
     }
 
     /** V(y) per row, [mb, 1]. */

@@ -65,7 +65,7 @@ class SymplecticLayersTest {
         assertGradients(ff, x, Set.of(), new LinearModule.Builder().sublayers(3).build(),
                 new ActivationModule.Builder().side(Shear.LOW).build());
         assertGradients(ff, x, Set.of(), new SeparableHamiltonianLayer.Builder().width(5).steps(2).build());
-        assertGradients(ff, x, Set.of(), new GeneralHamiltonianLayer.Builder().width(5).fixedPointIterations(4).build());
+        assertGradients(ff, x, Set.of(), new GeneralHamiltonianLayer.Builder().width(3).step(0.05).fixedPointIterations(6).build());
         assertGradients(ff, x, Set.of("0_h"), new EulerResidual.Builder().width(5).build());
         assertGradients(InputType.convolutional(4, 3, 4), Nd4j.randn(DataType.DOUBLE, 2, 4, 4, 3), Set.of(),
                 new SymplecticConv2D.Builder().hiddenChannels(3).build(),
@@ -102,6 +102,64 @@ class SymplecticLayersTest {
     }
 
     @Test
+    void everyPhaseSpaceLayerPassesGradientCheckInComputationGraph() {
+        ComputationGraphConfiguration conf = Nets.gradientCheckBase().trainingWorkspaceMode(WorkspaceMode.ENABLED)
+                .graphBuilder().addInputs("q", "p")
+                .addVertex("x", new PhaseSpaceMergeVertex(), "q", "p")
+                .addLayer("linear", new LinearModule.Builder().build(), "x")
+                .addLayer("act", new ActivationModule.Builder().side(Shear.LOW).build(), "linear")
+                .addLayer("sep", new SeparableHamiltonianLayer.Builder().width(4).build(), "act")
+                .addLayer("gen", new GeneralHamiltonianLayer.Builder().width(3).step(0.05).fixedPointIterations(6).build(), "sep")
+                .addLayer("euler", new EulerResidual.Builder().width(3).trainableStep(true).build(), "gen")
+                .addLayer("out", mse(2), "euler")
+                .setOutputs("out")
+                .setInputTypes(InputType.feedForward(2), InputType.feedForward(2)).build();
+        ComputationGraph g = new ComputationGraph(conf);
+        g.init();
+        INDArray[] in = {Nd4j.randn(DataType.DOUBLE, 3, 2), Nd4j.randn(DataType.DOUBLE, 3, 2)};
+        assertTrue(Nets.gradientsMatch(g, in, new INDArray[]{Nd4j.randn(DataType.DOUBLE, 3, 2)}, Set.of()));
+
+        ComputationGraphConfiguration convConf = Nets.gradientCheckBase().graphBuilder().addInputs("img")
+                .addLayer("c1", new SymplecticConv2D.Builder().hiddenChannels(2).build(), "img")
+                .addLayer("c2", new SymplecticConv2D.Builder().side(Shear.LOW).hiddenChannels(3).build(), "c1")
+                .addLayer("out", mse(2), "c2")
+                .setOutputs("out").setInputTypes(InputType.convolutional(3, 3, 2)).build();
+        ComputationGraph cg = new ComputationGraph(convConf);
+        cg.init();
+        assertTrue(Nets.gradientsMatch(cg, new INDArray[]{Nd4j.randn(DataType.DOUBLE, 2, 2, 3, 3)},
+                new INDArray[]{Nd4j.randn(DataType.DOUBLE, 2, 2)}, Set.of()));
+    }
+
+    @Test
+    void convBlockSymplecticAfterTrainingAndReload(@TempDir File dir) throws IOException {
+        MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder().dataType(DataType.DOUBLE).seed(6)
+                .updater(new Adam(0.05)).list()
+                .layer(new SymplecticConv2D.Builder().hiddenChannels(3).build())
+                .layer(new SymplecticConv2D.Builder().side(Shear.LOW).hiddenChannels(3).build())
+                .layer(new org.deeplearning4j.nn.conf.layers.CnnLossLayer.Builder(LossFunctions.LossFunction.MSE)
+                        .activation(Activation.IDENTITY).build())
+                .setInputType(InputType.convolutional(3, 3, 2)).build();
+        MultiLayerNetwork net = new MultiLayerNetwork(conf);
+        net.init();
+        INDArray x = Nd4j.randn(DataType.DOUBLE, 8, 2, 3, 3);
+        INDArray y = Nd4j.randn(DataType.DOUBLE, 8, 2, 3, 3);
+        for (int i = 0; i < 50; i++) {
+            net.fit(x, y);
+        }
+        File file = new File(dir, "conv.zip");
+        ModelSerializer.writeModel(net, file, true);
+        MultiLayerNetwork restored = ModelSerializer.restoreMultiLayerNetwork(file, true);
+        assertEquals(net.params(), restored.params());
+        for (MultiLayerNetwork m : new MultiLayerNetwork[]{net, restored}) {
+            MultiLayerNetwork body = Nets.stack(InputType.convolutional(3, 3, 2), 6,
+                    conf.getConf(0).getLayer(), conf.getConf(1).getLayer());
+            body.setParams(m.params());
+            double d = Symplecticity.defect(body, Nd4j.randn(DataType.DOUBLE, 1, 2, 3, 3));
+            assertTrue(d <= 1e-10, "conv block defect after training " + d);
+        }
+    }
+
+    @Test
     void symplecticAfterTrainingAndReload(@TempDir File dir) throws IOException {
         MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder().dataType(DataType.DOUBLE).seed(4)
                 .updater(new Adam(0.05)).list()
@@ -110,13 +168,14 @@ class SymplecticLayersTest {
                 .layer(new ActivationModule.Builder().side(Shear.LOW).build())
                 .layer(new SeparableHamiltonianLayer.Builder().width(6).build())
                 .layer(new GradientModule.Builder().side(Shear.LOW).width(8).build())
+                .layer(new GeneralHamiltonianLayer.Builder().width(6).step(0.05).fixedPointIterations(6).build())
                 .layer(mse(4))
                 .setInputType(InputType.feedForward(4)).build();
         MultiLayerNetwork net = new MultiLayerNetwork(conf);
         net.init();
         INDArray x = Nd4j.randn(DataType.DOUBLE, 32, 4);
         INDArray y = Nd4j.randn(DataType.DOUBLE, 32, 4);
-        for (int i = 0; i < 100; i++) {
+        for (int i = 0; i < 60; i++) {
             net.fit(x, y);
         }
         File file = new File(dir, "sympnet.zip");
@@ -125,13 +184,20 @@ class SymplecticLayersTest {
         assertEquals(net.params(), restored.params());
         assertTrue(java.util.Arrays.equals(net.output(x).data().asDouble(), restored.output(x).data().asDouble()));
         for (MultiLayerNetwork m : new MultiLayerNetwork[]{net, restored}) {
-            MultiLayerNetwork body = Nets.stack(InputType.feedForward(4), 4,
-                    conf.getConf(0).getLayer(), conf.getConf(1).getLayer(), conf.getConf(2).getLayer(),
-                    conf.getConf(3).getLayer(), conf.getConf(4).getLayer());
-            body.setParams(m.params().get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, body.numParams())));
+            // layers 0-4: exact Jacobians by backpropagation
+            MultiLayerNetwork modules = Nets.stack(InputType.feedForward(4), 4, conf.getConf(0).getLayer(),
+                    conf.getConf(1).getLayer(), conf.getConf(2).getLayer(), conf.getConf(3).getLayer(),
+                    conf.getConf(4).getLayer());
+            modules.setParams(m.params().get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, modules.numParams())));
+            // layer 5 (implicit midpoint): the map it computes at inference, by 4th-order differences
+            MultiLayerNetwork general = Nets.stack(InputType.feedForward(4), 4, conf.getConf(5).getLayer());
+            general.setParams(m.getLayer(5).params());
             for (int i = 0; i < 5; i++) {
-                double d = Symplecticity.defect(body, Nd4j.randn(DataType.DOUBLE, 1, 4));
-                assertTrue(d <= 1e-10, "defect after training " + d);
+                INDArray x0 = Nd4j.randn(DataType.DOUBLE, 1, 4);
+                double d = Symplecticity.defect(modules, x0);
+                assertTrue(d <= 1e-10, "modules: defect after training " + d);
+                double g = Symplecticity.defect(in -> general.output(in, false), modules.output(x0, false));
+                assertTrue(g <= 1e-10, "general Hamiltonian layer: defect after training " + g);
             }
         }
     }
