@@ -1,14 +1,18 @@
 package io.github.structnet.ode;
 
-/** Step-size checks shared by the integrators (internal). */
-final class Steps {
+/** The step-size check shared by the integrators and the layers that take a step h. */
+public final class Steps {
 
     private Steps() {
     }
 
-    static void requireStep(double h, String who) {
+    /**
+     * @param who names the integrator or layer in the message
+     * @throws IllegalArgumentException unless 0 &lt; h &lt; ∞
+     */
+    public static void requireStep(double h, String who) {
         if (!(h > 0) || Double.isInfinite(h)) {
-            throw new IllegalArgumentException(who + ": the step size h must be positive and finite; got " + h);
+            throw new IllegalArgumentException(who + ": the step h must be positive and finite; got " + h);
         }
     }
 }

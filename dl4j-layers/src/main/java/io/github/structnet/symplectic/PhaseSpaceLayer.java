@@ -1,5 +1,6 @@
 package io.github.structnet.symplectic;
 
+import io.github.structnet.ode.Steps;
 import io.github.structnet.samediff.StructLayer;
 import lombok.Data;
 import lombok.EqualsAndHashCode;
@@ -155,9 +156,7 @@ public abstract class PhaseSpaceLayer extends StructLayer {
         }
 
         protected void validate() {
-            if (!(step > 0) || Double.isInfinite(step)) {
-                throw new IllegalArgumentException(owner() + ": step h must be positive and finite; got " + step);
-            }
+            Steps.requireStep(step, owner());
         }
     }
 }

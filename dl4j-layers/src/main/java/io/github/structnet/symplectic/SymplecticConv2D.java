@@ -1,5 +1,6 @@
 package io.github.structnet.symplectic;
 
+import io.github.structnet.ode.Steps;
 import io.github.structnet.samediff.StructLayer;
 import io.github.structnet.spectral.Convolutions;
 import lombok.Data;
@@ -193,9 +194,7 @@ public class SymplecticConv2D extends StructLayer {
             if (kernelSize <= 0 || kernelSize % 2 == 0) {
                 throw new IllegalArgumentException(owner + ": kernelSize must be odd and positive; got " + kernelSize);
             }
-            if (!(step > 0) || Double.isInfinite(step)) {
-                throw new IllegalArgumentException(owner + ": step h must be positive and finite; got " + step);
-            }
+            Steps.requireStep(step, owner);
             if (side == null) {
                 throw new IllegalArgumentException(owner + ": side must be UP or LOW");
             }
