@@ -23,8 +23,30 @@ fi
 
 mkdir -p "$module/target/notebooks-executed"
 export PYDEVD_DISABLE_FILE_VALIDATION=1
+# The Java kernel sometimes never answers Jupyter's first request (it binds its sockets, then stays silent).
+# Such a start-up failure is retried; a failing cell is not.
+run_one() {
+  local nb="$1" log="$module/target/notebooks-executed/$(basename "$nb" .ipynb).log"
+  for attempt in 1 2 3; do
+    if (cd "$here" && jupyter nbconvert --to notebook --execute --ExecutePreprocessor.timeout=1200 \
+        --ExecutePreprocessor.startup_timeout=120 --output-dir "$module/target/notebooks-executed" "$nb") > "$log" 2>&1; then
+      tail -n 1 "$log"
+      return 0
+    fi
+    if grep -q "Kernel didn't respond" "$log"; then
+      echo "  the kernel did not start (attempt $attempt); retrying"
+      pkill -f rapaio-jupyter-kernel 2> /dev/null || true
+      sleep 5
+      continue
+    fi
+    cat "$log"
+    return 1
+  done
+  cat "$log"
+  return 1
+}
+
 for nb in "$here"/*.ipynb; do
   echo "Executing $(basename "$nb")"
-  (cd "$here" && jupyter nbconvert --to notebook --execute --ExecutePreprocessor.timeout=1200 --ExecutePreprocessor.startup_timeout=300 \
-      --output-dir "$module/target/notebooks-executed" "$nb")
+  run_one "$nb"
 done
