@@ -27,9 +27,9 @@ export PYDEVD_DISABLE_FILE_VALIDATION=1
 # Such a start-up failure is retried; a failing cell is not.
 run_one() {
   local nb="$1" log="$module/target/notebooks-executed/$(basename "$nb" .ipynb).log"
-  for attempt in 1 2 3; do
+  for attempt in 1 2 3 4 5; do
     if (cd "$here" && jupyter nbconvert --to notebook --execute --ExecutePreprocessor.timeout=1200 \
-        --ExecutePreprocessor.startup_timeout=120 --output-dir "$module/target/notebooks-executed" "$nb") > "$log" 2>&1; then
+        --ExecutePreprocessor.startup_timeout=60 --output-dir "$module/target/notebooks-executed" "$nb") > "$log" 2>&1; then
       tail -n 1 "$log"
       return 0
     fi
