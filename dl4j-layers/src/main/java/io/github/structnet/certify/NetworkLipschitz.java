@@ -29,7 +29,8 @@ import org.deeplearning4j.nn.conf.preprocessor.RnnToFeedForwardPreProcessor;
  *   <li>layers implementing {@link LipschitzBounded} (StructNet layers) give their own bound;</li>
  *   <li>DL4J {@link DenseLayer} / {@link OutputLayer} with a monotone 1-Lipschitz activation give
  *       {@link GramIteration#upperBound} of W;</li>
- *   <li>{@link ActivationLayer} with such an activation, and {@link DropoutLayer} (identity at inference), give 1;</li>
+ *   <li>{@link ActivationLayer} with such an activation or {@link io.github.structnet.lipschitz.MaxMin}, and
+ *       {@link DropoutLayer} (identity at inference), give 1;</li>
  *   <li>input preprocessors that only reshape are isometries.</li>
  * </ul>
  * Any other layer is refused by name: a bound that is not certified is not returned.
@@ -91,6 +92,9 @@ public final class NetworkLipschitz {
                 || fn instanceof ActivationELU && !(((ActivationELU) fn).getAlpha() >= 0 && ((ActivationELU) fn).getAlpha() <= 1)) {
             throw new IllegalArgumentException("NetworkLipschitz: " + who + " uses " + fn
                     + "; its alpha must be in [0, 1] for a 1-Lipschitz activation");
+        }
+        if (fn instanceof io.github.structnet.lipschitz.MaxMin) {
+            return; // a permutation on each region: 1-Lipschitz
         }
         for (Activation a : MonotoneActivations.ALLOWED) {
             if (a.getActivationFunction().getClass().equals(fn.getClass())) {
