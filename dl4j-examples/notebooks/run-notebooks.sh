@@ -23,7 +23,7 @@ fi
 
 mkdir -p "$module/target/notebooks-executed"
 export PYDEVD_DISABLE_FILE_VALIDATION=1
-# The Java kernel sometimes never answers Jupyter's first request (it binds its sockets, then stays silent).
+# The Java kernel sometimes never answers Jupyter's first request (it binds its sockets, then stays silent or exits).
 # Such a start-up failure is retried; a failing cell is not.
 run_one() {
   local nb="$1" log="$module/target/notebooks-executed/$(basename "$nb" .ipynb).log"
@@ -33,7 +33,7 @@ run_one() {
       tail -n 1 "$log"
       return 0
     fi
-    if grep -q "Kernel didn't respond" "$log"; then
+    if grep -qE "Kernel didn't respond|Kernel died before replying to kernel_info" "$log"; then
       echo "  the kernel did not start (attempt $attempt); retrying"
       pkill -f rapaio-jupyter-kernel 2> /dev/null || true
       sleep 5
