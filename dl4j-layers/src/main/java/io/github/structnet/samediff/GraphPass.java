@@ -11,7 +11,6 @@ import org.nd4j.autodiff.samediff.array.SingleThreadArrayHolder;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Set;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -79,13 +78,6 @@ final class GraphPass {
             throw new IllegalArgumentException(owner + ": " + what + " contains " + (nan ? "NaN" : "infinite")
                     + " values (shape " + Arrays.toString(array.shape()) + "); only finite values are allowed");
         }
-    }
-
-    /** Placeholder map with the given extras added. */
-    static Map<String, INDArray> placeholders(Map<String, INDArray> base, Map<String, INDArray> extras) {
-        Map<String, INDArray> all = new HashMap<>(base);
-        all.putAll(extras);
-        return all;
     }
 
     /** The gradient of an input placeholder; its absence is a bug in the graph, never a zero gradient. */

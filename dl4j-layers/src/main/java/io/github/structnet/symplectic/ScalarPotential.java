@@ -19,7 +19,13 @@ public enum ScalarPotential {
     /** ∇V(y) for a batch y [mb, d], A [m, d], a [1, m], u [1, m]; returns [mb, d]. */
     public SDVariable gradient(SameDiff sd, SDVariable y, SDVariable a, SDVariable bias, SDVariable u) {
         SDVariable z = sd.mmul(y, a, false, true, false).add(bias);
-        SDVariable derivative = this == TANH ? sd.math().tanh(z).mul(sd.math().tanh(z)).rsub(1.0) : sd.nn().sigmoid(z);
+        SDVariable derivative;
+        if (this == TANH) {
+            SDVariable t = sd.math().tanh(z);
+            derivative = t.mul(t).rsub(1.0);
+        } else {
+            derivative = sd.nn().sigmoid(z);
+        }
         return derivative.mul(u).mmul(a);
     }
 
@@ -34,12 +40,5 @@ public enum ScalarPotential {
             derivative = Transforms.sigmoid(z, true);
         }
         return derivative.muliRowVector(u).mmul(a);
-    }
-
-    /** V(y) per row, [mb, 1]. */
-    public SDVariable value(SameDiff sd, SDVariable y, SDVariable a, SDVariable bias, SDVariable u) {
-        SDVariable z = sd.mmul(y, a, false, true, false).add(bias);
-        SDVariable g = this == TANH ? sd.math().tanh(z) : sd.nn().softplus(z);
-        return g.mul(u).sum(true, 1);
     }
 }

@@ -1,6 +1,5 @@
 package io.github.structnet.examples.common;
 
-import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.style.markers.SeriesMarkers;
@@ -33,11 +32,6 @@ public final class CertifiedAccuracyChart {
                     .setMarker(SeriesMarkers.NONE);
         }
         chart.getStyler().setYAxisMin(0.0).setYAxisMax(100.0);
-        File parent = png.getAbsoluteFile().getParentFile();
-        if (parent != null && !parent.isDirectory() && !parent.mkdirs()) {
-            throw new IOException("cannot create directory " + parent);
-        }
-        BitmapEncoder.saveBitmap(chart, png.getPath(), BitmapEncoder.BitmapFormat.PNG);
-        return png;
+        return Charts.save(chart, png);
     }
 }

@@ -35,6 +35,14 @@ public final class Charts {
         return s;
     }
 
+    /** Creates the directory a file will be written to. */
+    public static void createParent(File file) throws IOException {
+        File parent = file.getAbsoluteFile().getParentFile();
+        if (parent != null && !parent.isDirectory() && !parent.mkdirs()) {
+            throw new IOException("cannot create directory " + parent);
+        }
+    }
+
     /** 0, 1, …, n−1 scaled by dt. */
     public static double[] times(int n, double dt) {
         double[] t = new double[n];
@@ -46,10 +54,7 @@ public final class Charts {
 
     /** Writes a PNG, creating the directory. */
     public static File save(XYChart chart, File png) throws IOException {
-        File parent = png.getAbsoluteFile().getParentFile();
-        if (parent != null && !parent.isDirectory() && !parent.mkdirs()) {
-            throw new IOException("cannot create directory " + parent);
-        }
+        createParent(png);
         BitmapEncoder.saveBitmap(chart, png.getPath(), BitmapEncoder.BitmapFormat.PNG);
         return png;
     }

@@ -3,6 +3,7 @@ package io.github.structnet.examples.quickstart;
 import io.github.structnet.certify.MarginCertificate;
 import io.github.structnet.certify.NetworkLipschitz;
 import io.github.structnet.examples.common.CertifiedReport;
+import io.github.structnet.examples.common.Charts;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -45,10 +46,7 @@ public final class DecisionRegionPlot {
             drawPanel(img, g, k * PANEL, nets[k], points, maxRadius, names[k]);
         }
         g.dispose();
-        File parent = png.getAbsoluteFile().getParentFile();
-        if (parent != null && !parent.isDirectory() && !parent.mkdirs()) {
-            throw new IOException("cannot create directory " + parent);
-        }
+        Charts.createParent(png);
         ImageIO.write(img, "png", png);
         return png;
     }
