@@ -51,6 +51,16 @@ class SpectralNormTest {
     }
 
     @Test
+    void exactNormMatchesPowerIterationOnTallAndWideMatrices() {
+        // ND4J's gesvd got these shapes wrong (163.5 instead of 35.9 for 576x144)
+        for (int[] shape : new int[][]{{576, 144}, {144, 576}, {200, 200}}) {
+            INDArray w = randomMatrix(1, shape[0], shape[1]);
+            double power = PowerIteration.iterate(LinearOperator.ofMatrix(w), Nd4j.randn(DataType.DOUBLE, 1, shape[1]), 3000);
+            assertEquals(power, SpectralNorm.exact(w), 1e-9 * power, shape[0] + "x" + shape[1]);
+        }
+    }
+
+    @Test
     void reconvergesAfterWeightChange() {
         INDArray w = randomMatrix(3, 12, 10);
         INDArray v = Nd4j.randn(DataType.DOUBLE, 1, 10);

@@ -1,0 +1,90 @@
+package io.github.structnet.spectral;
+
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The convolution / adjoint pairs, the sound Fourier bound and power iteration against the exact norm (Dirac SVD). */
+class ConvolutionNormTest {
+
+    @Test
+    void ndArrayConvolutionAndAdjointAreAdjoint() {
+        for (int stride : new int[]{1, 2}) {
+            for (int k : new int[]{1, 3, 5}) {
+                for (int size : new int[]{6, 7}) {
+                    Nd4j.getRandom().setSeed(31L * k + size + stride);
+                    INDArray w = Nd4j.randn(DataType.DOUBLE, k, k, 3, 4);
+                    INDArray x = Nd4j.randn(DataType.DOUBLE, 2, 3, size, size + 1);
+                    INDArray kx = Convolutions.apply(x, w, stride);
+                    INDArray y = Nd4j.randn(DataType.DOUBLE, kx.shape());
+                    INDArray kty = Convolutions.adjoint(y, w, stride, x.shape());
+                    double lhs = kx.mul(y).sumNumber().doubleValue();
+                    double rhs = x.mul(kty).sumNumber().doubleValue();
+                    assertEquals(lhs, rhs, 1e-10 * Math.max(1, Math.abs(lhs)),
+                            "stride " + stride + ", kernel " + k + ", size " + size);
+                }
+            }
+        }
+    }
+
+    @Test
+    void fourierBoundIsSoundAndTightOnSmallSizes() {
+        double worst = 1.0;
+        for (int stride : new int[]{1, 2}) {
+            for (int k : new int[]{1, 3, 5}) {
+                for (int seed = 0; seed < 3; seed++) {
+                    Nd4j.getRandom().setSeed(100 * stride + 10 * k + seed);
+                    int size = 6 + seed;
+                    INDArray w = Nd4j.randn(DataType.DOUBLE, k, k, 2 + seed, 3);
+                    double exact = ConvolutionNorm.exact(w, stride, size, size + 1);
+                    double bound = ConvolutionNorm.upperBound(w, stride, size, size + 1);
+                    String where = "stride " + stride + ", k " + k + ", seed " + seed;
+                    assertTrue(bound >= exact, where + ": bound " + bound + " < exact " + exact);
+                    worst = Math.max(worst, bound / exact);
+                }
+            }
+        }
+        System.out.println("worst bound/exact ratio on 6x7..8x9 inputs: " + worst);
+    }
+
+    @Test
+    void fourierBoundIsTightOnImageSizes() {
+        for (int stride : new int[]{1, 2}) {
+            Nd4j.getRandom().setSeed(5 + stride);
+            INDArray w = Nd4j.randn(DataType.DOUBLE, 3, 3, 4, 4);
+            double exact = ConvolutionNorm.exact(w, stride, 16, 16);
+            double bound = ConvolutionNorm.upperBound(w, stride, 16, 16);
+            System.out.println("stride " + stride + " 16x16: bound/exact " + bound / exact);
+            assertTrue(bound >= exact && bound <= 1.03 * exact, "stride " + stride + ": bound " + bound + ", exact " + exact);
+        }
+    }
+
+    @Test
+    void powerIterationApproachesTheExactNormFromBelow() {
+        for (int stride : new int[]{1, 2}) {
+            Nd4j.getRandom().setSeed(7 + stride);
+            INDArray w = Nd4j.randn(DataType.DOUBLE, 3, 3, 3, 4);
+            double exact = ConvolutionNorm.exact(w, stride, 8, 8);
+            INDArray v = Nd4j.randn(DataType.DOUBLE, 1, 3, 8, 8);
+            double estimate = PowerIteration.iterate(Convolutions.operator(w, stride, 8, 8), v, 300);
+            assertTrue(estimate <= exact * (1 + 1e-12), "stride " + stride);
+            assertEquals(exact, estimate, 1e-4 * exact, "stride " + stride);
+        }
+    }
+
+    @Test
+    void refusesWhatItCannotCertify() {
+        INDArray even = Nd4j.zeros(DataType.DOUBLE, 2, 2, 1, 1);
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> ConvolutionNorm.upperBound(even, 1, 5, 5))
+                .getMessage().contains("odd"));
+        INDArray w = Nd4j.zeros(DataType.DOUBLE, 3, 3, 1, 1);
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> ConvolutionNorm.upperBound(w, 3, 5, 5))
+                .getMessage().contains("strides 1 and 2"));
+        assertEquals(0.0, ConvolutionNorm.upperBound(w, 1, 5, 5));
+    }
+}
