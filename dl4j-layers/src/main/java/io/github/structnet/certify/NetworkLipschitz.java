@@ -1,107 +1,143 @@
 package io.github.structnet.certify;
 
-import io.github.structnet.lipschitz.MonotoneActivations;
-import io.github.structnet.spectral.GramIteration;
-import org.deeplearning4j.nn.api.Layer;
-import org.deeplearning4j.nn.conf.layers.ActivationLayer;
-import org.deeplearning4j.nn.conf.layers.BaseLayer;
-import org.deeplearning4j.nn.conf.layers.DenseLayer;
-import org.deeplearning4j.nn.conf.layers.DropoutLayer;
-import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.graph.ElementWiseVertex;
+import org.deeplearning4j.nn.conf.graph.GraphVertex;
+import org.deeplearning4j.nn.conf.graph.LayerVertex;
+import org.deeplearning4j.nn.conf.graph.MergeVertex;
+import org.deeplearning4j.nn.conf.graph.PreprocessorVertex;
+import org.deeplearning4j.nn.conf.graph.ScaleVertex;
+import org.deeplearning4j.nn.conf.graph.SubsetVertex;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
-import org.deeplearning4j.nn.params.DefaultParamInitializer;
-import org.nd4j.linalg.activations.Activation;
-import org.nd4j.linalg.activations.IActivation;
-import org.nd4j.linalg.activations.impl.ActivationELU;
-import org.nd4j.linalg.activations.impl.ActivationLReLU;
-import org.deeplearning4j.nn.conf.InputPreProcessor;
-import org.deeplearning4j.nn.conf.preprocessor.CnnToFeedForwardPreProcessor;
-import org.deeplearning4j.nn.conf.preprocessor.CnnToRnnPreProcessor;
-import org.deeplearning4j.nn.conf.preprocessor.FeedForwardToCnnPreProcessor;
-import org.deeplearning4j.nn.conf.preprocessor.FeedForwardToRnnPreProcessor;
-import org.deeplearning4j.nn.conf.preprocessor.RnnToCnnPreProcessor;
-import org.deeplearning4j.nn.conf.preprocessor.RnnToFeedForwardPreProcessor;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 
 /**
- * A sound upper bound of the Lipschitz constant (ℓ2) of the first layers of a network: the product of
- * certified per-layer bounds.
+ * A sound upper bound of the Lipschitz constant (ℓ2) of a network up to a given layer or vertex, as the network
+ * runs at inference: the product of certified per-layer bounds along a chain, combined over a graph.
  * <ul>
  *   <li>layers implementing {@link LipschitzBounded} (StructNet layers) give their own bound;</li>
- *   <li>DL4J {@link DenseLayer} / {@link OutputLayer} with a monotone 1-Lipschitz activation give
- *       {@link GramIteration#upperBound} of W;</li>
- *   <li>{@link ActivationLayer} with such an activation or {@link io.github.structnet.lipschitz.MaxMin}, and
- *       {@link DropoutLayer} (identity at inference), give 1;</li>
- *   <li>input preprocessors that only reshape are isometries.</li>
+ *   <li>DL4J {@code DenseLayer}/{@code OutputLayer} with a monotone 1-Lipschitz activation: the Gram-iteration bound
+ *       of W; {@code ConvolutionLayer} ("same" geometry, stride 1 or 2): the Fourier bound of its operator norm on
+ *       its input size (needs the input type);</li>
+ *   <li>{@code ActivationLayer} with such an activation or {@link io.github.structnet.lipschitz.MaxMin}, dropout,
+ *       space-to-depth, zero padding and cropping: 1; non-overlapping max pooling: 1; non-overlapping k×k average
+ *       pooling: 1/k; global max pooling: 1; global average pooling over H×W: 1/√(HW);</li>
+ *   <li>input preprocessors that only reshape are isometries;</li>
+ *   <li>graph vertices: concatenation (merge) √(Σ Lᵢ²); element-wise sum or difference Σ Lᵢ, average Σ Lᵢ / n;
+ *       scaling |s|·L; subsets and preprocessors L; a graph's inputs count as one joint input with bound 1 each.</li>
  * </ul>
- * Any other layer is refused by name: a bound that is not certified is not returned.
+ * Any other layer or vertex is refused by name: a bound that is not certified is not returned.
  */
 public final class NetworkLipschitz {
 
     private NetworkLipschitz() {
     }
 
-    /** The bound for layers 0…lastLayer (inclusive) of a network, for example up to the logits. */
+    /** The bound for layers 0…lastLayer (inclusive), for example up to the logits; refuses size-dependent layers. */
     public static double upperBound(MultiLayerNetwork net, int lastLayer) {
+        return upperBound(net, lastLayer, null);
+    }
+
+    /**
+     * The bound for layers 0…lastLayer (inclusive) of a network fed with inputs of the given type (needed by
+     * DL4J convolution and global average pooling layers, whose bounds depend on the input size).
+     */
+    public static double upperBound(MultiLayerNetwork net, int lastLayer, InputType inputType) {
         if (lastLayer < 0 || lastLayer >= net.getnLayers()) {
             throw new IllegalArgumentException("NetworkLipschitz: lastLayer " + lastLayer + " is outside [0, "
                     + net.getnLayers() + ")");
         }
+        List<InputType> outputs = inputType == null ? null
+                : net.getLayerWiseConfigurations().getLayerActivationTypes(inputType);
         double bound = 1.0;
         for (int i = 0; i <= lastLayer; i++) {
-            requireIsometry(net.getLayerWiseConfigurations().getInputPreProcess(i), i);
-            bound *= layerBound(net.getLayer(i), i);
+            org.deeplearning4j.nn.conf.layers.Layer conf = net.getLayer(i).conf().getLayer();
+            String who = conf.getClass().getSimpleName() + " (layer " + i
+                    + (conf.getLayerName() == null ? "" : " '" + conf.getLayerName() + "'") + ")";
+            InputType in = outputs == null ? null : i == 0 ? inputType : outputs.get(i - 1);
+            in = LayerBounds.throughIsometry(net.getLayerWiseConfigurations().getInputPreProcess(i), in, "layer " + i);
+            bound *= LayerBounds.of(net.getLayer(i), in, who);
         }
         return bound;
     }
 
-    private static double layerBound(Layer layer, int index) {
-        org.deeplearning4j.nn.conf.layers.Layer conf = layer.conf().getLayer();
-        String who = conf.getClass().getSimpleName() + " (layer " + index
-                + (conf.getLayerName() == null ? "" : " '" + conf.getLayerName() + "'") + ")";
-        if (conf instanceof LipschitzBounded) {
-            return ((LipschitzBounded) conf).lipschitzBound(layer.paramTable());
+    /**
+     * The bound from all inputs of a graph (jointly) to the output of {@code vertex}.
+     *
+     * @param inputTypes the graph's input types, or none (then size-dependent layers are refused)
+     */
+    public static double upperBound(ComputationGraph net, String vertex, InputType... inputTypes) {
+        ComputationGraphConfiguration conf = net.getConfiguration();
+        if (!conf.getVertices().containsKey(vertex) && !conf.getNetworkInputs().contains(vertex)) {
+            throw new IllegalArgumentException("NetworkLipschitz: the graph has no vertex '" + vertex + "'");
         }
-        if (conf instanceof DropoutLayer) {
-            return 1.0;
+        Map<String, InputType> types = inputTypes.length == 0 ? null : conf.getLayerActivationTypes(inputTypes);
+        Map<String, Double> bounds = new HashMap<>();
+        for (String input : conf.getNetworkInputs()) {
+            bounds.put(input, 1.0);
         }
-        if (conf instanceof ActivationLayer) {
-            requireOneLipschitz(((ActivationLayer) conf).getActivationFn(), who);
-            return 1.0;
-        }
-        if (conf instanceof DenseLayer || conf instanceof OutputLayer) {
-            requireOneLipschitz(((BaseLayer) conf).getActivationFn(), who);
-            return GramIteration.upperBound(layer.getParam(DefaultParamInitializer.WEIGHT_KEY));
-        }
-        throw new IllegalArgumentException("NetworkLipschitz: " + who + " has no certified Lipschitz bound; supported are "
-                + "StructNet layers, DenseLayer/OutputLayer/ActivationLayer with a monotone 1-Lipschitz activation, "
-                + "and DropoutLayer");
-    }
-
-    private static void requireIsometry(InputPreProcessor pre, int index) {
-        if (pre == null || pre instanceof CnnToFeedForwardPreProcessor || pre instanceof FeedForwardToCnnPreProcessor
-                || pre instanceof RnnToFeedForwardPreProcessor || pre instanceof FeedForwardToRnnPreProcessor
-                || pre instanceof CnnToRnnPreProcessor || pre instanceof RnnToCnnPreProcessor) {
-            return;
-        }
-        throw new IllegalArgumentException("NetworkLipschitz: input preprocessor " + pre.getClass().getSimpleName()
-                + " of layer " + index + " is not a known reshape; its Lipschitz constant is not certified");
-    }
-
-    private static void requireOneLipschitz(IActivation fn, String who) {
-        if (fn instanceof ActivationLReLU && !(((ActivationLReLU) fn).getAlpha() >= 0 && ((ActivationLReLU) fn).getAlpha() <= 1)
-                || fn instanceof ActivationELU && !(((ActivationELU) fn).getAlpha() >= 0 && ((ActivationELU) fn).getAlpha() <= 1)) {
-            throw new IllegalArgumentException("NetworkLipschitz: " + who + " uses " + fn
-                    + "; its alpha must be in [0, 1] for a 1-Lipschitz activation");
-        }
-        if (fn instanceof io.github.structnet.lipschitz.MaxMin) {
-            return; // a permutation on each region: 1-Lipschitz
-        }
-        for (Activation a : MonotoneActivations.ALLOWED) {
-            if (a.getActivationFunction().getClass().equals(fn.getClass())) {
-                return;
+        for (String name : conf.getTopologicalOrderStr()) {
+            if (bounds.containsKey(name)) {
+                continue;
+            }
+            List<String> inputs = conf.getVertexInputs().get(name);
+            double[] in = inputs.stream().mapToDouble(bounds::get).toArray();
+            InputType inType = types == null || inputs.size() != 1 ? null : types.get(inputs.get(0));
+            bounds.put(name, vertexBound(net, conf.getVertices().get(name), name, in, inType));
+            if (name.equals(vertex)) {
+                break;
             }
         }
-        throw new IllegalArgumentException("NetworkLipschitz: " + who + " uses activation " + fn
-                + ", which is not certified 1-Lipschitz; allowed are " + MonotoneActivations.ALLOWED);
+        return bounds.get(vertex);
+    }
+
+    private static double vertexBound(ComputationGraph net, GraphVertex v, String name, double[] in, InputType inType) {
+        String who = v.getClass().getSimpleName() + " '" + name + "'";
+        if (v instanceof LayerVertex lv) {
+            InputType t = LayerBounds.throughIsometry(lv.getPreProcessor(), inType, who);
+            String layerWho = lv.getLayerConf().getLayer().getClass().getSimpleName() + " (vertex '" + name + "')";
+            return in[0] * LayerBounds.of(net.getLayer(name), t, layerWho);
+        }
+        if (v instanceof MergeVertex) {
+            double sumSquares = 0;
+            for (double l : in) {
+                sumSquares += l * l;
+            }
+            return Math.sqrt(sumSquares);
+        }
+        if (v instanceof ElementWiseVertex e) {
+            double sum = 0;
+            for (double l : in) {
+                sum += l;
+            }
+            switch (e.getOp()) {
+                case Add:
+                case Subtract:
+                    return sum;
+                case Average:
+                    return sum / in.length;
+                default:
+                    throw new IllegalArgumentException("NetworkLipschitz: " + who + " (" + e.getOp()
+                            + ") is not certified; supported element-wise ops are Add, Subtract and Average");
+            }
+        }
+        if (v instanceof ScaleVertex s) {
+            return Math.abs(s.getScaleFactor()) * in[0];
+        }
+        if (v instanceof SubsetVertex) {
+            return in[0];
+        }
+        if (v instanceof PreprocessorVertex p) {
+            LayerBounds.throughIsometry(p.getPreProcessor(), null, who);
+            return in[0];
+        }
+        throw new IllegalArgumentException("NetworkLipschitz: " + who + " has no certified Lipschitz bound; supported"
+                + " vertices are layers (" + LayerBounds.SUPPORTED + "), MergeVertex, ElementWiseVertex"
+                + " (Add/Subtract/Average), ScaleVertex, SubsetVertex and PreprocessorVertex");
     }
 }

@@ -2,6 +2,7 @@ package io.github.structnet.spectral;
 
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.controlflow.compat.StopGradient;
 import org.nd4j.linalg.factory.Nd4j;
@@ -56,15 +57,25 @@ public final class SpectralNormState {
         } catch (IllegalArgumentException e) {
             throw new IllegalStateException(owner + ": cannot certify the spectral norm of W: " + e.getMessage(), e);
         }
-        double estimate = LinearOperator.ofMatrix(w).apply(v.div(v.norm2Number())).norm2Number().doubleValue();
+        return scaleFor(LinearOperator.ofMatrix(w), v, bound, w.dataType());
+    }
+
+    /** c = max(1, B / ‖A v̂‖₂) as a [1, 1] array: the factor that lifts the graph's estimate to the bound B. */
+    static INDArray scaleFor(LinearOperator a, INDArray v, double bound, DataType dataType) {
+        double estimate = a.apply(v.div(v.norm2Number())).norm2Number().doubleValue();
         double c = estimate > 0 ? Math.max(1.0, bound / estimate) : 1.0;
-        return Nd4j.valueArrayOf(new long[]{1, 1}, c, w.dataType());
+        return Nd4j.valueArrayOf(new long[]{1, 1}, c, dataType);
     }
 
     /** One training iteration's power-iteration steps on W, in place on v. */
     public static void update(INDArray w, INDArray v, int steps, String owner) {
+        update(LinearOperator.ofMatrix(w), v, steps, owner);
+    }
+
+    /** One training iteration's power-iteration steps on any operator, in place on v. */
+    static void update(LinearOperator a, INDArray v, int steps, String owner) {
         try {
-            PowerIteration.iterate(LinearOperator.ofMatrix(w), v, steps);
+            PowerIteration.iterate(a, v, steps);
         } catch (IllegalStateException e) {
             throw new IllegalStateException(owner + ": the power-iteration state became invalid (" + e.getMessage()
                     + "). The weights W contain NaN or infinite values; lower the learning rate or clip gradients.", e);

@@ -6,6 +6,12 @@ import io.github.structnet.certify.NetworkLipschitz;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+
+import java.util.ArrayList;
+import java.util.List;
 
 import java.util.Locale;
 
@@ -18,31 +24,50 @@ import java.util.Locale;
  * @param radii             per-sample certified radii M(x)/(√2 L)
  * @param epsilons          the ε of the table
  * @param certifiedAccuracy certified accuracy at each ε
- * @param attackedAccuracy  accuracy under ℓ2 PGD (20 steps, random start) at each ε: an upper bound of the robust
- *                          accuracy, never below the certified one when the certificate is sound
+ * @param attackedAccuracy  accuracy under ℓ2 PGD (random start) at each ε on the attacked examples: an upper bound of
+ *                          the robust accuracy, never below the certified one when the certificate is sound
  */
 public record CertifiedReport(String name, double lipschitzBound, double[] radii, double[] epsilons,
                               double[] certifiedAccuracy, double[] attackedAccuracy) {
 
-    /** Evaluates a network on a data set. */
+    /** Evaluates a network on a data set: certificates and a 20-step PGD on every example. */
     public static CertifiedReport evaluate(String name, MultiLayerNetwork net, int logitsLayer, DataSet data,
                                            double[] epsilons) {
-        INDArray logits = logits(net, logitsLayer, data.getFeatures());
-        double bound = NetworkLipschitz.upperBound(net, logitsLayer);
-        double[] radii = MarginCertificate.radii(logits, data.getLabels(), bound);
-        double[] acc = new double[epsilons.length];
-        double[] attacked = new double[epsilons.length];
-        for (int i = 0; i < epsilons.length; i++) {
-            acc[i] = MarginCertificate.certifiedAccuracy(radii, epsilons[i]);
-            INDArray adv = Attacks.pgd(Attacks.of(net), data.getFeatures(), data.getLabels(), Attacks.Pgd.of(epsilons[i], 20, 1));
-            attacked[i] = Attacks.accuracy(net, adv, data.getLabels());
-        }
-        return new CertifiedReport(name, bound, radii, epsilons.clone(), acc, attacked);
+        return evaluate(name, net, logitsLayer, data, epsilons, null, data.numExamples(), 20);
     }
 
-    /** The output of layer {@code logitsLayer} at inference. */
+    /**
+     * Evaluates a network: certificates on every example, PGD on the first {@code attacked} examples.
+     *
+     * @param inputType the network's input type, needed to certify DL4J convolution layers (may be null otherwise)
+     */
+    public static CertifiedReport evaluate(String name, MultiLayerNetwork net, int logitsLayer, DataSet data,
+                                           double[] epsilons, InputType inputType, int attacked, int pgdSteps) {
+        INDArray logits = logits(net, logitsLayer, data.getFeatures());
+        double bound = NetworkLipschitz.upperBound(net, logitsLayer, inputType);
+        double[] radii = MarginCertificate.radii(logits, data.getLabels(), bound);
+        double[] acc = new double[epsilons.length];
+        double[] attackedAcc = new double[epsilons.length];
+        int n = Math.min(attacked, data.numExamples());
+        INDArray x = data.getFeatures().get(NDArrayIndex.interval(0, n), NDArrayIndex.all());
+        INDArray y = data.getLabels().get(NDArrayIndex.interval(0, n), NDArrayIndex.all());
+        for (int i = 0; i < epsilons.length; i++) {
+            acc[i] = MarginCertificate.certifiedAccuracy(radii, epsilons[i]);
+            INDArray adv = Attacks.pgd(Attacks.of(net), x, y, Attacks.Pgd.of(epsilons[i], pgdSteps, 1));
+            attackedAcc[i] = Attacks.accuracy(net, adv, y);
+        }
+        return new CertifiedReport(name, bound, radii, epsilons.clone(), acc, attackedAcc);
+    }
+
+    /** The output of layer {@code logitsLayer} at inference, computed in batches of 500. */
     public static INDArray logits(MultiLayerNetwork net, int logitsLayer, INDArray features) {
-        return net.feedForwardToLayer(logitsLayer, features, false).get(logitsLayer + 1);
+        List<INDArray> parts = new ArrayList<>();
+        for (long start = 0; start < features.size(0); start += 500) {
+            INDArray batch = features.get(NDArrayIndex.interval(start, Math.min(start + 500, features.size(0))),
+                    NDArrayIndex.all());
+            parts.add(net.feedForwardToLayer(logitsLayer, batch, false).get(logitsLayer + 1).dup());
+        }
+        return Nd4j.vstack(parts.toArray(new INDArray[0]));
     }
 
     /** Clean accuracy (= certified accuracy at ε = 0). */

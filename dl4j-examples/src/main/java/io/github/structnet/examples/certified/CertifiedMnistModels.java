@@ -1,0 +1,80 @@
+package io.github.structnet.examples.certified;
+
+import io.github.structnet.lipschitz.GradientFlowConv2D;
+import io.github.structnet.lipschitz.GradientFlowDense;
+import io.github.structnet.lipschitz.SpectralDense;
+import io.github.structnet.lipschitz.TemperatureCrossEntropy;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.layers.LossLayer;
+import org.deeplearning4j.nn.conf.layers.SpaceToDepthLayer;
+import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.learning.config.Adam;
+import org.nd4j.linalg.lossfunctions.LossFunctions;
+
+/**
+ * The two classifiers of the certified MNIST example, for 28×28 grey images given flat ([mb, 784]).
+ * Both end with the logits layer followed by a softmax {@link LossLayer}, so the logits are the output of layer
+ * {@code net.getnLayers() - 2}.
+ */
+public final class CertifiedMnistModels {
+
+    /** The input type of both models. */
+    public static final InputType INPUT = InputType.convolutionalFlat(28, 28, 1);
+
+    private CertifiedMnistModels() {
+    }
+
+    /**
+     * A 1-Lipschitz gradient-flow CNN built from norm-preserving pieces: space-to-depth 1×28×28 → 4×14×14,
+     * gradient-flow conv blocks, space-to-depth → 16×7×7, blocks, flatten (an isometry), a gradient-flow dense
+     * block and a SpectralDense to the 10 logits; trained with a temperature cross-entropy. Only the last layer
+     * can shrink distances, so margins are not wasted.
+     *
+     * @param hidden hidden channels of the first stage's blocks (twice as many in the second)
+     * @param blocks gradient-flow conv blocks per stage
+     */
+    public static MultiLayerNetwork lipschitz(int hidden, int blocks, double temperature, double learningRate,
+                                              long seed) {
+        NeuralNetConfiguration.ListBuilder list = new NeuralNetConfiguration.Builder().seed(seed)
+                .updater(new Adam(learningRate)).list();
+        for (int stage = 0; stage < 2; stage++) {
+            list.layer(new SpaceToDepthLayer.Builder(2, SpaceToDepthLayer.DataFormat.NCHW).name("down" + stage).build());
+            for (int b = 0; b < blocks; b++) {
+                list.layer(new GradientFlowConv2D.Builder().name("flow" + stage + "_" + b)
+                        .hiddenChannels((long) hidden << stage).build());
+            }
+        }
+        list.layer(new GradientFlowDense.Builder().name("flowDense").nHidden(512).build())
+                .layer(new SpectralDense.Builder().name("logits").nOut(10).build())
+                .layer(new LossLayer.Builder(new TemperatureCrossEntropy(temperature)).activation(Activation.SOFTMAX).build());
+        MultiLayerNetwork net = new MultiLayerNetwork(list.setInputType(INPUT).build());
+        net.init();
+        return net;
+    }
+
+    /** An unconstrained CNN of similar size: two conv + max-pool stages (c and 2c channels), a dense layer of 256. */
+    public static MultiLayerNetwork unconstrained(int c, double learningRate, long seed) {
+        NeuralNetConfiguration.ListBuilder list = new NeuralNetConfiguration.Builder().seed(seed)
+                .updater(new Adam(learningRate)).list()
+                .layer(new ConvolutionLayer.Builder(3, 3).name("conv0").nOut(c).padding(1, 1).activation(Activation.RELU).build())
+                .layer(new SubsamplingLayer.Builder(SubsamplingLayer.PoolingType.MAX).kernelSize(2, 2).stride(2, 2).build())
+                .layer(new ConvolutionLayer.Builder(3, 3).name("conv1").nOut(2L * c).padding(1, 1).activation(Activation.RELU).build())
+                .layer(new SubsamplingLayer.Builder(SubsamplingLayer.PoolingType.MAX).kernelSize(2, 2).stride(2, 2).build())
+                .layer(new DenseLayer.Builder().name("dense").nOut(256).activation(Activation.RELU).build())
+                .layer(new DenseLayer.Builder().name("logits").nOut(10).activation(Activation.IDENTITY).build())
+                .layer(new LossLayer.Builder(LossFunctions.LossFunction.MCXENT).activation(Activation.SOFTMAX).build());
+        MultiLayerNetwork net = new MultiLayerNetwork(list.setInputType(INPUT).build());
+        net.init();
+        return net;
+    }
+
+    /** Index of the logits layer (the layer before the loss layer). */
+    public static int logitsLayer(MultiLayerNetwork net) {
+        return net.getnLayers() - 2;
+    }
+}

@@ -1,0 +1,236 @@
+package io.github.structnet.lipschitz;
+
+import org.nd4j.shade.jackson.annotation.JsonIgnore;
+import io.github.structnet.certify.LipschitzBounded;
+import io.github.structnet.samediff.StructLayer;
+import io.github.structnet.spectral.BoundCache;
+import io.github.structnet.spectral.ConvolutionNormState;
+import io.github.structnet.spectral.SpectralNormState;
+import lombok.Data;
+import lombok.EqualsAndHashCode;
+import lombok.ToString;
+import org.deeplearning4j.nn.conf.InputPreProcessor;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.InputTypeUtil;
+import org.deeplearning4j.nn.conf.layers.samediff.SDLayerParams;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.util.Arrays;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * What the convolutional 1-Lipschitz layers share: a k×k kernel K [k, k, C, C′] (odd k, "same" zero padding)
+ * whose operator norm <i>on the layer's input size H×W</i> normalises the layer ({@link ConvolutionNormState}:
+ * power-iteration estimate while training, the sound Fourier bound at inference), the power-iteration vector
+ * {@value #VECTOR_KEY} [1, C, H, W] as saved state, and NCHW input handling. The input size is part of the
+ * configuration: an input of another size is refused, because the certified norm would not apply to it.
+ */
+@Data
+@EqualsAndHashCode(callSuper = true)
+public abstract class AbstractNormalisedConv2D extends StructLayer implements LipschitzBounded {
+
+    public static final String KERNEL_KEY = "K";
+    public static final String BIAS_KEY = "b";
+    public static final String VECTOR_KEY = "v";
+
+    protected long channels;
+    protected long height;
+    protected long width;
+    protected int kernelSize;
+    protected int powerIterations;
+    protected int initPowerIterations;
+
+    @JsonIgnore
+    @EqualsAndHashCode.Exclude
+    @ToString.Exclude
+    private transient BoundCache boundCache;
+
+    protected AbstractNormalisedConv2D() {
+        // for Jackson
+    }
+
+    protected AbstractNormalisedConv2D(Builder<?> b) {
+        super(b);
+        this.channels = b.channels;
+        this.height = b.height;
+        this.width = b.width;
+        this.kernelSize = b.kernelSize;
+        this.powerIterations = b.powerIterations;
+        this.initPowerIterations = b.initPowerIterations;
+    }
+
+    /** Output channels C′ of K. */
+    protected abstract long kernelOutChannels();
+
+    /** Stride of K (1 or 2). */
+    protected abstract int stride();
+
+    /** Declares the parameters other than K and v. */
+    protected abstract void defineOtherParameters(SDLayerParams params);
+
+    /** Initialises the parameters other than K and v. */
+    protected abstract void initializeOtherParameters(Map<String, INDArray> params);
+
+    /** σ_K on the graph, a [1, 1] variable. */
+    protected SDVariable operatorNorm(SameDiff sd, Map<String, SDVariable> p) {
+        return ConvolutionNormState.define(sd, KERNEL_KEY, p.get(KERNEL_KEY), p.get(VECTOR_KEY), kernelSize, stride());
+    }
+
+    @Override
+    public void defineParameters(SDLayerParams params) {
+        requireGeometry();
+        params.addWeightParam(KERNEL_KEY, kernelSize, kernelSize, channels, kernelOutChannels());
+        params.addWeightParam(VECTOR_KEY, 1, channels, height, width);
+        defineOtherParameters(params);
+    }
+
+    @Override
+    public void initializeParameters(Map<String, INDArray> params) {
+        INDArray k = params.get(KERNEL_KEY);
+        double fanIn = (double) kernelSize * kernelSize * channels;
+        k.assign(Nd4j.randn(k.dataType(), k.shape()).muli(1.0 / Math.sqrt(fanIn)));
+        initializeOtherParameters(params);
+        ConvolutionNormState.initialise(k, params.get(VECTOR_KEY), stride(), initPowerIterations, describe());
+    }
+
+    @Override
+    public Set<String> stateParameterKeys() {
+        return Set.of(VECTOR_KEY);
+    }
+
+    @Override
+    public void updateState(Map<String, INDArray> params) {
+        ConvolutionNormState.update(params.get(KERNEL_KEY), params.get(VECTOR_KEY), stride(), powerIterations,
+                describe());
+    }
+
+    @Override
+    public Map<String, INDArray> placeholderValues(Map<String, INDArray> params, boolean training) {
+        return Map.of(KERNEL_KEY + SpectralNormState.SCALE_SUFFIX, ConvolutionNormState.scale(params.get(KERNEL_KEY),
+                params.get(VECTOR_KEY), stride(), training, boundCache(), describe()));
+    }
+
+    private synchronized BoundCache boundCache() {
+        if (boundCache == null) {
+            boundCache = new BoundCache();
+        }
+        return boundCache;
+    }
+
+    /** 1: at inference the layer normalises by a sound bound of ‖K‖₂ on its input size. */
+    @Override
+    public double lipschitzBound(Map<String, INDArray> params) {
+        return 1.0;
+    }
+
+    @Override
+    public void validateInput(INDArray input) {
+        if (input.rank() != 4 || input.size(1) != channels || input.size(2) != height || input.size(3) != width) {
+            throw new IllegalArgumentException(describe() + ": expected input [minibatch, " + channels + ", " + height
+                    + ", " + width + "] (NCHW; the certified operator norm was computed for " + height + "x" + width
+                    + " inputs); got " + Arrays.toString(input.shape()));
+        }
+        super.validateInput(input);
+    }
+
+    @Override
+    public void setNIn(InputType inputType, boolean override) {
+        InputType.InputTypeConvolutional c = convolutional(inputType);
+        if (channels <= 0 || override) {
+            channels = c.getChannels();
+            height = c.getHeight();
+            width = c.getWidth();
+        }
+    }
+
+    /** The convolutional input type, or an error naming the layer. */
+    protected InputType.InputTypeConvolutional convolutional(InputType inputType) {
+        if (inputType instanceof InputType.InputTypeConvolutionalFlat f) {
+            return (InputType.InputTypeConvolutional) InputType.convolutional(f.getHeight(), f.getWidth(), f.getDepth());
+        }
+        if (!(inputType instanceof InputType.InputTypeConvolutional c)) {
+            throw new IllegalArgumentException(describe() + ": expected a convolutional input type (NCHW); got "
+                    + inputType);
+        }
+        if (c.getFormat() != org.deeplearning4j.nn.conf.CNN2DFormat.NCHW) {
+            throw new IllegalArgumentException(describe() + ": only NCHW inputs are supported; got " + c.getFormat());
+        }
+        return c;
+    }
+
+    @Override
+    public InputPreProcessor getPreProcessorForInputType(InputType inputType) {
+        return InputTypeUtil.getPreProcessorForInputTypeCnnLayers(inputType, describe());
+    }
+
+    @Override
+    public INDArray onesMaskForInput(INDArray input) {
+        return Nd4j.ones(input.dataType(), input.size(0), 1, 1, 1);
+    }
+
+    private void requireGeometry() {
+        if (channels <= 0 || height <= 0 || width <= 0) {
+            throw new IllegalArgumentException(describe() + ": input channels and size must be positive (set them or"
+                    + " let setInputType infer them); got " + channels + "x" + height + "x" + width);
+        }
+    }
+
+    /** Shared builder settings. Defaults: 3×3 kernels, 1 power iteration per training step, 50 at initialisation. */
+    @SuppressWarnings("unchecked")
+    public abstract static class Builder<T extends Builder<T>> extends StructLayer.Builder<T> {
+        private long channels;
+        private long height;
+        private long width;
+        private int kernelSize = 3;
+        private int powerIterations = 1;
+        private int initPowerIterations = 50;
+
+        /** Input channels C, height H and width W; inferred from the input type when not set. */
+        public T inputSize(long channels, long height, long width) {
+            this.channels = channels;
+            this.height = height;
+            this.width = width;
+            return (T) this;
+        }
+
+        /** Odd kernel size k ("same" zero padding). */
+        public T kernelSize(int kernelSize) {
+            this.kernelSize = kernelSize;
+            return (T) this;
+        }
+
+        /** Power-iteration steps per training iteration (≥ 0; 0 freezes the vector). */
+        public T powerIterations(int powerIterations) {
+            this.powerIterations = powerIterations;
+            return (T) this;
+        }
+
+        /** Power-iteration steps at initialisation (≥ 1). */
+        public T initPowerIterations(int initPowerIterations) {
+            this.initPowerIterations = initPowerIterations;
+            return (T) this;
+        }
+
+        /** "GradientFlowConv2D 'name'" for messages. */
+        protected String owner() {
+            return getClass().getEnclosingClass().getSimpleName() + (layerName == null ? "" : " '" + layerName + "'");
+        }
+
+        /** Checks the shared settings. */
+        protected void validate() {
+            if (kernelSize <= 0 || kernelSize % 2 == 0) {
+                throw new IllegalArgumentException(owner() + ": kernelSize must be odd and positive (\"same\" padding is"
+                        + " symmetric only for odd kernels); got " + kernelSize);
+            }
+            if (channels < 0 || height < 0 || width < 0) {
+                throw new IllegalArgumentException(owner() + ": input size must be positive; got " + channels + "x"
+                        + height + "x" + width);
+            }
+            DenseLayerSupport.requirePowerIterations(powerIterations, initPowerIterations, owner());
+        }
+    }
+}

@@ -1,0 +1,136 @@
+package io.github.structnet.lipschitz;
+
+import io.github.structnet.spectral.Convolutions;
+import lombok.Data;
+import lombok.EqualsAndHashCode;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.samediff.SDLayerParams;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.util.Map;
+
+/**
+ * One explicit Euler step of the gradient flow of a convex potential, with convolutions: a 1-Lipschitz
+ * convolutional residual block.
+ * <pre>
+ *   y = x − τ Kᵀ σ(K x + b),    K: C → C′ channels, k×k, stride 1, "same" zero padding (C′ free)
+ *   τ = s · 2 / σ_K² · sigmoid(t),   0 &lt; s ≤ 1 (safetyFraction),  t learnable
+ * </pre>
+ * Kᵀ is the exact adjoint of K, computed as the convolution with the flipped, channel-swapped kernel
+ * ({@link Convolutions#adjoint}); σ_K is the operator norm of K <i>on the layer's input size H×W</i>, not the norm
+ * of the reshaped kernel.
+ * <p><b>Guarantee.</b> The Jacobian I − τ Kᵀ D K (D diagonal, 0 ≤ D ≤ I) has eigenvalues in [1 − τ‖K‖₂², 1], so for
+ * 0 ≤ τ ≤ 2/‖K‖₂² the block is 1-Lipschitz in ℓ2 over the whole C×H×W input, and averaged for τ &lt; 2/‖K‖₂². At
+ * inference σ_K is the sound Fourier bound B(K) ≥ ‖K‖₂ on H×W, so the guarantee holds for the weights the layer
+ * runs with (after training, reload, {@code setParams}). While training σ_K is the power-iteration estimate.
+ * <p>Shapes: input/output [mb, C, H, W]; K [k, k, C, C′], b [C′], t [1, 1]; state {@value #VECTOR_KEY}
+ * [1, C, H, W] (power-iteration vector, saved with the model, never trained).
+ *
+ * @see <a href="https://arxiv.org/abs/2110.12690">Meunier et al. 2022, A dynamical system perspective for
+ * Lipschitz neural networks (Convex Potential Layers)</a>
+ * @see <a href="https://arxiv.org/abs/2306.17332">Sherry et al. 2023, Designing stable neural networks using convex
+ * analysis and ODEs</a>
+ */
+@Data
+@EqualsAndHashCode(callSuper = true)
+public class GradientFlowConv2D extends AbstractNormalisedConv2D {
+
+    public static final String STEP_KEY = "t";
+
+    private long hiddenChannels;
+    private Activation activation;
+    private double safetyFraction;
+
+    private GradientFlowConv2D() {
+        // for Jackson
+    }
+
+    private GradientFlowConv2D(Builder b) {
+        super(b);
+        this.hiddenChannels = b.hiddenChannels;
+        this.activation = b.activation;
+        this.safetyFraction = b.safetyFraction;
+    }
+
+    @Override
+    public SDVariable defineLayer(SameDiff sd, SDVariable x, Map<String, SDVariable> p, SDVariable mask) {
+        SDVariable kernel = p.get(KERNEL_KEY);
+        SDVariable sigma = operatorNorm(sd, p);
+        SDVariable tau = sd.nn().sigmoid(p.get(STEP_KEY)).mul(2.0 * safetyFraction)
+                .mul(sigma.mul(sigma).add(GradientFlowDense.NORM_FLOOR).rdiv(1.0));
+        SDVariable pre = Convolutions.apply(sd, x, kernel, p.get(BIAS_KEY), kernelSize);
+        SDVariable act = activation.asSameDiff(sd, pre);
+        // τ Kᵀ a as the convolution of a with τ·K̃: scaling the small kernel, not the activation, saves a
+        // broadcast multiply whose gradient costs more than a convolution
+        SDVariable scaledAdjointKernel = Convolutions.flipped(sd, kernel).mul(tau.reshape(1, 1, 1, 1));
+        return x.sub(sd.cnn().conv2d(act, scaledAdjointKernel, Convolutions.config(kernelSize, 1)));
+    }
+
+    @Override
+    protected long kernelOutChannels() {
+        return hiddenChannels;
+    }
+
+    @Override
+    protected int stride() {
+        return 1;
+    }
+
+    @Override
+    protected void defineOtherParameters(SDLayerParams params) {
+        params.addBiasParam(BIAS_KEY, hiddenChannels);
+        params.addBiasParam(STEP_KEY, 1, 1);
+    }
+
+    @Override
+    protected void initializeOtherParameters(Map<String, INDArray> params) {
+        params.get(BIAS_KEY).assign(0);
+        params.get(STEP_KEY).assign(0);
+    }
+
+    @Override
+    public InputType getOutputType(int layerIndex, InputType inputType) {
+        InputType.InputTypeConvolutional c = convolutional(inputType);
+        return InputType.convolutional(c.getHeight(), c.getWidth(), c.getChannels());
+    }
+
+    /** Builder in DL4J style. Defaults: 3×3, ReLU, safetyFraction 1, 1 power iteration per step. */
+    public static class Builder extends AbstractNormalisedConv2D.Builder<Builder> {
+        private long hiddenChannels;
+        private Activation activation = Activation.RELU;
+        private double safetyFraction = 1.0;
+
+        /** Hidden channels C′ of K; free, need not equal C. */
+        public Builder hiddenChannels(long hiddenChannels) {
+            this.hiddenChannels = hiddenChannels;
+            return this;
+        }
+
+        /** A monotone 1-Lipschitz activation ({@link MonotoneActivations#ALLOWED}); ReLU by default. */
+        public Builder activation(Activation activation) {
+            this.activation = activation;
+            return this;
+        }
+
+        /** Fraction s ∈ (0, 1] of the largest non-expansive step 2/‖K‖₂². */
+        public Builder safetyFraction(double safetyFraction) {
+            this.safetyFraction = safetyFraction;
+            return this;
+        }
+
+        @Override
+        @SuppressWarnings("unchecked")
+        public GradientFlowConv2D build() {
+            validate();
+            DenseLayerSupport.requirePositive(hiddenChannels, "hiddenChannels", owner());
+            MonotoneActivations.require(activation, owner());
+            if (!(safetyFraction > 0 && safetyFraction <= 1)) {
+                throw new IllegalArgumentException(owner() + ": safetyFraction must be in (0, 1]; got " + safetyFraction);
+            }
+            return new GradientFlowConv2D(this);
+        }
+    }
+}

@@ -1,0 +1,127 @@
+package io.github.structnet.lipschitz;
+
+import io.github.structnet.spectral.Convolutions;
+import lombok.Data;
+import lombok.EqualsAndHashCode;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.samediff.SDLayerParams;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.util.Map;
+
+/**
+ * A convolution normalised by its true operator norm, for channel lifts, transitions and stride-2 downsampling
+ * in 1-Lipschitz networks.
+ * <pre>
+ *   y = (K / σ_K) x + b,    K: C → C′ channels, k×k, stride s ∈ {1, 2}, "same" zero padding
+ * </pre>
+ * σ_K is the operator norm of the (strided) convolution on the layer's input size H×W, estimated by power
+ * iteration on (K, Kᵀ) while training. The norm of the reshaped kernel matrix, which some libraries use instead,
+ * can be off by a factor up to k.
+ * <p><b>Guarantee.</b> At inference σ_K is the sound Fourier bound B(K) ≥ ‖K‖₂ for stride s on H×W
+ * ({@link io.github.structnet.spectral.ConvolutionNorm}), so ‖y(x) − y(x′)‖₂ ≤ ‖x − x′‖₂ for the weights the layer
+ * runs with. Only strides 1 and 2 are offered: those are the ones the bound certifies.
+ * <p>No activation: follow it with a 1-Lipschitz one ({@link MaxMin}, ReLU) in an {@code ActivationLayer}.
+ * Shapes: input [mb, C, H, W], output [mb, C′, ⌈H/s⌉, ⌈W/s⌉]; K [k, k, C, C′], b [C′]; state {@value #VECTOR_KEY}
+ * [1, C, H, W].
+ *
+ * @see <a href="https://arxiv.org/abs/1805.10408">Sedghi, Gupta, Long 2019, The singular values of convolutional
+ * layers</a>
+ */
+@Data
+@EqualsAndHashCode(callSuper = true)
+public class SpectralConv2D extends AbstractNormalisedConv2D {
+
+    private long outChannels;
+    private int stride;
+    private boolean hasBias;
+
+    private SpectralConv2D() {
+        // for Jackson
+    }
+
+    private SpectralConv2D(Builder b) {
+        super(b);
+        this.outChannels = b.outChannels;
+        this.stride = b.stride;
+        this.hasBias = b.hasBias;
+    }
+
+    @Override
+    public SDVariable defineLayer(SameDiff sd, SDVariable x, Map<String, SDVariable> p, SDVariable mask) {
+        SDVariable sigma = operatorNorm(sd, p);
+        SDVariable bias = hasBias ? p.get(BIAS_KEY) : null;
+        // normalise the small kernel rather than the output (a broadcast multiply with a costly gradient)
+        SDVariable normalised = p.get(KERNEL_KEY).mul(sigma.add(GradientFlowDense.NORM_FLOOR).rdiv(1.0).reshape(1, 1, 1, 1));
+        return Convolutions.apply(sd, x, normalised, bias, kernelSize, stride);
+    }
+
+    @Override
+    protected long kernelOutChannels() {
+        return outChannels;
+    }
+
+    @Override
+    protected int stride() {
+        return stride;
+    }
+
+    @Override
+    protected void defineOtherParameters(SDLayerParams params) {
+        if (hasBias) {
+            params.addBiasParam(BIAS_KEY, outChannels);
+        }
+    }
+
+    @Override
+    protected void initializeOtherParameters(Map<String, INDArray> params) {
+        if (hasBias) {
+            params.get(BIAS_KEY).assign(0);
+        }
+    }
+
+    @Override
+    public InputType getOutputType(int layerIndex, InputType inputType) {
+        InputType.InputTypeConvolutional c = convolutional(inputType);
+        return InputType.convolutional((c.getHeight() + stride - 1) / stride, (c.getWidth() + stride - 1) / stride,
+                outChannels);
+    }
+
+    /** Builder in DL4J style. Defaults: 3×3, stride 1, with bias. */
+    public static class Builder extends AbstractNormalisedConv2D.Builder<Builder> {
+        private long outChannels;
+        private int stride = 1;
+        private boolean hasBias = true;
+
+        /** Output channels C′. */
+        public Builder outChannels(long outChannels) {
+            this.outChannels = outChannels;
+            return this;
+        }
+
+        /** 1, or 2 for downsampling; other strides are refused (their norm is not certified). */
+        public Builder stride(int stride) {
+            this.stride = stride;
+            return this;
+        }
+
+        public Builder hasBias(boolean hasBias) {
+            this.hasBias = hasBias;
+            return this;
+        }
+
+        @Override
+        @SuppressWarnings("unchecked")
+        public SpectralConv2D build() {
+            validate();
+            DenseLayerSupport.requirePositive(outChannels, "outChannels", owner());
+            if (stride != 1 && stride != 2) {
+                throw new IllegalArgumentException(owner() + ": stride " + stride + " cannot be certified; allowed are"
+                        + " 1 and 2 (use space-to-depth for other resolution changes)");
+            }
+            return new SpectralConv2D(this);
+        }
+    }
+}
