@@ -12,7 +12,11 @@ import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.List;
 import java.util.Map;
 
@@ -81,8 +85,9 @@ public final class NetworkLipschitz {
         for (String input : conf.getNetworkInputs()) {
             bounds.put(input, 1.0);
         }
+        Set<String> needed = ancestors(conf, vertex);
         for (String name : conf.getTopologicalOrderStr()) {
-            if (bounds.containsKey(name)) {
+            if (bounds.containsKey(name) || !needed.contains(name)) {
                 continue;
             }
             List<String> inputs = conf.getVertexInputs().get(name);
@@ -94,6 +99,19 @@ public final class NetworkLipschitz {
             }
         }
         return bounds.get(vertex);
+    }
+
+    /** The vertex and every vertex it depends on. */
+    private static Set<String> ancestors(ComputationGraphConfiguration conf, String vertex) {
+        Set<String> seen = new HashSet<>();
+        Deque<String> todo = new ArrayDeque<>(List.of(vertex));
+        while (!todo.isEmpty()) {
+            String v = todo.pop();
+            if (seen.add(v)) {
+                todo.addAll(conf.getVertexInputs().getOrDefault(v, List.of()));
+            }
+        }
+        return seen;
     }
 
     private static double vertexBound(ComputationGraph net, GraphVertex v, String name, double[] in, InputType inType) {

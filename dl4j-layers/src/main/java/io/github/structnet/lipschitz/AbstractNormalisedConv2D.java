@@ -9,16 +9,12 @@ import io.github.structnet.spectral.SpectralNormState;
 import lombok.Data;
 import lombok.EqualsAndHashCode;
 import lombok.ToString;
-import org.deeplearning4j.nn.conf.InputPreProcessor;
-import org.deeplearning4j.nn.conf.inputs.InputType;
-import org.deeplearning4j.nn.conf.layers.InputTypeUtil;
 import org.deeplearning4j.nn.conf.layers.samediff.SDLayerParams;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
-import java.util.Arrays;
 import java.util.Map;
 import java.util.Set;
 
@@ -31,15 +27,12 @@ import java.util.Set;
  */
 @Data
 @EqualsAndHashCode(callSuper = true)
-public abstract class AbstractNormalisedConv2D extends StructLayer implements LipschitzBounded {
+public abstract class AbstractNormalisedConv2D extends ConvolutionalStructLayer implements LipschitzBounded {
 
     public static final String KERNEL_KEY = "K";
     public static final String BIAS_KEY = "b";
     public static final String VECTOR_KEY = "v";
 
-    protected long channels;
-    protected long height;
-    protected long width;
     protected int kernelSize;
     protected int powerIterations;
     protected int initPowerIterations;
@@ -54,10 +47,7 @@ public abstract class AbstractNormalisedConv2D extends StructLayer implements Li
     }
 
     protected AbstractNormalisedConv2D(Builder<?> b) {
-        super(b);
-        this.channels = b.channels;
-        this.height = b.height;
-        this.width = b.width;
+        super(b, b.channels, b.height, b.width);
         this.kernelSize = b.kernelSize;
         this.powerIterations = b.powerIterations;
         this.initPowerIterations = b.initPowerIterations;
@@ -128,48 +118,8 @@ public abstract class AbstractNormalisedConv2D extends StructLayer implements Li
     }
 
     @Override
-    public void validateInput(INDArray input) {
-        if (input.rank() != 4 || input.size(1) != channels || input.size(2) != height || input.size(3) != width) {
-            throw new IllegalArgumentException(describe() + ": expected input [minibatch, " + channels + ", " + height
-                    + ", " + width + "] (NCHW; the certified operator norm was computed for " + height + "x" + width
-                    + " inputs); got " + Arrays.toString(input.shape()));
-        }
-        super.validateInput(input);
-    }
-
-    @Override
-    public void setNIn(InputType inputType, boolean override) {
-        InputType.InputTypeConvolutional c = convolutional(inputType);
-        if (channels <= 0 || override) {
-            channels = c.getChannels();
-            height = c.getHeight();
-            width = c.getWidth();
-        }
-    }
-
-    /** The convolutional input type, or an error naming the layer. */
-    protected InputType.InputTypeConvolutional convolutional(InputType inputType) {
-        if (inputType instanceof InputType.InputTypeConvolutionalFlat f) {
-            return (InputType.InputTypeConvolutional) InputType.convolutional(f.getHeight(), f.getWidth(), f.getDepth());
-        }
-        if (!(inputType instanceof InputType.InputTypeConvolutional c)) {
-            throw new IllegalArgumentException(describe() + ": expected a convolutional input type (NCHW); got "
-                    + inputType);
-        }
-        if (c.getFormat() != org.deeplearning4j.nn.conf.CNN2DFormat.NCHW) {
-            throw new IllegalArgumentException(describe() + ": only NCHW inputs are supported; got " + c.getFormat());
-        }
-        return c;
-    }
-
-    @Override
-    public InputPreProcessor getPreProcessorForInputType(InputType inputType) {
-        return InputTypeUtil.getPreProcessorForInputTypeCnnLayers(inputType, describe());
-    }
-
-    @Override
-    public INDArray onesMaskForInput(INDArray input) {
-        return Nd4j.ones(input.dataType(), input.size(0), 1, 1, 1);
+    protected String sizeReason() {
+        return "; the certified operator norm was computed for " + height + "x" + width + " inputs";
     }
 
     private void requireGeometry() {

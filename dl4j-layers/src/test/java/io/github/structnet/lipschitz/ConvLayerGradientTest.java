@@ -4,7 +4,6 @@ import io.github.structnet.testutil.Nets;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
-import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.junit.jupiter.api.Test;
@@ -12,7 +11,6 @@ import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.lossfunctions.LossFunctions;
 
 import java.util.Set;
 
@@ -25,10 +23,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class ConvLayerGradientTest {
 
-    private static OutputLayer output() {
-        return new OutputLayer.Builder(LossFunctions.LossFunction.MSE).nOut(2).activation(Activation.IDENTITY).build();
-    }
-
     @Test
     void convStackPassesGradientCheckInMultiLayerNetwork() {
         Nd4j.getRandom().setSeed(1);
@@ -38,7 +32,7 @@ class ConvLayerGradientTest {
                 .layer(new GradientFlowConv2D.Builder().hiddenChannels(2).kernelSize(1).activation(Activation.SOFTPLUS).build())
                 .layer(new SpectralConv2D.Builder().outChannels(2).stride(2).hasBias(false).build())
                 .layer(new GradientFlowConv2D.Builder().hiddenChannels(3).kernelSize(5).build())
-                .layer(output())
+                .layer(Nets.mseOutput(2))
                 .setInputType(InputType.convolutional(5, 5, 2)).build();
         MultiLayerNetwork net = new MultiLayerNetwork(conf);
         net.init();
@@ -56,7 +50,7 @@ class ConvLayerGradientTest {
                 .addLayer("flow", new GradientFlowConv2D.Builder().hiddenChannels(3).activation(Activation.SIGMOID)
                         .build(), "lift")
                 .addLayer("down", new SpectralConv2D.Builder().outChannels(3).stride(2).build(), "flow")
-                .addLayer("out", output(), "down")
+                .addLayer("out", Nets.mseOutput(2), "down")
                 .setOutputs("out")
                 .setInputTypes(InputType.convolutional(4, 6, 1)).build();
         ComputationGraph net = new ComputationGraph(conf);

@@ -4,7 +4,6 @@ import io.github.structnet.testutil.Nets;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
-import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.junit.jupiter.api.Test;
@@ -12,7 +11,6 @@ import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.lossfunctions.LossFunctions;
 
 import java.util.Set;
 
@@ -25,10 +23,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class GradientFlowDenseGradientTest {
 
-    private static OutputLayer output() {
-        return new OutputLayer.Builder(LossFunctions.LossFunction.MSE).nOut(2).activation(Activation.IDENTITY).build();
-    }
-
     @Test
     void stackPassesGradientCheckInMultiLayerNetwork() {
         Nd4j.getRandom().setSeed(1);
@@ -38,7 +32,7 @@ class GradientFlowDenseGradientTest {
                 .layer(new GradientFlowDense.Builder().nHidden(3).activation(Activation.SOFTPLUS).build())
                 .layer(new GradientFlowDense.Builder().nHidden(4).build())
                 .layer(new SpectralDense.Builder().nOut(3).hasBias(false).build())
-                .layer(output())
+                .layer(Nets.mseOutput(2))
                 .setInputType(InputType.feedForward(4)).build();
         MultiLayerNetwork net = new MultiLayerNetwork(conf);
         net.init();
@@ -56,7 +50,7 @@ class GradientFlowDenseGradientTest {
                 .addLayer("flow1", new GradientFlowDense.Builder().nHidden(9).activation(Activation.TANH).build(), "lift")
                 .addLayer("flow2", new GradientFlowDense.Builder().nHidden(4).activation(Activation.SIGMOID).build(), "flow1")
                 .addLayer("project", new SpectralDense.Builder().nOut(3).build(), "flow2")
-                .addLayer("out", output(), "project")
+                .addLayer("out", Nets.mseOutput(2), "project")
                 .setOutputs("out")
                 .setInputTypes(InputType.feedForward(5)).build();
         ComputationGraph net = new ComputationGraph(conf);

@@ -37,6 +37,13 @@ public final class Nets {
         return net;
     }
 
+    /** An identity-activation output layer with a mean-squared-error loss, for gradient checks. */
+    public static org.deeplearning4j.nn.conf.layers.OutputLayer mseOutput(int nOut) {
+        return new org.deeplearning4j.nn.conf.layers.OutputLayer.Builder(
+                org.nd4j.linalg.lossfunctions.LossFunctions.LossFunction.MSE).nOut(nOut)
+                .activation(org.nd4j.linalg.activations.Activation.IDENTITY).build();
+    }
+
     /** One-hot labels for n rows and k classes, class i mod k. */
     public static INDArray oneHot(int n, int k) {
         INDArray labels = Nd4j.zeros(DataType.DOUBLE, n, k);

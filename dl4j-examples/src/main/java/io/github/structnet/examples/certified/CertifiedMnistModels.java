@@ -14,6 +14,9 @@ import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.learning.config.Adam;
+import org.nd4j.linalg.schedule.ExponentialSchedule;
+import org.nd4j.linalg.schedule.ISchedule;
+import org.nd4j.linalg.schedule.ScheduleType;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 
 /**
@@ -35,13 +38,17 @@ public final class CertifiedMnistModels {
      * block and a SpectralDense to the 10 logits; trained with a temperature cross-entropy. Only the last layer
      * can shrink distances, so margins are not wasted.
      *
-     * @param hidden hidden channels of the first stage's blocks (twice as many in the second)
-     * @param blocks gradient-flow conv blocks per stage
+     * @param hidden     hidden channels of the first stage's blocks (twice as many in the second)
+     * @param blocks     gradient-flow conv blocks per stage
+     * @param iterations the number of training iterations: Adam's learning rate decays exponentially from
+     *                   {@code learningRate} to 1 % of it over them
      */
     public static MultiLayerNetwork lipschitz(int hidden, int blocks, double temperature, double learningRate,
-                                              long seed) {
+                                              int iterations, long seed) {
+        ISchedule decay = new ExponentialSchedule(ScheduleType.ITERATION, learningRate,
+                Math.pow(0.01, 1.0 / Math.max(1, iterations)));
         NeuralNetConfiguration.ListBuilder list = new NeuralNetConfiguration.Builder().seed(seed)
-                .updater(new Adam(learningRate)).list();
+                .updater(new Adam(decay)).list();
         for (int stage = 0; stage < 2; stage++) {
             list.layer(new SpaceToDepthLayer.Builder(2, SpaceToDepthLayer.DataFormat.NCHW).name("down" + stage).build());
             for (int b = 0; b < blocks; b++) {

@@ -5,6 +5,7 @@ import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.Layer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.transferlearning.TransferLearning;
+import org.deeplearning4j.nn.weights.WeightInitRelu;
 import org.deeplearning4j.zoo.model.ResNet50;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -30,7 +31,9 @@ public final class ZooInsertion {
 
     /** ResNet50 for 224×224 RGB images and 10 classes, with a gradient-flow block inserted after {@link #AFTER}. */
     public static ComputationGraph resNet50WithGradientFlowBlock(long seed) {
-        ComputationGraph resnet = (ComputationGraph) ResNet50.builder().numClasses(10).seed(seed).build().init();
+        ComputationGraph resnet = (ComputationGraph) ResNet50.builder().numClasses(10).seed(seed)
+                // He initialisation: the zoo's default (truncated normal, std 0.5) overflows to NaN at inference
+                .weightInit(new WeightInitRelu()).build().init();
         InputType pooled = resnet.getConfiguration().getLayerActivationTypes(InputType.convolutional(224, 224, 3))
                 .get(AFTER);
         InputType.InputTypeConvolutional c = (InputType.InputTypeConvolutional) pooled;

