@@ -1,0 +1,112 @@
+#!/usr/bin/env python3
+"""The PyTorch side of LayerBenchmark: the same blocks written the fast way, one Adam training step and one
+inference pass, min / median over repeated runs, 2 threads. Needs Debian's python3-torch (1.13, CPU).
+
+Usage: python3 pytorch_bench.py [--quick] [--reps N]
+"""
+import argparse
+import statistics
+import time
+
+import torch
+import torch.nn.functional as F
+
+
+class GradientFlowDense(torch.nn.Module):
+    """x - tau W^T relu(W x + b), tau = 2 sigmoid(t) / sigma^2, sigma from one power-iteration step."""
+
+    def __init__(self, width):
+        super().__init__()
+        self.w = torch.nn.Parameter(torch.randn(width, width) / width ** 0.5)
+        self.b = torch.nn.Parameter(torch.zeros(width))
+        self.t = torch.nn.Parameter(torch.zeros(1))
+        self.register_buffer("v", torch.randn(1, width))
+
+    def forward(self, x):
+        if self.training:
+            with torch.no_grad():
+                v = (self.v @ self.w.t()) @ self.w
+                self.v.copy_(v / v.norm())
+        sigma = (self.v @ self.w.t()).norm() / self.v.norm()
+        tau = 2 * torch.sigmoid(self.t) / (sigma * sigma + 1e-12)
+        return x - tau * (F.relu(x @ self.w.t() + self.b) @ self.w)
+
+
+class GradientFlowConv2D(torch.nn.Module):
+    """x - tau K^T relu(K x + b); K^T as the convolution with the flipped, channel-swapped kernel."""
+
+    def __init__(self, channels, size):
+        super().__init__()
+        self.k = torch.nn.Parameter(torch.randn(channels, channels, 3, 3) / (9 * channels) ** 0.5)
+        self.b = torch.nn.Parameter(torch.zeros(channels))
+        self.t = torch.nn.Parameter(torch.zeros(1))
+        self.register_buffer("v", torch.randn(1, channels, size, size))
+
+    def adjoint(self, y, k):
+        return F.conv2d(y, k.flip(2, 3).transpose(0, 1), padding=1)
+
+    def forward(self, x):
+        if self.training:
+            with torch.no_grad():
+                v = self.adjoint(F.conv2d(self.v, self.k, padding=1), self.k)
+                self.v.copy_(v / v.norm())
+        sigma = F.conv2d(self.v, self.k, padding=1).norm() / self.v.norm()
+        tau = 2 * torch.sigmoid(self.t) / (sigma * sigma + 1e-12)
+        return x - self.adjoint(F.relu(F.conv2d(x, self.k, self.b, padding=1)), self.k * tau)
+
+
+def timed(fn, reps):
+    for _ in range(3):
+        fn()
+    times = []
+    for _ in range(reps):
+        start = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - start) * 1e3)
+    return min(times), statistics.median(times)
+
+
+def bench(name, blocks, shape, reps):
+    net = torch.nn.Sequential(*blocks)
+    opt = torch.optim.Adam(net.parameters(), lr=1e-3)
+    x = torch.rand(*shape)
+    y = torch.rand(*shape)
+
+    def train():
+        net.train()
+        opt.zero_grad()
+        F.mse_loss(net(x), y).backward()
+        opt.step()
+
+    def infer():
+        net.eval()
+        with torch.no_grad():
+            net(x)
+
+    tmin, tmed = timed(train, reps)
+    imin, imed = timed(infer, reps)
+    print(f"| PyTorch {name} | {tmin:.1f} / {tmed:.1f} | {imin:.1f} / {imed:.1f} |", flush=True)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--reps", type=int, default=10)
+    args = parser.parse_args()
+    torch.set_num_threads(2)
+    torch.manual_seed(1)
+    reps = 3 if args.quick else args.reps
+    print(f"PyTorch {torch.__version__}, threads {torch.get_num_threads()}, mkldnn {torch.backends.mkldnn.is_available()}")
+    print("| configuration | train step min / median (ms) | inference min / median (ms) |\n|---|---|---|")
+    for width in ([64] if args.quick else [64, 256, 1024]):
+        bench(f"GradientFlowDense x8, width {width}, batch 256",
+              [GradientFlowDense(width) for _ in range(8)], (256, width), reps)
+    bench("GradientFlowConv2D x4, 32 ch, 28x28, batch 64",
+          [GradientFlowConv2D(32, 28) for _ in range(4)], (64, 32, 28, 28), reps)
+    if not args.quick:
+        bench("GradientFlowConv2D x4, 64 ch, 32x32, batch 64",
+              [GradientFlowConv2D(64, 32) for _ in range(4)], (64, 64, 32, 32), reps)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,137 @@
+package io.github.structnet.examples.bench;
+
+import io.github.structnet.lipschitz.GradientFlowConv2D;
+import io.github.structnet.lipschitz.GradientFlowDense;
+import io.github.structnet.symplectic.SymplecticConv2D;
+import io.github.structnet.symplectic.SympNets;
+import org.deeplearning4j.nn.conf.ConvolutionMode;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.CnnLossLayer;
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.layers.Layer;
+import org.deeplearning4j.nn.conf.layers.LossLayer;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.learning.config.Adam;
+import org.nd4j.linalg.lossfunctions.LossFunctions;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The configurations of the performance issue: StructNet blocks and the same arithmetic with DL4J's native layers.
+ * Every network is float, trained with Adam, and ends with an MSE loss layer against a target of the input's shape.
+ */
+public final class BenchmarkCases {
+
+    private BenchmarkCases() {
+    }
+
+    /** All cases; {@code quick} keeps the smallest of each kind, for CI. */
+    public static List<BenchmarkCase> all(boolean quick) {
+        List<BenchmarkCase> cases = new ArrayList<>();
+        for (int width : quick ? new int[]{64} : new int[]{64, 256, 1024}) {
+            cases.add(gradientFlowDense(256, width, 8));
+            cases.add(nativeDense(256, width, 8));
+        }
+        cases.add(gradientFlowConv(64, 32, 28, 4));
+        cases.add(nativeConv(64, 32, 28, 4));
+        if (!quick) {
+            cases.add(gradientFlowConv(64, 64, 32, 4));
+            cases.add(nativeConv(64, 64, 32, 4));
+        }
+        cases.add(symplecticConv(64, 32, 28, 4));
+        cases.add(gSympNet(256, quick ? 64 : 256, 8));
+        return cases;
+    }
+
+    /** 8 GradientFlowDense blocks of width n (hidden n): 2 matrix products of 2·B·n² flops per block and pass. */
+    public static BenchmarkCase gradientFlowDense(int batch, int width, int blocks) {
+        return new BenchmarkCase(String.format("GradientFlowDense x%d, width %d, batch %d", blocks, width, batch),
+                () -> denseNet(width, blocks, () -> new GradientFlowDense.Builder().nHidden(width).build()),
+                new long[]{batch, width}, new long[]{batch, width}, 3.0 * blocks * 4.0 * batch * width * width);
+    }
+
+    /** The same products with DL4J DenseLayers: 2 per block (n → n, ReLU then identity). */
+    public static BenchmarkCase nativeDense(int batch, int width, int blocks) {
+        return new BenchmarkCase(String.format("DL4J DenseLayer x%d, width %d, batch %d", 2 * blocks, width, batch),
+                () -> denseNet(width, 2 * blocks, () -> new DenseLayer.Builder().nOut(width).activation(Activation.RELU)
+                        .build()),
+                new long[]{batch, width}, new long[]{batch, width}, 3.0 * blocks * 4.0 * batch * width * width);
+    }
+
+    /** 4 GradientFlowConv2D blocks, C → C hidden channels, 3×3: 2 convolutions of 2·B·HW·9·C² flops per block. */
+    public static BenchmarkCase gradientFlowConv(int batch, int channels, int size, int blocks) {
+        return new BenchmarkCase(String.format("GradientFlowConv2D x%d, %d ch, %dx%d, batch %d", blocks, channels, size,
+                size, batch), () -> convNet(channels, size, blocks,
+                () -> new GradientFlowConv2D.Builder().hiddenChannels(channels).build()),
+                new long[]{batch, channels, size, size}, new long[]{batch, channels, size, size},
+                convFlops(batch, channels, size, 2 * blocks));
+    }
+
+    /** The same convolutions with DL4J ConvolutionLayers: 2 per block. */
+    public static BenchmarkCase nativeConv(int batch, int channels, int size, int blocks) {
+        return new BenchmarkCase(String.format("DL4J ConvolutionLayer x%d, %d ch, %dx%d, batch %d", 2 * blocks, channels,
+                size, size, batch), () -> convNet(channels, size, 2 * blocks,
+                () -> new ConvolutionLayer.Builder(3, 3).nOut(channels).convolutionMode(ConvolutionMode.Same)
+                        .activation(Activation.RELU).build()),
+                new long[]{batch, channels, size, size}, new long[]{batch, channels, size, size},
+                convFlops(batch, channels, size, 2 * blocks));
+    }
+
+    /** SymplecticConv2D blocks (C/2 → C/2 hidden channels): 2 convolutions of 2·B·HW·9·(C/2)² flops per block. */
+    public static BenchmarkCase symplecticConv(int batch, int channels, int size, int blocks) {
+        return new BenchmarkCase(String.format("SymplecticConv2D x%d, %d ch, %dx%d, batch %d", blocks, channels, size,
+                size, batch), () -> convNet(channels, size, blocks,
+                () -> new SymplecticConv2D.Builder().hiddenChannels(channels / 2).build()),
+                new long[]{batch, channels, size, size}, new long[]{batch, channels, size, size},
+                convFlops(batch, channels / 2, size, 2 * blocks));
+    }
+
+    /** A G-SympNet of gradient modules on phase space of dimension 2·(n/2) with hidden width n. */
+    public static BenchmarkCase gSympNet(int batch, int width, int modules) {
+        return new BenchmarkCase(String.format("G-SympNet x%d, width %d, batch %d", modules, width, batch), () -> {
+            NeuralNetConfiguration.ListBuilder list = base().list();
+            SympNets.gSympNet(modules, width, Activation.TANH).forEach(list::layer);
+            return finish(list.layer(mse()), InputType.feedForward(width));
+        }, new long[]{batch, width}, new long[]{batch, width}, 3.0 * modules * 4.0 * batch * (width / 2.0) * width);
+    }
+
+    private static double convFlops(int batch, int channels, int size, int convolutions) {
+        return 3.0 * convolutions * 2.0 * batch * size * size * 9.0 * channels * channels;
+    }
+
+    private static MultiLayerNetwork denseNet(int width, int layers, java.util.function.Supplier<Layer> layer) {
+        NeuralNetConfiguration.ListBuilder list = base().list();
+        for (int i = 0; i < layers; i++) {
+            list.layer(layer.get());
+        }
+        return finish(list.layer(mse()), InputType.feedForward(width));
+    }
+
+    private static MultiLayerNetwork convNet(int channels, int size, int layers, java.util.function.Supplier<Layer> layer) {
+        NeuralNetConfiguration.ListBuilder list = base().list();
+        for (int i = 0; i < layers; i++) {
+            list.layer(layer.get());
+        }
+        list.layer(new CnnLossLayer.Builder(LossFunctions.LossFunction.MSE).activation(Activation.IDENTITY).build());
+        return finish(list, InputType.convolutional(size, size, channels));
+    }
+
+    private static NeuralNetConfiguration.Builder base() {
+        return new NeuralNetConfiguration.Builder().dataType(DataType.FLOAT).seed(1).updater(new Adam(1e-3));
+    }
+
+    private static LossLayer mse() {
+        return new LossLayer.Builder(LossFunctions.LossFunction.MSE).activation(Activation.IDENTITY).build();
+    }
+
+    private static MultiLayerNetwork finish(NeuralNetConfiguration.ListBuilder list, InputType input) {
+        MultiLayerNetwork net = new MultiLayerNetwork(list.setInputType(input).build());
+        net.init();
+        return net;
+    }
+}

@@ -1,0 +1,145 @@
+package io.github.structnet.examples.bench;
+
+import io.github.structnet.backend.Backends;
+import io.github.structnet.samediff.StructuredParameters;
+import org.bytedeco.javacpp.Pointer;
+import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Training-step and inference times of StructNet blocks next to the same arithmetic with DL4J's native layers and
+ * ND4J's sgemm (the machine's practical peak), as a Markdown table. Per case: min and median over repeated runs
+ * (after warm-up) of one training step (forward + backward + Adam) and of one inference pass, the achieved GFLOP/s
+ * of the median training step (flops counted from the block formulas), its share of the sgemm rate, the share of the
+ * step spent in power iteration, and the peak resident memory.
+ * <p>Usage: {@code LayerBenchmark [--quick] [--reps N] [--only TEXT]}. Timings are for comparison within one run on
+ * one machine: run it on an otherwise idle machine.
+ */
+public final class LayerBenchmark {
+
+    /** One row of results. */
+    public record Row(String name, double trainMin, double trainMedian, double inferMin, double inferMedian,
+                      double gflops, double powerShare, double peakMb) {
+    }
+
+    private LayerBenchmark() {
+    }
+
+    /** ND4J float sgemm GFLOP/s on n×n matrices (median of {@code reps}). */
+    public static double sgemmGflops(int n, int reps) {
+        INDArray a = Nd4j.rand(DataType.FLOAT, n, n);
+        INDArray b = Nd4j.rand(DataType.FLOAT, n, n);
+        INDArray c = Nd4j.create(DataType.FLOAT, n, n);
+        double[] t = new double[reps];
+        for (int i = -2; i < reps; i++) {
+            long s = System.nanoTime();
+            a.mmuli(b, c);
+            if (i >= 0) {
+                t[i] = (System.nanoTime() - s) / 1e9;
+            }
+        }
+        return 2.0 * n * n * n / median(t) / 1e9;
+    }
+
+    /** Runs one case: {@code reps} timed training steps and inference passes after 3 warm-up steps. */
+    public static Row run(BenchmarkCase c, int reps) {
+        MultiLayerNetwork net = c.network().get();
+        INDArray x = Nd4j.rand(DataType.FLOAT, c.inputShape());
+        INDArray y = Nd4j.rand(DataType.FLOAT, c.labelShape());
+        for (int i = 0; i < 3; i++) {
+            net.fit(x, y);
+            net.output(x);
+        }
+        long peak = Pointer.physicalBytes();
+        double[] train = new double[reps];
+        double[] infer = new double[reps];
+        double[] power = new double[reps];
+        for (int i = 0; i < reps; i++) {
+            long s = System.nanoTime();
+            net.fit(x, y);
+            train[i] = (System.nanoTime() - s) / 1e6;
+            peak = Math.max(peak, Pointer.physicalBytes());
+            s = System.nanoTime();
+            net.output(x);
+            infer[i] = (System.nanoTime() - s) / 1e6;
+            power[i] = powerIterationMillis(net);
+        }
+        double trainMedian = median(train);
+        return new Row(c.name(), min(train), trainMedian, min(infer), median(infer),
+                c.trainingFlops() / (trainMedian / 1e3) / 1e9, median(power) / trainMedian, peak / 1e6);
+    }
+
+    /** The time of one training iteration's state updates (power iteration) of every StructNet layer. */
+    private static double powerIterationMillis(MultiLayerNetwork net) {
+        long s = System.nanoTime();
+        for (Layer layer : net.getLayers()) {
+            if (layer.conf().getLayer() instanceof StructuredParameters p && !p.stateParameterKeys().isEmpty()) {
+                p.updateState(layer.paramTable());
+            }
+        }
+        return (System.nanoTime() - s) / 1e6;
+    }
+
+    /** The Markdown table. */
+    public static String table(List<Row> rows, double sgemm) {
+        StringBuilder sb = new StringBuilder();
+        sb.append("| configuration | train step min / median (ms) | inference min / median (ms) | GFLOP/s (train)"
+                + " | % of sgemm | power iteration | peak RSS (MB) |\n|---|---|---|---|---|---|---|\n");
+        for (Row r : rows) {
+            sb.append(String.format(Locale.ROOT, "| %s | %.1f / %.1f | %.1f / %.1f | %.1f | %.0f %% | %.1f %% | %.0f |%n",
+                    r.name(), r.trainMin(), r.trainMedian(), r.inferMin(), r.inferMedian(), r.gflops(),
+                    100 * r.gflops() / sgemm, 100 * r.powerShare(), r.peakMb()));
+        }
+        sb.append(String.format(Locale.ROOT, "| ND4J sgemm 2048² | | | %.1f | 100 %% | | |%n", sgemm));
+        return sb.toString();
+    }
+
+    private static double median(double[] v) {
+        double[] s = v.clone();
+        Arrays.sort(s);
+        return s.length % 2 == 1 ? s[s.length / 2] : 0.5 * (s[s.length / 2 - 1] + s[s.length / 2]);
+    }
+
+    private static double min(double[] v) {
+        return Arrays.stream(v).min().orElse(Double.NaN);
+    }
+
+    public static void main(String[] args) {
+        boolean quick = false;
+        int reps = 10;
+        String only = null;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--quick" -> {
+                    quick = true;
+                    reps = 3;
+                }
+                case "--reps" -> reps = Integer.parseInt(args[++i]);
+                case "--only" -> only = args[++i];
+                default -> throw new IllegalArgumentException("unknown argument '" + args[i]
+                        + "'; usage: LayerBenchmark [--quick] [--reps N] [--only TEXT]");
+            }
+        }
+        System.out.println(Backends.requireSupported());
+        double sgemm = sgemmGflops(2048, quick ? 3 : 10);
+        List<Row> rows = new ArrayList<>();
+        for (BenchmarkCase c : BenchmarkCases.all(quick)) {
+            if (only == null || c.name().contains(only)) {
+                Row r = run(c, reps);
+                System.out.printf(Locale.ROOT, "%s: train %.1f ms (median), inference %.1f ms%n", r.name(),
+                        r.trainMedian(), r.inferMedian());
+                rows.add(r);
+            }
+        }
+        System.out.println();
+        System.out.print(table(rows, sgemm));
+    }
+}
