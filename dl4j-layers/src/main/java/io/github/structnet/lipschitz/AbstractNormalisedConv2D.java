@@ -2,7 +2,6 @@ package io.github.structnet.lipschitz;
 
 import org.nd4j.shade.jackson.annotation.JsonIgnore;
 import io.github.structnet.certify.LipschitzBounded;
-import io.github.structnet.samediff.StructLayer;
 import io.github.structnet.spectral.BoundCache;
 import io.github.structnet.spectral.ConvolutionNormState;
 import io.github.structnet.spectral.SpectralNormState;
@@ -131,13 +130,11 @@ public abstract class AbstractNormalisedConv2D extends ConvolutionalStructLayer 
 
     /** Shared builder settings. Defaults: 3×3 kernels, 1 power iteration per training step, 50 at initialisation. */
     @SuppressWarnings("unchecked")
-    public abstract static class Builder<T extends Builder<T>> extends StructLayer.Builder<T> {
+    public abstract static class Builder<T extends Builder<T>> extends NormalisedLayerBuilder<T> {
         private long channels;
         private long height;
         private long width;
         private int kernelSize = 3;
-        private int powerIterations = 1;
-        private int initPowerIterations = 50;
 
         /** Input channels C, height H and width W; inferred from the input type when not set. */
         public T inputSize(long channels, long height, long width) {
@@ -153,24 +150,7 @@ public abstract class AbstractNormalisedConv2D extends ConvolutionalStructLayer 
             return (T) this;
         }
 
-        /** Power-iteration steps per training iteration (≥ 0; 0 freezes the vector). */
-        public T powerIterations(int powerIterations) {
-            this.powerIterations = powerIterations;
-            return (T) this;
-        }
-
-        /** Power-iteration steps at initialisation (≥ 1). */
-        public T initPowerIterations(int initPowerIterations) {
-            this.initPowerIterations = initPowerIterations;
-            return (T) this;
-        }
-
-        /** "GradientFlowConv2D 'name'" for messages. */
-        protected String owner() {
-            return getClass().getEnclosingClass().getSimpleName() + (layerName == null ? "" : " '" + layerName + "'");
-        }
-
-        /** Checks the shared settings. */
+        @Override
         protected void validate() {
             if (kernelSize <= 0 || kernelSize % 2 == 0) {
                 throw new IllegalArgumentException(owner() + ": kernelSize must be odd and positive (\"same\" padding is"
@@ -180,7 +160,7 @@ public abstract class AbstractNormalisedConv2D extends ConvolutionalStructLayer 
                 throw new IllegalArgumentException(owner() + ": input size must be positive; got " + channels + "x"
                         + height + "x" + width);
             }
-            DenseLayerSupport.requirePowerIterations(powerIterations, initPowerIterations, owner());
+            super.validate();
         }
     }
 }

@@ -112,40 +112,16 @@ public abstract class AbstractNormalisedDense extends StructLayer implements Lip
         return DenseLayerSupport.preProcessor(inputType, describe());
     }
 
-    /** Shared builder settings. Defaults: 1 power iteration per training step, 50 at initialisation. */
+    /** Shared builder settings: nIn, and the power-iteration settings of {@link NormalisedLayerBuilder}. */
     @SuppressWarnings("unchecked")
-    public abstract static class Builder<T extends Builder<T>> extends StructLayer.Builder<T> {
+    public abstract static class Builder<T extends Builder<T>> extends NormalisedLayerBuilder<T> {
         private long nIn;
-        private int powerIterations = 1;
-        private int initPowerIterations = 50;
 
         /** Number of input features. Inferred from the input type when not set. */
         public T nIn(long nIn) {
             DenseLayerSupport.requirePositive(nIn, "nIn", getClass().getEnclosingClass().getSimpleName());
             this.nIn = nIn;
             return (T) this;
-        }
-
-        /** Power-iteration steps per training iteration (≥ 0; 0 freezes the vector). */
-        public T powerIterations(int powerIterations) {
-            this.powerIterations = powerIterations;
-            return (T) this;
-        }
-
-        /** Power-iteration steps at initialisation (≥ 1). */
-        public T initPowerIterations(int initPowerIterations) {
-            this.initPowerIterations = initPowerIterations;
-            return (T) this;
-        }
-
-        /** "GradientFlowDense 'name'" for messages. */
-        protected String owner() {
-            return getClass().getEnclosingClass().getSimpleName() + (layerName == null ? "" : " '" + layerName + "'");
-        }
-
-        /** Checks the shared settings. */
-        protected void validate() {
-            DenseLayerSupport.requirePowerIterations(powerIterations, initPowerIterations, owner());
         }
     }
 }

@@ -127,9 +127,7 @@ public class GradientFlowConv2D extends AbstractNormalisedConv2D {
             validate();
             DenseLayerSupport.requirePositive(hiddenChannels, "hiddenChannels", owner());
             MonotoneActivations.require(activation, owner());
-            if (!(safetyFraction > 0 && safetyFraction <= 1)) {
-                throw new IllegalArgumentException(owner() + ": safetyFraction must be in (0, 1]; got " + safetyFraction);
-            }
+            requireSafetyFraction(safetyFraction);
             return new GradientFlowConv2D(this);
         }
     }

@@ -119,9 +119,7 @@ public class GradientFlowDense extends AbstractNormalisedDense {
             validate();
             DenseLayerSupport.requirePositive(nHidden, "nHidden", owner());
             MonotoneActivations.require(activation, owner());
-            if (!(safetyFraction > 0 && safetyFraction <= 1)) {
-                throw new IllegalArgumentException(owner() + ": safetyFraction must be in (0, 1]; got " + safetyFraction);
-            }
+            requireSafetyFraction(safetyFraction);
             return new GradientFlowDense(this);
         }
     }

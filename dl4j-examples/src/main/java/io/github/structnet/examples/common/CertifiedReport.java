@@ -8,7 +8,6 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
-import org.deeplearning4j.nn.conf.inputs.InputType;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -33,30 +32,17 @@ public record CertifiedReport(String name, double lipschitzBound, double[] radii
     /** Evaluates a network on a data set: certificates and a 20-step PGD on every example. */
     public static CertifiedReport evaluate(String name, MultiLayerNetwork net, int logitsLayer, DataSet data,
                                            double[] epsilons) {
-        return evaluate(name, net, logitsLayer, data, epsilons, null, data.numExamples(), 20);
-    }
-
-    /**
-     * Evaluates a network: certificates on every example, PGD on the first {@code attacked} examples.
-     *
-     * @param inputType the network's input type, needed to certify DL4J convolution layers (may be null otherwise)
-     */
-    public static CertifiedReport evaluate(String name, MultiLayerNetwork net, int logitsLayer, DataSet data,
-                                           double[] epsilons, InputType inputType, int attacked, int pgdSteps) {
         INDArray logits = logits(net, logitsLayer, data.getFeatures());
-        double bound = NetworkLipschitz.upperBound(net, logitsLayer, inputType);
+        double bound = NetworkLipschitz.upperBound(net, logitsLayer);
         double[] radii = MarginCertificate.radii(logits, data.getLabels(), bound);
         double[] acc = new double[epsilons.length];
-        double[] attackedAcc = new double[epsilons.length];
-        int n = Math.min(attacked, data.numExamples());
-        INDArray x = data.getFeatures().get(NDArrayIndex.interval(0, n), NDArrayIndex.all());
-        INDArray y = data.getLabels().get(NDArrayIndex.interval(0, n), NDArrayIndex.all());
+        double[] attacked = new double[epsilons.length];
         for (int i = 0; i < epsilons.length; i++) {
             acc[i] = MarginCertificate.certifiedAccuracy(radii, epsilons[i]);
-            INDArray adv = Attacks.pgd(Attacks.of(net), x, y, Attacks.Pgd.of(epsilons[i], pgdSteps, 1));
-            attackedAcc[i] = Attacks.accuracy(net, adv, y);
+            INDArray adv = Attacks.pgd(Attacks.of(net), data.getFeatures(), data.getLabels(), Attacks.Pgd.of(epsilons[i], 20, 1));
+            attacked[i] = Attacks.accuracy(net, adv, data.getLabels());
         }
-        return new CertifiedReport(name, bound, radii, epsilons.clone(), acc, attackedAcc);
+        return new CertifiedReport(name, bound, radii, epsilons.clone(), acc, attacked);
     }
 
     /** The output of layer {@code logitsLayer} at inference, computed in batches of 500. */
