@@ -83,7 +83,13 @@ public abstract class AbstractNormalisedConv2D extends ConvolutionalStructLayer 
         double fanIn = (double) kernelSize * kernelSize * channels;
         k.assign(Nd4j.randn(k.dataType(), k.shape()).muli(1.0 / Math.sqrt(fanIn)));
         initializeOtherParameters(params);
-        ConvolutionNormState.initialise(k, params.get(VECTOR_KEY), stride(), initPowerIterations, describe());
+        initialiseState(params);
+    }
+
+    @Override
+    public void initialiseState(Map<String, INDArray> params) {
+        ConvolutionNormState.initialise(params.get(KERNEL_KEY), params.get(VECTOR_KEY), stride(), initPowerIterations,
+                describe());
     }
 
     @Override

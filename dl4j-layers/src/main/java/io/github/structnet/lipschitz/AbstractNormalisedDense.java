@@ -69,6 +69,11 @@ public abstract class AbstractNormalisedDense extends StructLayer implements Lip
     public void initializeParameters(Map<String, INDArray> params) {
         initWeights((int) nIn, (int) weightRows(), getWeightInit(), params.get(WEIGHT_KEY));
         initializeOtherParameters(params);
+        initialiseState(params);
+    }
+
+    @Override
+    public void initialiseState(Map<String, INDArray> params) {
         SpectralNormState.initialise(params.get(WEIGHT_KEY), params.get(VECTOR_KEY), initPowerIterations, describe());
     }
 

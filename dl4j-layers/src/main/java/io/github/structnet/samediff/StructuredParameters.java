@@ -29,6 +29,13 @@ public interface StructuredParameters {
     }
 
     /**
+     * Re-derives the state parameters from the current weights, as initialisation does (for example after the
+     * weights were copied from another network). Nothing by default.
+     */
+    default void initialiseState(Map<String, INDArray> params) {
+    }
+
+    /**
      * Values of the extra placeholders the graph declared, for one forward pass.
      *
      * @param params   all parameters (read only)

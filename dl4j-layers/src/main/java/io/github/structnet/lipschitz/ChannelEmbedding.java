@@ -1,0 +1,103 @@
+package io.github.structnet.lipschitz;
+
+import io.github.structnet.certify.LipschitzBounded;
+import io.github.structnet.samediff.StructLayer;
+import lombok.Data;
+import lombok.EqualsAndHashCode;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.samediff.SDLayerParams;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.util.Map;
+
+/**
+ * The lift and the projection that wrap a stack of 1-Lipschitz blocks acting on more channels than the data has:
+ * <pre>
+ *   lift:        L x = (x, 0, …, 0)         C → C_out channels (C_out ≥ C), zero padding of the channel axis
+ *   projection:  P z = (z_1, …, z_{C_out})  C → C_out channels (C_out ≤ C), the first channels
+ * </pre>
+ * <b>Guarantee.</b> L is an isometry (‖Lx‖ = ‖x‖) and P = Lᵀ an orthogonal projection's restriction: both have
+ * operator norm 1. For any averaged N on the lifted space, P ∘ N ∘ L is averaged with the same constant
+ * (N = (1 − a) I + a R gives P N L = (1 − a) I + a P R L, and PL = I), which is what Plug-and-Play convergence needs.
+ * Both are computed as 1×1 convolutions with a constant 0/1 kernel, so the copied values are exact.
+ */
+@Data
+@EqualsAndHashCode(callSuper = true)
+public class ChannelEmbedding extends ConvolutionalStructLayer implements LipschitzBounded {
+
+    private long outputChannels;
+
+    private ChannelEmbedding() {
+        // for Jackson
+    }
+
+    private ChannelEmbedding(Builder b) {
+        super(b, 0, 0, 0);
+        this.outputChannels = b.outputChannels;
+    }
+
+    /** Zero-pads C input channels to {@code channels} (≥ C). */
+    public static ChannelEmbedding lift(long channels) {
+        return new Builder().outputChannels(channels).build();
+    }
+
+    /** Keeps the first {@code channels} (≤ C) input channels. */
+    public static ChannelEmbedding projection(long channels) {
+        return new Builder().outputChannels(channels).build();
+    }
+
+    @Override
+    public SDVariable defineLayer(SameDiff sd, SDVariable x, Map<String, SDVariable> p, SDVariable mask) {
+        INDArray selection = Nd4j.zeros(x.dataType(), 1, 1, channels, outputChannels);
+        for (long c = 0; c < Math.min(channels, outputChannels); c++) {
+            selection.putScalar(new long[]{0, 0, c, c}, 1.0);
+        }
+        return sd.cnn().conv2d(x, sd.constant(selection), io.github.structnet.spectral.Convolutions.config(1, 1));
+    }
+
+    @Override
+    public void defineParameters(SDLayerParams params) {
+        // no parameters
+    }
+
+    @Override
+    public void initializeParameters(Map<String, INDArray> params) {
+        // no parameters
+    }
+
+    /** 1: a zero-padding lift is an isometry, a channel selection a coordinate projection. */
+    @Override
+    public double lipschitzBound(Map<String, INDArray> params) {
+        return 1.0;
+    }
+
+    @Override
+    public InputType getOutputType(int layerIndex, InputType inputType) {
+        InputType.InputTypeConvolutional c = convolutional(inputType);
+        return InputType.convolutional(c.getHeight(), c.getWidth(), outputChannels);
+    }
+
+    /** Builder. */
+    public static class Builder extends StructLayer.Builder<Builder> {
+        private long outputChannels;
+
+        /** Output channels: more than the input's for a lift, fewer (or equal) for a projection. */
+        public Builder outputChannels(long outputChannels) {
+            this.outputChannels = outputChannels;
+            return this;
+        }
+
+        @Override
+        @SuppressWarnings("unchecked")
+        public ChannelEmbedding build() {
+            if (outputChannels <= 0) {
+                throw new IllegalArgumentException("ChannelEmbedding: outputChannels must be positive; got "
+                        + outputChannels);
+            }
+            return new ChannelEmbedding(this);
+        }
+    }
+}
