@@ -22,11 +22,15 @@ public final class ImageQuality {
      */
     public static double psnr(INDArray reference, INDArray image) {
         requireSameShape(reference, image, "psnr");
-        INDArray ref = reference.castTo(DataType.DOUBLE);
-        double peak = ref.maxNumber().doubleValue();
-        double mse = ref.sub(image.castTo(DataType.DOUBLE)).norm2Number().doubleValue();
-        mse = mse * mse / ref.length();
-        return 10 * Math.log10(peak * peak / mse);
+        double[] x = reference.castTo(DataType.DOUBLE).dup('c').data().asDouble();
+        double[] y = image.castTo(DataType.DOUBLE).dup('c').data().asDouble();
+        double peak = Double.NEGATIVE_INFINITY;
+        double sum = 0;
+        for (int i = 0; i < x.length; i++) {
+            peak = Math.max(peak, x[i]);
+            sum += (x[i] - y[i]) * (x[i] - y[i]);
+        }
+        return 10 * Math.log10(peak * peak / (sum / x.length));
     }
 
     /**
