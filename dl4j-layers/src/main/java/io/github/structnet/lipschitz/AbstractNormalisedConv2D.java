@@ -109,6 +109,12 @@ public abstract class AbstractNormalisedConv2D extends ConvolutionalStructLayer 
                 params.get(VECTOR_KEY), stride(), training, boundCache(), describe()));
     }
 
+    /** B(K) ≥ ‖K‖₂ on the layer's input size (the sound bound used at inference), cached per kernel. */
+    protected double certifiedNorm(Map<String, INDArray> params) {
+        return ConvolutionNormState.certified(params.get(KERNEL_KEY), params.get(VECTOR_KEY), stride(), boundCache(),
+                describe());
+    }
+
     private synchronized BoundCache boundCache() {
         if (boundCache == null) {
             boundCache = new BoundCache();

@@ -1,5 +1,6 @@
 package io.github.structnet.lipschitz;
 
+import io.github.structnet.samediff.DirectPass;
 import io.github.structnet.spectral.Convolutions;
 import lombok.Data;
 import lombok.EqualsAndHashCode;
@@ -9,7 +10,9 @@ import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
+import java.util.HashMap;
 import java.util.Map;
 
 /**
@@ -36,7 +39,7 @@ import java.util.Map;
  */
 @Data
 @EqualsAndHashCode(callSuper = true)
-public class GradientFlowConv2D extends AbstractNormalisedConv2D {
+public class GradientFlowConv2D extends AbstractNormalisedConv2D implements DirectPass {
 
     public static final String STEP_KEY = "t";
 
@@ -67,6 +70,77 @@ public class GradientFlowConv2D extends AbstractNormalisedConv2D {
         // broadcast multiply whose gradient costs more than a convolution
         SDVariable scaledAdjointKernel = Convolutions.flipped(sd, kernel).mul(tau.reshape(1, 1, 1, 1));
         return x.sub(sd.cnn().conv2d(act, scaledAdjointKernel, Convolutions.config(kernelSize, 1)));
+    }
+
+    /**
+     * The same block with hand-written ND4J calls (what the runtime runs): z = Kx + b, a = σ(z),
+     * y = x − conv(a, τK̃), keeping z, a and τK̃ for backprop.
+     */
+    @Override
+    public Forward forward(Map<String, INDArray> p, INDArray x, boolean training) {
+        INDArray kernel = p.get(KERNEL_KEY);
+        INDArray v = p.get(VECTOR_KEY);
+        INDArray direction = v.div(v.norm2Number());
+        INDArray image = Convolutions.apply(direction, kernel, 1);
+        double estimate = image.norm2Number().doubleValue();
+        double sigma = training ? estimate : Math.max(estimate, certifiedNorm(p));
+        double gate = 1.0 / (1.0 + Math.exp(-p.get(STEP_KEY).getDouble(0)));
+        double denominator = sigma * sigma + GradientFlowDense.NORM_FLOOR;
+        double tau = 2.0 * safetyFraction * gate / denominator;
+        INDArray z = Convolutions.apply(x, kernel, p.get(BIAS_KEY), 1);
+        INDArray a = activation.getActivationFunction().getActivation(z.dup(), training);
+        INDArray adjointKernel = Convolutions.flipped(kernel).muli(tau);
+        INDArray out = x.sub(Convolutions.apply(a, adjointKernel, 1));
+        Map<String, Object> saved = new HashMap<>();
+        saved.put("z", z);
+        saved.put("a", a);
+        saved.put("adjointKernel", adjointKernel);
+        saved.put("direction", direction);
+        saved.put("image", image);
+        saved.put("scalars", new double[]{sigma, gate, denominator, tau});
+        return new Forward(x, out, saved);
+    }
+
+    /**
+     * The vector–Jacobian product of {@link #forward}: with ε the output gradient, one conv2d_bp through the adjoint
+     * convolution gives ∂/∂a and ∂/∂(τK̃); one through K gives ∂/∂x, ∂/∂K and ∂/∂b; τ's dependence on t and on
+     * σ = ‖K v̂‖ adds ∂τ/∂t and a rank-one term in K.
+     */
+    @Override
+    public Backward backward(Map<String, INDArray> p, Forward f, INDArray epsilon) {
+        INDArray kernel = p.get(KERNEL_KEY);
+        INDArray x = f.input();
+        INDArray a = (INDArray) f.saved().get("a");
+        INDArray adjointKernel = (INDArray) f.saved().get("adjointKernel");
+        double[] scalars = (double[]) f.saved().get("scalars");
+        double sigma = scalars[0];
+        double gate = scalars[1];
+        double denominator = scalars[2];
+        double tau = scalars[3];
+
+        // y = x − conv(a, M), M = τ K̃
+        INDArray[] throughAdjoint = Convolutions.backward(a, adjointKernel, null, epsilon, 1);
+        INDArray gradA = throughAdjoint[0].negi();
+        INDArray gradM = throughAdjoint[1].negi();
+        INDArray gradZ = activation.getActivationFunction().backprop(((INDArray) f.saved().get("z")).dup(), gradA)
+                .getFirst();
+        INDArray[] throughK = Convolutions.backward(x, kernel, p.get(BIAS_KEY), gradZ, 1);
+
+        INDArray gradKernel = throughK[1].addi(Convolutions.flipped(gradM).muli(tau)); // K̃ ↦ K is an involution
+        double gradTau = gradM.mul(adjointKernel).sumNumber().doubleValue() / tau;
+        double gradT = gradTau * 2.0 * safetyFraction * gate * (1 - gate) / denominator;
+        double gradSigma = -gradTau * tau * 2.0 * sigma / denominator;
+        if (gradSigma != 0 && sigma > 0) {
+            // σ = ‖K v̂‖: ∂σ/∂K = ∂⟨K v̂, K v̂/σ⟩/∂K / 2 … = the weight gradient of K at input v̂, output gradient K v̂ / σ
+            INDArray image = (INDArray) f.saved().get("image");
+            INDArray direction = (INDArray) f.saved().get("direction");
+            gradKernel.addi(Convolutions.backward(direction, kernel, null, image.div(sigma), 1)[1].muli(gradSigma));
+        }
+        Map<String, INDArray> grads = new HashMap<>();
+        grads.put(KERNEL_KEY, gradKernel);
+        grads.put(BIAS_KEY, throughK[2]);
+        grads.put(STEP_KEY, Nd4j.valueArrayOf(p.get(STEP_KEY).shape(), gradT, kernel.dataType()));
+        return new Backward(grads, throughK[0].addi(epsilon));
     }
 
     @Override

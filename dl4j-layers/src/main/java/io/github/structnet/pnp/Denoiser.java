@@ -17,6 +17,17 @@ public interface Denoiser {
     INDArray apply(INDArray x);
 
     /**
+     * The relaxation x ↦ (1 − θ) x + θ Γ(x), θ ∈ (0, 1]: a weaker denoiser. If Γ is averaged (or 1-Lipschitz), so is
+     * the relaxation, so PnP keeps its convergence guarantee while the regularisation strength is tuned.
+     */
+    default Denoiser relaxed(double theta) {
+        if (!(theta > 0 && theta <= 1)) {
+            throw new IllegalArgumentException("Denoiser.relaxed: theta must be in (0, 1]; got " + theta);
+        }
+        return x -> apply(x).mul(theta).addi(x.mul(1 - theta));
+    }
+
+    /**
      * A trained network (inference mode) as a denoiser. The image is cast to the network's data type and the result
      * back to the image's; a network whose output shape differs from its input is refused.
      */

@@ -38,6 +38,7 @@ public class StructLayerRuntime extends org.deeplearning4j.nn.layers.samediff.Sa
 
     private final GraphPass.StateClock stateClock = new GraphPass.StateClock();
     private List<String> trainableKeys;
+    private DirectPass.Forward lastForward;
 
     public StructLayerRuntime(NeuralNetConfiguration conf, DataType dataType) {
         super(conf, dataType);
@@ -57,16 +58,42 @@ public class StructLayerRuntime extends org.deeplearning4j.nn.layers.samediff.Sa
             if (training && stateClock.advance(getIterationCount())) {
                 structConf().updateState(paramTable);
             }
-            out = sameDiff.outputSingle(placeholders(training), outputKey);
-            sameDiff.clearPlaceholders(true);
-            sameDiff.clearOpInputs();
+            if (structConf() instanceof DirectPass direct) {
+                DirectPass.Forward f = direct.forward(paramTable, input, training);
+                lastForward = training ? f : null;
+                out = f.output();
+            } else {
+                out = sameDiff.outputSingle(placeholders(training), outputKey);
+                sameDiff.clearPlaceholders(true);
+                sameDiff.clearOpInputs();
+            }
         }
         return workspaceMgr.dup(ArrayType.ACTIVATIONS, out);
+    }
+
+    /** Backprop through a {@link DirectPass}: reuses the training forward pass of this input, or runs one. */
+    private Pair<Gradient, INDArray> directBackprop(DirectPass direct, INDArray epsilon, LayerWorkspaceMgr workspaceMgr) {
+        Gradient gradient = new DefaultGradient();
+        INDArray inputGradient;
+        try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+            ensureGraph();
+            DirectPass.Forward f = lastForward != null && lastForward.input() == input ? lastForward
+                    : direct.forward(paramTable, input.dup(), true);
+            DirectPass.Backward b = direct.backward(paramTable, f, epsilon);
+            GraphPass.copyGradients(b.parameterGradients(), gradTable, trainableKeys,
+                    structConf().stateParameterKeys(), gradient);
+            inputGradient = b.inputGradient();
+            lastForward = null;
+        }
+        return new Pair<>(gradient, workspaceMgr.dup(ArrayType.ACTIVATION_GRAD, inputGradient));
     }
 
     @Override
     public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr workspaceMgr) {
         assertInputSet(true);
+        if (structConf() instanceof DirectPass direct) {
+            return directBackprop(direct, epsilon, workspaceMgr);
+        }
         Gradient gradient = new DefaultGradient();
         INDArray inputGradient;
         try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {

@@ -45,17 +45,21 @@ public final class ConvolutionNormState {
         if (training) {
             return Nd4j.ones(kernel.dataType(), 1, 1);
         }
+        double bound = certified(kernel, v, stride, cache, owner);
+        return SpectralNormState.scaleFor(Convolutions.operator(kernel, stride, v.size(2), v.size(3)), v, bound,
+                kernel.dataType());
+    }
+
+    /** B(K) ≥ ‖K‖₂ on inputs the size of v, cached per bit-exact kernel. */
+    public static double certified(INDArray kernel, INDArray v, int stride, BoundCache cache, String owner) {
         long height = v.size(2);
         long width = v.size(3);
-        double bound;
         try {
-            bound = cache.get(kernel, stride + ":" + height + "x" + width,
+            return cache.get(kernel, stride + ":" + height + "x" + width,
                     () -> ConvolutionNorm.upperBound(kernel, stride, height, width));
         } catch (IllegalArgumentException e) {
             throw new IllegalStateException(owner + ": cannot certify the operator norm of K: " + e.getMessage(), e);
         }
-        return SpectralNormState.scaleFor(Convolutions.operator(kernel, stride, height, width), v, bound,
-                kernel.dataType());
     }
 
     /** One training iteration's power-iteration steps on K, in place on v. */

@@ -85,6 +85,32 @@ public final class Convolutions {
         return inputGradient;
     }
 
+    /** K x + b on ND4J arrays (stride 1 or 2, "same" padding), b [C′]. */
+    public static INDArray apply(INDArray x, INDArray weights, INDArray bias, int stride) {
+        int k = (int) weights.size(0);
+        return Nd4j.cnn().conv2d(x, weights, bias, config(k, stride));
+    }
+
+    /**
+     * Both gradients of y = K x (+ b) for an output gradient g, in one call: {Kᵀ g, ∂⟨g, Kx⟩/∂K} and, when
+     * {@code bias} is given, Σ g over batch and space as a third element.
+     */
+    public static INDArray[] backward(INDArray x, INDArray weights, INDArray bias, INDArray gradient, int stride) {
+        int k = (int) weights.size(0);
+        INDArray inputGradient = x.ulike();
+        INDArray weightGradient = weights.ulike();
+        DynamicCustomOp.DynamicCustomOpsBuilder op = DynamicCustomOp.builder("conv2d_bp");
+        if (bias == null) {
+            op.addInputs(x, weights, gradient).addOutputs(inputGradient, weightGradient);
+        } else {
+            op.addInputs(x, weights, bias, gradient).addOutputs(inputGradient, weightGradient, bias.ulike());
+        }
+        // conv2d_bp integer arguments: kH, kW, sH, sW, pH, pW, dH, dW, same mode, NCHW
+        DynamicCustomOp built = op.addIntegerArguments(k, k, stride, stride, 0, 0, 1, 1, 1, 0).build();
+        Nd4j.exec(built);
+        return built.outputArguments().toArray(new INDArray[0]);
+    }
+
     /** The flipped, channel-swapped kernel K̃ [k, k, C′, C] of ND4J weights [k, k, C, C′]. */
     public static INDArray flipped(INDArray weights) {
         int k = (int) weights.size(0);
