@@ -1,5 +1,10 @@
 package io.github.structnet.lipschitz;
 
+import io.github.structnet.spectral.BoundCache;
+import io.github.structnet.spectral.GramIteration;
+import lombok.ToString;
+import org.nd4j.shade.jackson.annotation.JsonIgnore;
+
 import io.github.structnet.certify.LipschitzBounded;
 import io.github.structnet.samediff.StructLayer;
 import io.github.structnet.spectral.SpectralNormState;
@@ -29,6 +34,11 @@ public abstract class AbstractNormalisedDense extends StructLayer implements Lip
     public static final String VECTOR_KEY = "v";
 
     protected long nIn;
+
+    @JsonIgnore
+    @EqualsAndHashCode.Exclude
+    @ToString.Exclude
+    private transient BoundCache boundCache;
     protected int powerIterations;
     protected int initPowerIterations;
 
@@ -91,6 +101,23 @@ public abstract class AbstractNormalisedDense extends StructLayer implements Lip
     public Map<String, INDArray> placeholderValues(Map<String, INDArray> params, boolean training) {
         return Map.of(WEIGHT_KEY + SpectralNormState.SCALE_SUFFIX,
                 SpectralNormState.scale(params.get(WEIGHT_KEY), params.get(VECTOR_KEY), training, describe()));
+    }
+
+    /** B(W) ≥ ‖W‖₂ (Gram iteration, the bound used at inference), cached per bit-exact weight copy. */
+    protected double certifiedNorm(Map<String, INDArray> params) {
+        INDArray w = params.get(WEIGHT_KEY);
+        try {
+            return boundCache().get(w, "dense", () -> GramIteration.upperBound(w));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalStateException(describe() + ": cannot certify the spectral norm of W: " + e.getMessage(), e);
+        }
+    }
+
+    private synchronized BoundCache boundCache() {
+        if (boundCache == null) {
+            boundCache = new BoundCache();
+        }
+        return boundCache;
     }
 
     /** 1: at inference the layer normalises by B(W) ≥ ‖W‖₂ (see the subclass documentation). */

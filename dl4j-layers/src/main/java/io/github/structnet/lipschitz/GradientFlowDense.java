@@ -1,5 +1,9 @@
 package io.github.structnet.lipschitz;
 
+import io.github.structnet.samediff.DirectPass;
+import org.nd4j.linalg.factory.Nd4j;
+import java.util.HashMap;
+
 import io.github.structnet.spectral.SpectralNormState;
 import lombok.Data;
 import lombok.EqualsAndHashCode;
@@ -34,7 +38,7 @@ import java.util.Map;
  */
 @Data
 @EqualsAndHashCode(callSuper = true)
-public class GradientFlowDense extends AbstractNormalisedDense {
+public class GradientFlowDense extends AbstractNormalisedDense implements DirectPass {
 
     public static final String STEP_KEY = "t";
     /** Added to σ_W² so that W = 0 gives τ finite (it only lowers τ). */
@@ -64,6 +68,65 @@ public class GradientFlowDense extends AbstractNormalisedDense {
         SDVariable pre = sd.mmul(x, w, false, true, false).add(p.get(BIAS_KEY));
         SDVariable act = activation.asSameDiff(sd, pre);
         return x.sub(act.mmul(w).mul(tau));
+    }
+
+    /** The same block with hand-written ND4J calls (what the runtime runs), keeping z and a for backprop. */
+    @Override
+    public Forward forward(Map<String, INDArray> p, INDArray x, boolean training) {
+        INDArray w = p.get(WEIGHT_KEY);
+        INDArray v = p.get(VECTOR_KEY);
+        INDArray direction = v.div(v.norm2Number());
+        INDArray image = direction.mmul(w.transpose());
+        double estimate = image.norm2Number().doubleValue();
+        double sigma = training ? estimate : Math.max(estimate, certifiedNorm(p));
+        double gate = 1.0 / (1.0 + Math.exp(-p.get(STEP_KEY).getDouble(0)));
+        double denominator = sigma * sigma + NORM_FLOOR;
+        double tau = 2.0 * safetyFraction * gate / denominator;
+        INDArray z = x.mmul(w.transpose()).addiRowVector(p.get(BIAS_KEY));
+        INDArray a = activation.getActivationFunction().getActivation(z.dup(), training);
+        INDArray out = x.sub(a.mmul(w).muli(tau));
+        Map<String, Object> saved = new HashMap<>();
+        saved.put("z", z);
+        saved.put("a", a);
+        saved.put("direction", direction);
+        saved.put("image", image);
+        saved.put("scalars", new double[]{sigma, gate, denominator, tau});
+        return new Forward(x, out, saved);
+    }
+
+    /**
+     * The vector–Jacobian product of {@link #forward}, four matrix products: ∂/∂a = −τ ε W ᵀ, ∂/∂x = ε + ∂z W,
+     * ∂/∂W = ∂zᵀ x − τ aᵀ ε plus the rank-one term of σ = ‖W v̂‖, and ∂/∂t through τ.
+     */
+    @Override
+    public Backward backward(Map<String, INDArray> p, Forward f, INDArray epsilon) {
+        INDArray w = p.get(WEIGHT_KEY);
+        INDArray x = f.input();
+        INDArray a = (INDArray) f.saved().get("a");
+        double[] scalars = (double[]) f.saved().get("scalars");
+        double sigma = scalars[0];
+        double gate = scalars[1];
+        double denominator = scalars[2];
+        double tau = scalars[3];
+
+        INDArray epsilonW = epsilon.mmul(w.transpose());                  // ε Wᵀ, [mb, h]
+        double gradTau = -epsilonW.mul(a).sumNumber().doubleValue();      // −⟨ε, a W⟩
+        INDArray gradZ = activation.getActivationFunction()
+                .backprop(((INDArray) f.saved().get("z")).dup(), epsilonW.muli(-tau)).getFirst();
+        INDArray gradX = gradZ.mmul(w).addi(epsilon);
+        INDArray gradW = gradZ.transpose().mmul(x).subi(a.transpose().mmul(epsilon).muli(tau));
+        double gradSigma = -gradTau * tau * 2.0 * sigma / denominator;
+        if (gradSigma != 0 && sigma > 0) {
+            INDArray image = (INDArray) f.saved().get("image");
+            INDArray direction = (INDArray) f.saved().get("direction");
+            gradW.addi(image.transpose().mmul(direction).muli(gradSigma / sigma)); // ∂‖W v̂‖/∂W = (W v̂) v̂ᵀ / σ
+        }
+        Map<String, INDArray> grads = new HashMap<>();
+        grads.put(WEIGHT_KEY, gradW);
+        grads.put(BIAS_KEY, gradZ.sum(true, 0));
+        double gradT = gradTau * 2.0 * safetyFraction * gate * (1 - gate) / denominator;
+        grads.put(STEP_KEY, Nd4j.valueArrayOf(p.get(STEP_KEY).shape(), gradT, w.dataType()));
+        return new Backward(grads, gradX);
     }
 
     @Override
