@@ -1,6 +1,7 @@
 package io.github.structnet.lipschitz;
 
 import io.github.structnet.samediff.DirectPass;
+import io.github.structnet.samediff.Release;
 import io.github.structnet.spectral.Convolutions;
 import lombok.Data;
 import lombok.EqualsAndHashCode;
@@ -90,7 +91,9 @@ public class GradientFlowConv2D extends AbstractNormalisedConv2D implements Dire
         INDArray z = Convolutions.apply(x, kernel, p.get(BIAS_KEY), 1);
         INDArray a = activation.getActivationFunction().getActivation(z.dup(), training);
         INDArray adjointKernel = Convolutions.flipped(kernel).muli(tau);
-        INDArray out = x.sub(Convolutions.apply(a, adjointKernel, 1));
+        INDArray correction = Convolutions.apply(a, adjointKernel, 1);
+        INDArray out = x.sub(correction);
+        Release.all(correction);
         Map<String, Object> saved = new HashMap<>();
         saved.put("z", z);
         saved.put("a", a);
@@ -122,13 +125,17 @@ public class GradientFlowConv2D extends AbstractNormalisedConv2D implements Dire
         INDArray[] throughAdjoint = Convolutions.backward(a, adjointKernel, null, epsilon, 1);
         INDArray gradA = throughAdjoint[0].negi();
         INDArray gradM = throughAdjoint[1].negi();
-        INDArray gradZ = activation.getActivationFunction().backprop(((INDArray) f.saved().get("z")).dup(), gradA)
-                .getFirst();
+        INDArray zCopy = ((INDArray) f.saved().get("z")).dup();
+        INDArray gradZ = activation.getActivationFunction().backprop(zCopy, gradA).getFirst();
         INDArray[] throughK = Convolutions.backward(x, kernel, p.get(BIAS_KEY), gradZ, 1);
+        Release.all(gradA, zCopy, gradZ);
 
-        INDArray gradKernel = throughK[1].addi(Convolutions.flipped(gradM).muli(tau)); // K̃ ↦ K is an involution
+        INDArray flippedGradM = Convolutions.flipped(gradM);
+        INDArray gradKernel = throughK[1].addi(flippedGradM.muli(tau)); // K̃ ↦ K is an involution
+        Release.all(flippedGradM);
         double gradTau = gradM.mul(adjointKernel).sumNumber().doubleValue() / tau;
         double gradT = gradTau * 2.0 * safetyFraction * gate * (1 - gate) / denominator;
+        Release.all(gradM);
         double gradSigma = -gradTau * tau * 2.0 * sigma / denominator;
         if (gradSigma != 0 && sigma > 0) {
             // σ = ‖K v̂‖: ∂σ/∂K = ∂⟨K v̂, K v̂/σ⟩/∂K / 2 … = the weight gradient of K at input v̂, output gradient K v̂ / σ

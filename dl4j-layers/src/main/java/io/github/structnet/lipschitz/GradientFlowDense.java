@@ -1,6 +1,7 @@
 package io.github.structnet.lipschitz;
 
 import io.github.structnet.samediff.DirectPass;
+import io.github.structnet.samediff.Release;
 import org.nd4j.linalg.factory.Nd4j;
 import java.util.HashMap;
 
@@ -84,7 +85,9 @@ public class GradientFlowDense extends AbstractNormalisedDense implements Direct
         double tau = 2.0 * safetyFraction * gate / denominator;
         INDArray z = x.mmul(w.transpose()).addiRowVector(p.get(BIAS_KEY));
         INDArray a = activation.getActivationFunction().getActivation(z.dup(), training);
-        INDArray out = x.sub(a.mmul(w).muli(tau));
+        INDArray correction = a.mmul(w).muli(tau);
+        INDArray out = x.sub(correction);
+        Release.all(correction);
         Map<String, Object> saved = new HashMap<>();
         saved.put("z", z);
         saved.put("a", a);
@@ -111,10 +114,12 @@ public class GradientFlowDense extends AbstractNormalisedDense implements Direct
 
         INDArray epsilonW = epsilon.mmul(w.transpose());                  // ε Wᵀ, [mb, h]
         double gradTau = -epsilonW.mul(a).sumNumber().doubleValue();      // −⟨ε, a W⟩
-        INDArray gradZ = activation.getActivationFunction()
-                .backprop(((INDArray) f.saved().get("z")).dup(), epsilonW.muli(-tau)).getFirst();
+        INDArray zCopy = ((INDArray) f.saved().get("z")).dup();
+        INDArray gradZ = activation.getActivationFunction().backprop(zCopy, epsilonW.muli(-tau)).getFirst();
         INDArray gradX = gradZ.mmul(w).addi(epsilon);
-        INDArray gradW = gradZ.transpose().mmul(x).subi(a.transpose().mmul(epsilon).muli(tau));
+        INDArray fromOutput = a.transpose().mmul(epsilon).muli(tau);
+        INDArray gradW = gradZ.transpose().mmul(x).subi(fromOutput);
+        Release.all(fromOutput);
         double gradSigma = -gradTau * tau * 2.0 * sigma / denominator;
         if (gradSigma != 0 && sigma > 0) {
             INDArray image = (INDArray) f.saved().get("image");
@@ -124,6 +129,7 @@ public class GradientFlowDense extends AbstractNormalisedDense implements Direct
         Map<String, INDArray> grads = new HashMap<>();
         grads.put(WEIGHT_KEY, gradW);
         grads.put(BIAS_KEY, gradZ.sum(true, 0));
+        Release.all(epsilonW, zCopy, gradZ);
         double gradT = gradTau * 2.0 * safetyFraction * gate * (1 - gate) / denominator;
         grads.put(STEP_KEY, Nd4j.valueArrayOf(p.get(STEP_KEY).shape(), gradT, w.dataType()));
         return new Backward(grads, gradX);

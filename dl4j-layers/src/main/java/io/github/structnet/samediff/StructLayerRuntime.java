@@ -60,7 +60,11 @@ public class StructLayerRuntime extends org.deeplearning4j.nn.layers.samediff.Sa
             }
             if (structConf() instanceof DirectPass direct) {
                 DirectPass.Forward f = direct.forward(paramTable, input, training);
+                release(lastForward);
                 lastForward = training ? f : null;
+                if (!training) {
+                    release(f);
+                }
                 out = f.output();
             } else {
                 out = sameDiff.outputSingle(placeholders(training), outputKey);
@@ -68,7 +72,11 @@ public class StructLayerRuntime extends org.deeplearning4j.nn.layers.samediff.Sa
                 sameDiff.clearOpInputs();
             }
         }
-        return workspaceMgr.dup(ArrayType.ACTIVATIONS, out);
+        INDArray copy = workspaceMgr.dup(ArrayType.ACTIVATIONS, out);
+        if (structConf() instanceof DirectPass) {
+            Release.all(out);
+        }
+        return copy;
     }
 
     /** Backprop through a {@link DirectPass}: reuses the training forward pass of this input, or runs one. */
@@ -82,10 +90,26 @@ public class StructLayerRuntime extends org.deeplearning4j.nn.layers.samediff.Sa
             DirectPass.Backward b = direct.backward(paramTable, f, epsilon);
             GraphPass.copyGradients(b.parameterGradients(), gradTable, trainableKeys,
                     structConf().stateParameterKeys(), gradient);
-            inputGradient = b.inputGradient();
+            b.parameterGradients().values().forEach(Release::all);
+            release(f);
             lastForward = null;
+            inputGradient = b.inputGradient();
         }
-        return new Pair<>(gradient, workspaceMgr.dup(ArrayType.ACTIVATION_GRAD, inputGradient));
+        INDArray copy = workspaceMgr.dup(ArrayType.ACTIVATION_GRAD, inputGradient);
+        Release.all(inputGradient);
+        return new Pair<>(gradient, copy);
+    }
+
+    /** Frees what a forward pass kept for backprop (never its input, which belongs to the network). */
+    private static void release(DirectPass.Forward f) {
+        if (f == null) {
+            return;
+        }
+        for (Object o : f.saved().values()) {
+            if (o instanceof INDArray a && a != f.input()) {
+                Release.all(a);
+            }
+        }
     }
 
     @Override
