@@ -37,7 +37,8 @@ import java.util.Locale;
  *   <li>Deblurs a motion-blurred noisy image with PnP (both denoisers, two starting points for the certified one) and
  *   ISTA, and plots ‖x_{k+1} − x_k‖ against k.</li>
  * </ol>
- * Usage: {@code PlugAndPlay [--quick] [--steps N] [--images DIR] [--models DIR] [--out DIR]}; {@code --models}
+ * Usage: {@code PlugAndPlay [--quick] [--steps N] [--sigma LEVEL] [--images DIR] [--models DIR] [--out DIR]}
+ * ({@code --sigma 15} trains and tests at noise 15/255; 25 by default); {@code --models}
  * reuses the denoisers saved by an earlier run instead of training. Writes PNGs, the trained models and
  * {@code pnp-results.md} into the output directory.
  */
@@ -63,6 +64,17 @@ public final class PlugAndPlay {
         public static Settings standard() {
             return new Settings("standard", 2, 128, 40, 32, 1500, 32, 32, 8, 3e-3, 1e-3, 25 / 255.0, 50, 500, 0.01,
                     0.004, 1.9, 0.05, 7);
+        }
+
+        /** Training noise σ = level/255 (e.g. 15 or 25). */
+        public Settings withNoiseLevel(double level) {
+            if (!(level > 0 && level < 255)) {
+                throw new IllegalArgumentException("--sigma is a noise level in (0, 255) grey levels, e.g. 15 or 25; got "
+                        + level);
+            }
+            return new Settings(name + ", sigma " + level + "/255", downscale, testSize, patch, batch, steps, width,
+                    hidden, blocks, lrLipschitz, lrBaseline, level / 255.0, repeats, iterations, blurNoise, istaLambda,
+                    stepScale, relaxation, seed);
         }
 
         public Settings withSteps(int steps) {
@@ -196,7 +208,8 @@ public final class PlugAndPlay {
         INDArray cleanCamera = test.get(0).pixels();
         double[] repLip = repeat(lip, noisyCamera, cleanCamera, s.repeats());
         double[] repBase = repeat(dncnn, noisyCamera, cleanCamera, s.repeats());
-        XYChart rep = Charts.chart("Denoiser applied k times (" + test.get(0).name() + ", sigma = 25/255)",
+        XYChart rep = Charts.chart(String.format(Locale.ROOT, "Denoiser applied k times (%s, sigma = %.0f/255)",
+                        test.get(0).name(), 255 * s.sigma()),
                 "applications k", "PSNR (dB)");
         Charts.line(rep, LIPSCHITZ, Charts.times(s.repeats() + 1, 1), repLip);
         Charts.line(rep, BASELINE, Charts.times(s.repeats() + 1, 1), repBase);
@@ -341,7 +354,7 @@ public final class PlugAndPlay {
     public static String describe(Result r, Settings s) {
         StringBuilder sb = new StringBuilder();
         sb.append(String.format(Locale.ROOT, "## Plug-and-Play (%s): %d training steps, batch %d, %dx%d patches, "
-                        + "sigma = 25/255%n%n", s.name(), s.steps(), s.batch(), s.patch(), s.patch()));
+                        + "sigma = %.1f/255%n%n", s.name(), s.steps(), s.batch(), s.patch(), s.patch(), 255 * s.sigma()));
         String training = r.lipschitzSeconds() > 0 ? String.format(Locale.ROOT,
                 "Training time: 1-Lipschitz %.0f s, DnCNN %.0f s.", r.lipschitzSeconds(), r.baselineSeconds())
                 : "Denoisers loaded from an earlier run (no training in this run).";
@@ -378,16 +391,18 @@ public final class PlugAndPlay {
     }
 
     public static void main(String[] args) throws IOException {
-        String usage = "PlugAndPlay [--quick] [--steps N] [--images DIR] [--models DIR] [--out DIR]";
+        String usage = "PlugAndPlay [--quick] [--steps N] [--sigma LEVEL] [--images DIR] [--models DIR] [--out DIR]";
         Settings settings = Settings.standard();
         Path images = null;
         Path models = null;
         File out = new File("target/pnp");
         Integer steps = null;
+        Double sigma = null;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--quick" -> settings = Settings.quick();
                 case "--steps" -> steps = Integer.parseInt(value(args, ++i, usage));
+                case "--sigma" -> sigma = Double.parseDouble(value(args, ++i, usage));
                 case "--images" -> images = Paths.get(value(args, ++i, usage));
                 case "--models" -> models = Paths.get(value(args, ++i, usage));
                 case "--out" -> out = new File(value(args, ++i, usage));
@@ -396,6 +411,9 @@ public final class PlugAndPlay {
         }
         if (steps != null) {
             settings = settings.withSteps(steps);
+        }
+        if (sigma != null) {
+            settings = settings.withNoiseLevel(sigma);
         }
         Result r = run(settings, images, models, out);
         String report = describe(r, settings);
