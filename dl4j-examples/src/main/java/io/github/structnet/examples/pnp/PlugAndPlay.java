@@ -252,7 +252,10 @@ public final class PlugAndPlay {
                 new ImageStrip.Panel(String.format(Locale.ROOT, "blurred %.2f dB", blurredPsnr), y)));
         for (Run r : runs) {
             double[] inc = r.increments();
-            Charts.line(conv, r.name(), Charts.times(inc.length, 1), positive(inc));
+            if (inc.length > 0) {
+                Charts.line(conv, r.failure() == null ? r.name() : r.name() + " (diverged)",
+                        Charts.times(inc.length, 1), positive(inc));
+            }
             deblurPanels.add(new ImageStrip.Panel(String.format(Locale.ROOT, "%s %.2f dB",
                     r.name().replace(" (Haar, lambda " + s.istaLambda() + ")", "").replace("PnP ", ""), r.psnr()),
                     r.x()));
@@ -304,17 +307,18 @@ public final class PlugAndPlay {
     private static Run solve(String name, ProximalGradient.Builder builder, INDArray clean, INDArray start,
                              int iterations) {
         long t0 = System.nanoTime();
-        List<Double> relative = new ArrayList<>();
+        List<Double> increments = new ArrayList<>();
         Run run;
         try {
             ProximalGradient.Reconstruction r = builder.reference(clean).maxIterations(iterations).tolerance(RUN_TO)
-                    .listener(it -> relative.add(it.relativeChange())).build().solve(start);
+                    .listener(it -> increments.add(it.increment())).build().solve(start);
             int reached = firstBelow(r.history().relativeChanges(), CONVERGED);
             run = new Run(name, reached > 0 ? reached : r.iterations(), reached > 0, ImageQuality.psnr(clean, r.x()),
                     r.history().increments(), r.x(), null);
         } catch (IllegalArgumentException e) {
             // an unconstrained denoiser can make the iteration blow up: report it, do not hide it
-            run = new Run(name, relative.size(), false, Double.NaN, new double[0], Nd4j.zerosLike(start),
+            run = new Run(name, increments.size(), false, Double.NaN,
+                    increments.stream().mapToDouble(Double::doubleValue).toArray(), Nd4j.zerosLike(start),
                     e.getMessage());
         }
         System.out.printf(Locale.ROOT, "%-32s %4d iterations (%s) in %.1f s, PSNR %.2f dB%n", name, run.iterations(),
