@@ -6,9 +6,10 @@ import java.util.Map;
 
 /**
  * A layer configuration that computes its forward pass and its vector–Jacobian product with hand-written ND4J calls
- * instead of the SameDiff graph (internal). The corrected runtime then skips the graph: no second forward pass in
- * backprop (the forward pass keeps what backprop needs), no Σ out ⊙ ε loss, no gradient copies out of the graph.
- * The graph definition stays the specification: gradient checks compare both against finite differences.
+ * instead of the SameDiff graph (internal). The corrected runtime then never builds the graph: no second forward
+ * pass in backprop (the forward pass keeps what backprop needs), no Σ out ⊙ ε loss, no gradient copies out of the
+ * graph. {@code defineLayer} remains the readable statement of the same formula; the gradient checks test the
+ * direct pass against finite differences.
  */
 public interface DirectPass {
 

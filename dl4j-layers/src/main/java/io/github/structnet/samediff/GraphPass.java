@@ -50,6 +50,11 @@ final class GraphPass {
         // name the input placeholders explicitly: otherwise SameDiff drops their gradient when an input only
         // reaches the output through slicing ops
         sd.createGradFunction(inputs);
+        return trainableKeys(params, stateKeys);
+    }
+
+    /** The keys of the parameters that are trained: all but the state parameters. */
+    static List<String> trainableKeys(Map<String, INDArray> params, Set<String> stateKeys) {
         List<String> trainable = new ArrayList<>(params.keySet());
         trainable.removeAll(stateKeys);
         return trainable;

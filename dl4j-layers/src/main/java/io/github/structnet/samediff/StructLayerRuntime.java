@@ -53,7 +53,6 @@ public class StructLayerRuntime extends org.deeplearning4j.nn.layers.samediff.Sa
         assertInputSet(false);
         INDArray out;
         try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
-            ensureGraph();
             structConf().validateInput(input);
             if (training && stateClock.advance(getIterationCount())) {
                 structConf().updateState(paramTable);
@@ -67,6 +66,7 @@ public class StructLayerRuntime extends org.deeplearning4j.nn.layers.samediff.Sa
                 }
                 out = f.output();
             } else {
+                ensureGraph();
                 out = sameDiff.outputSingle(placeholders(training), outputKey);
                 sameDiff.clearPlaceholders(true);
                 sameDiff.clearOpInputs();
@@ -84,11 +84,11 @@ public class StructLayerRuntime extends org.deeplearning4j.nn.layers.samediff.Sa
         Gradient gradient = new DefaultGradient();
         INDArray inputGradient;
         try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
-            ensureGraph();
             DirectPass.Forward f = lastForward != null && lastForward.input() == input ? lastForward
                     : direct.forward(paramTable, input.dup(), true);
             DirectPass.Backward b = direct.backward(paramTable, f, epsilon);
-            GraphPass.copyGradients(b.parameterGradients(), gradTable, trainableKeys,
+            GraphPass.copyGradients(b.parameterGradients(), gradTable,
+                    GraphPass.trainableKeys(paramTable, structConf().stateParameterKeys()),
                     structConf().stateParameterKeys(), gradient);
             b.parameterGradients().values().forEach(Release::all);
             release(f);
