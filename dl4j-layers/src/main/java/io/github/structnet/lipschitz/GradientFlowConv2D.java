@@ -11,7 +11,6 @@ import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 import java.util.HashMap;
 import java.util.Map;
@@ -85,9 +84,8 @@ public class GradientFlowConv2D extends AbstractNormalisedConv2D implements Dire
         INDArray image = Convolutions.apply(direction, kernel, 1);
         double estimate = image.norm2Number().doubleValue();
         double sigma = training ? estimate : Math.max(estimate, certifiedNorm(p));
-        double gate = 1.0 / (1.0 + Math.exp(-p.get(STEP_KEY).getDouble(0)));
-        double denominator = sigma * sigma + GradientFlowDense.NORM_FLOOR;
-        double tau = 2.0 * safetyFraction * gate / denominator;
+        GradientFlowStep step = GradientFlowStep.of(sigma, p.get(STEP_KEY), safetyFraction);
+        double tau = step.tau();
         INDArray z = Convolutions.apply(x, kernel, p.get(BIAS_KEY), 1);
         INDArray a = activation.getActivationFunction().getActivation(z.dup(), training);
         INDArray adjointKernel = Convolutions.flipped(kernel).muli(tau);
@@ -100,7 +98,7 @@ public class GradientFlowConv2D extends AbstractNormalisedConv2D implements Dire
         saved.put("adjointKernel", adjointKernel);
         saved.put("direction", direction);
         saved.put("image", image);
-        saved.put("scalars", new double[]{sigma, gate, denominator, tau});
+        saved.put("step", step);
         return new Forward(x, out, saved);
     }
 
@@ -115,11 +113,9 @@ public class GradientFlowConv2D extends AbstractNormalisedConv2D implements Dire
         INDArray x = f.input();
         INDArray a = (INDArray) f.saved().get("a");
         INDArray adjointKernel = (INDArray) f.saved().get("adjointKernel");
-        double[] scalars = (double[]) f.saved().get("scalars");
-        double sigma = scalars[0];
-        double gate = scalars[1];
-        double denominator = scalars[2];
-        double tau = scalars[3];
+        GradientFlowStep step = (GradientFlowStep) f.saved().get("step");
+        double sigma = step.sigma();
+        double tau = step.tau();
 
         // y = x − conv(a, M), M = τ K̃
         INDArray[] throughAdjoint = Convolutions.backward(a, adjointKernel, null, epsilon, 1);
@@ -134,9 +130,8 @@ public class GradientFlowConv2D extends AbstractNormalisedConv2D implements Dire
         INDArray gradKernel = throughK[1].addi(flippedGradM.muli(tau)); // K̃ ↦ K is an involution
         Release.all(flippedGradM);
         double gradTau = gradM.mul(adjointKernel).sumNumber().doubleValue() / tau;
-        double gradT = gradTau * 2.0 * safetyFraction * gate * (1 - gate) / denominator;
         Release.all(gradM);
-        double gradSigma = -gradTau * tau * 2.0 * sigma / denominator;
+        double gradSigma = step.gradientOfSigma(gradTau);
         if (gradSigma != 0 && sigma > 0) {
             // σ = ‖K v̂‖: ∂σ/∂K = ∂⟨K v̂, K v̂/σ⟩/∂K / 2 … = the weight gradient of K at input v̂, output gradient K v̂ / σ
             INDArray image = (INDArray) f.saved().get("image");
@@ -146,7 +141,7 @@ public class GradientFlowConv2D extends AbstractNormalisedConv2D implements Dire
         Map<String, INDArray> grads = new HashMap<>();
         grads.put(KERNEL_KEY, gradKernel);
         grads.put(BIAS_KEY, throughK[2]);
-        grads.put(STEP_KEY, Nd4j.valueArrayOf(p.get(STEP_KEY).shape(), gradT, kernel.dataType()));
+        grads.put(STEP_KEY, step.gradientOfT(gradTau, p.get(STEP_KEY)));
         return new Backward(grads, throughK[0].addi(epsilon));
     }
 

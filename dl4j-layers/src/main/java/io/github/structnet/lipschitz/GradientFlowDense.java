@@ -2,7 +2,6 @@ package io.github.structnet.lipschitz;
 
 import io.github.structnet.samediff.DirectPass;
 import io.github.structnet.samediff.Release;
-import org.nd4j.linalg.factory.Nd4j;
 import java.util.HashMap;
 
 import io.github.structnet.spectral.SpectralNormState;
@@ -80,9 +79,8 @@ public class GradientFlowDense extends AbstractNormalisedDense implements Direct
         INDArray image = direction.mmul(w.transpose());
         double estimate = image.norm2Number().doubleValue();
         double sigma = training ? estimate : Math.max(estimate, certifiedNorm(p));
-        double gate = 1.0 / (1.0 + Math.exp(-p.get(STEP_KEY).getDouble(0)));
-        double denominator = sigma * sigma + NORM_FLOOR;
-        double tau = 2.0 * safetyFraction * gate / denominator;
+        GradientFlowStep step = GradientFlowStep.of(sigma, p.get(STEP_KEY), safetyFraction);
+        double tau = step.tau();
         INDArray z = x.mmul(w.transpose()).addiRowVector(p.get(BIAS_KEY));
         INDArray a = activation.getActivationFunction().getActivation(z.dup(), training);
         INDArray correction = a.mmul(w).muli(tau);
@@ -93,7 +91,7 @@ public class GradientFlowDense extends AbstractNormalisedDense implements Direct
         saved.put("a", a);
         saved.put("direction", direction);
         saved.put("image", image);
-        saved.put("scalars", new double[]{sigma, gate, denominator, tau});
+        saved.put("step", step);
         return new Forward(x, out, saved);
     }
 
@@ -106,11 +104,9 @@ public class GradientFlowDense extends AbstractNormalisedDense implements Direct
         INDArray w = p.get(WEIGHT_KEY);
         INDArray x = f.input();
         INDArray a = (INDArray) f.saved().get("a");
-        double[] scalars = (double[]) f.saved().get("scalars");
-        double sigma = scalars[0];
-        double gate = scalars[1];
-        double denominator = scalars[2];
-        double tau = scalars[3];
+        GradientFlowStep step = (GradientFlowStep) f.saved().get("step");
+        double sigma = step.sigma();
+        double tau = step.tau();
 
         INDArray epsilonW = epsilon.mmul(w.transpose());                  // ε Wᵀ, [mb, h]
         double gradTau = -epsilonW.mul(a).sumNumber().doubleValue();      // −⟨ε, a W⟩
@@ -120,7 +116,7 @@ public class GradientFlowDense extends AbstractNormalisedDense implements Direct
         INDArray fromOutput = a.transpose().mmul(epsilon).muli(tau);
         INDArray gradW = gradZ.transpose().mmul(x).subi(fromOutput);
         Release.all(fromOutput);
-        double gradSigma = -gradTau * tau * 2.0 * sigma / denominator;
+        double gradSigma = step.gradientOfSigma(gradTau);
         if (gradSigma != 0 && sigma > 0) {
             INDArray image = (INDArray) f.saved().get("image");
             INDArray direction = (INDArray) f.saved().get("direction");
@@ -130,8 +126,7 @@ public class GradientFlowDense extends AbstractNormalisedDense implements Direct
         grads.put(WEIGHT_KEY, gradW);
         grads.put(BIAS_KEY, gradZ.sum(true, 0));
         Release.all(epsilonW, zCopy, gradZ);
-        double gradT = gradTau * 2.0 * safetyFraction * gate * (1 - gate) / denominator;
-        grads.put(STEP_KEY, Nd4j.valueArrayOf(p.get(STEP_KEY).shape(), gradT, w.dataType()));
+        grads.put(STEP_KEY, step.gradientOfT(gradTau, p.get(STEP_KEY)));
         return new Backward(grads, gradX);
     }
 

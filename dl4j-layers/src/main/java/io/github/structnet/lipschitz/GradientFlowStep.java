@@ -1,0 +1,33 @@
+package io.github.structnet.lipschitz;
+
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * The step size of a gradient-flow block and its derivatives, as the direct passes of {@link GradientFlowDense} and
+ * {@link GradientFlowConv2D} compute them:
+ * <pre>
+ *   τ = 2 s · sigmoid(t) / (σ² + floor),   ∂τ/∂t = 2 s · g (1 − g) / (σ² + floor),   ∂τ/∂σ = −τ · 2σ / (σ² + floor)
+ * </pre>
+ * with g = sigmoid(t), s the safety fraction and σ the operator-norm estimate (or bound) of the block's W or K.
+ */
+record GradientFlowStep(double sigma, double gate, double denominator, double tau, double safetyFraction) {
+
+    static GradientFlowStep of(double sigma, INDArray t, double safetyFraction) {
+        double gate = 1.0 / (1.0 + Math.exp(-t.getDouble(0)));
+        double denominator = sigma * sigma + GradientFlowDense.NORM_FLOOR;
+        return new GradientFlowStep(sigma, gate, denominator, 2.0 * safetyFraction * gate / denominator,
+                safetyFraction);
+    }
+
+    /** ∂ℓ/∂t, shaped like t, from ∂ℓ/∂τ. */
+    INDArray gradientOfT(double gradTau, INDArray t) {
+        double g = gradTau * 2.0 * safetyFraction * gate * (1 - gate) / denominator;
+        return Nd4j.valueArrayOf(t.shape(), g, t.dataType());
+    }
+
+    /** ∂ℓ/∂σ from ∂ℓ/∂τ. */
+    double gradientOfSigma(double gradTau) {
+        return -gradTau * tau * 2.0 * sigma / denominator;
+    }
+}
