@@ -50,7 +50,7 @@ public final class HaarWavelet {
         }
         int hh = (int) h;
         int ww = (int) w;
-        double[] data = image.castTo(DataType.DOUBLE).dup('c').data().asDouble();
+        double[] data = Images.values(image);
         int plane = hh * ww;
         for (int p = 0; p < data.length / plane; p++) {
             if (forward) {

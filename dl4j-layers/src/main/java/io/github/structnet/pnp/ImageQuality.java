@@ -22,8 +22,8 @@ public final class ImageQuality {
      */
     public static double psnr(INDArray reference, INDArray image) {
         requireSameShape(reference, image, "psnr");
-        double[] x = reference.castTo(DataType.DOUBLE).dup('c').data().asDouble();
-        double[] y = image.castTo(DataType.DOUBLE).dup('c').data().asDouble();
+        double[] x = Images.values(reference);
+        double[] y = Images.values(image);
         double peak = Double.NEGATIVE_INFINITY;
         double sum = 0;
         for (int i = 0; i < x.length; i++) {
@@ -46,8 +46,8 @@ public final class ImageQuality {
             throw new IllegalArgumentException("ImageQuality.ssim: images must be at least " + SSIM_WINDOW + "x"
                     + SSIM_WINDOW + "; got " + h + "x" + w);
         }
-        double[] x = reference.castTo(DataType.DOUBLE).dup('c').data().asDouble();
-        double[] y = image.castTo(DataType.DOUBLE).dup('c').data().asDouble();
+        double[] x = Images.values(reference);
+        double[] y = Images.values(image);
         double peak = Arrays.stream(x).max().orElse(1.0);
         double c1 = Math.pow(K1 * peak, 2);
         double c2 = Math.pow(K2 * peak, 2);

@@ -1,5 +1,6 @@
 package io.github.structnet.pnp;
 
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.util.Arrays;
@@ -29,7 +30,10 @@ public final class Images {
 
     /** Requires only finite pixels; the message gives the count and the first bad index. */
     public static void requireFinite(INDArray image, String owner, String role) {
-        double[] v = image.dup('c').data().asDouble();
+        if (Double.isFinite(image.sumNumber().doubleValue())) {
+            return; // any NaN or infinity makes the sum non-finite; an overflowing sum falls through to the count
+        }
+        double[] v = values(image);
         long bad = 0;
         int first = -1;
         for (int i = 0; i < v.length; i++) {
@@ -44,6 +48,11 @@ public final class Images {
             throw new IllegalArgumentException(owner + ": " + role + " has " + bad + " NaN or infinite pixel(s), the"
                     + " first at flat index " + first + " of shape " + Arrays.toString(image.shape()));
         }
+    }
+
+    /** The values in row-major order, as doubles. */
+    public static double[] values(INDArray array) {
+        return array.castTo(DataType.DOUBLE).dup('c').data().asDouble();
     }
 
     /** [1, C, H, W] from channel count and size, after checking they are positive. */

@@ -38,7 +38,7 @@ public final class Ista {
         INDArray c = haar.forward(v.castTo(DataType.DOUBLE));
         long h = c.size(2);
         long w = c.size(3);
-        double[] d = c.dup('c').data().asDouble();
+        double[] d = Images.values(c);
         for (int i = 0; i < d.length; i++) {
             long row = (i / w) % h;
             long col = i % w;
@@ -54,7 +54,7 @@ public final class Ista {
         INDArray c = haar.forward(x.castTo(DataType.DOUBLE));
         long h = c.size(2);
         long w = c.size(3);
-        double[] d = c.dup('c').data().asDouble();
+        double[] d = Images.values(c);
         double sum = 0;
         for (int i = 0; i < d.length; i++) {
             if (!haar.isApproximation((i / w) % h, i % w, h, w)) {

@@ -22,7 +22,7 @@ public final class MaskOperator implements ImageOperator {
             throw new IllegalArgumentException("MaskOperator: the mask must have shape [1, C, H, W]; got "
                     + (mask == null ? "null" : java.util.Arrays.toString(mask.shape())));
         }
-        double[] v = mask.dup('c').data().asDouble();
+        double[] v = Images.values(mask);
         double max = 0;
         for (int i = 0; i < v.length; i++) {
             if (v[i] != 0.0 && v[i] != 1.0) {

@@ -54,25 +54,39 @@ public final class ProximalGradient {
 
     /** The gradient step x − α Kᵀ(Kx − y). */
     public INDArray gradientStep(INDArray x) {
-        INDArray residual = operator.apply(x).subi(measurement);
+        return gradientStep(x, residualOf(x));
+    }
+
+    private INDArray gradientStep(INDArray x, INDArray residual) {
         return x.sub(operator.adjoint(residual).muli(step));
     }
 
-    /** Runs the iteration from x₀ (same shape as the operator's images). */
+    /** K x − y. */
+    private INDArray residualOf(INDArray x) {
+        return operator.apply(x).subi(measurement);
+    }
+
+    /**
+     * Runs the iteration from x₀ (same shape as the operator's images). K is applied once per iterate: the residual
+     * K x_k − y serves the history and the next gradient step.
+     */
     public Reconstruction solve(INDArray start) {
         Images.require(start, operator.imageShape(), "ProximalGradient", "starting point x0");
         INDArray x = start.castTo(DataType.DOUBLE).dup();
+        INDArray residual = residualOf(x);
         History history = new History();
         boolean converged = false;
         int k = 0;
         while (k < maxIterations && !converged) {
-            INDArray next = proximal.apply(gradientStep(x));
+            INDArray next = proximal.apply(gradientStep(x, residual));
             Images.require(next, operator.imageShape(), "ProximalGradient", "the denoiser's output at iteration " + k);
             double increment = next.sub(x).norm2Number().doubleValue();
             double relative = increment / Math.max(x.norm2Number().doubleValue(), Double.MIN_NORMAL);
             x = next;
+            residual = residualOf(x);
             k++;
-            Iterate it = history.record(k, increment, relative, residual(x), objective(x), psnr(x));
+            double residualNorm = residual.norm2Number().doubleValue();
+            Iterate it = history.record(k, increment, relative, residualNorm, objective(x, residualNorm), psnr(x));
             if (listener != null) {
                 listener.accept(it);
             }
@@ -81,16 +95,9 @@ public final class ProximalGradient {
         return new Reconstruction(x, k, converged, history);
     }
 
-    private double residual(INDArray x) {
-        return operator.apply(x).subi(measurement).norm2Number().doubleValue();
-    }
-
-    private double objective(INDArray x) {
-        if (regulariser == null) {
-            return Double.NaN;
-        }
-        double r = residual(x);
-        return 0.5 * r * r + regulariser.applyAsDouble(x);
+    private double objective(INDArray x, double residualNorm) {
+        return regulariser == null ? Double.NaN
+                : 0.5 * residualNorm * residualNorm + regulariser.applyAsDouble(x);
     }
 
     private double psnr(INDArray x) {
