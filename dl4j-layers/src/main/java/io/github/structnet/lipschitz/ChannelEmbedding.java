@@ -1,11 +1,10 @@
 package io.github.structnet.lipschitz;
 
-import io.github.structnet.certify.LipschitzBounded;
 import io.github.structnet.samediff.StructLayer;
+import io.github.structnet.spectral.Convolutions;
 import lombok.Data;
 import lombok.EqualsAndHashCode;
 import org.deeplearning4j.nn.conf.inputs.InputType;
-import org.deeplearning4j.nn.conf.layers.samediff.SDLayerParams;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -26,7 +25,7 @@ import java.util.Map;
  */
 @Data
 @EqualsAndHashCode(callSuper = true)
-public class ChannelEmbedding extends ConvolutionalStructLayer implements LipschitzBounded {
+public class ChannelEmbedding extends ParameterFreeNonExpansiveLayer {
 
     private long outputChannels;
 
@@ -35,7 +34,7 @@ public class ChannelEmbedding extends ConvolutionalStructLayer implements Lipsch
     }
 
     private ChannelEmbedding(Builder b) {
-        super(b, 0, 0, 0);
+        super(b);
         this.outputChannels = b.outputChannels;
     }
 
@@ -55,23 +54,7 @@ public class ChannelEmbedding extends ConvolutionalStructLayer implements Lipsch
         for (long c = 0; c < Math.min(channels, outputChannels); c++) {
             selection.putScalar(new long[]{0, 0, c, c}, 1.0);
         }
-        return sd.cnn().conv2d(x, sd.constant(selection), io.github.structnet.spectral.Convolutions.config(1, 1));
-    }
-
-    @Override
-    public void defineParameters(SDLayerParams params) {
-        // no parameters
-    }
-
-    @Override
-    public void initializeParameters(Map<String, INDArray> params) {
-        // no parameters
-    }
-
-    /** 1: a zero-padding lift is an isometry, a channel selection a coordinate projection. */
-    @Override
-    public double lipschitzBound(Map<String, INDArray> params) {
-        return 1.0;
+        return sd.cnn().conv2d(x, sd.constant(selection), Convolutions.config(1, 1));
     }
 
     @Override

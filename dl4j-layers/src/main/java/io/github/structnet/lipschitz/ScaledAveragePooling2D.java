@@ -1,11 +1,9 @@
 package io.github.structnet.lipschitz;
 
-import io.github.structnet.certify.LipschitzBounded;
 import io.github.structnet.samediff.StructLayer;
 import lombok.Data;
 import lombok.EqualsAndHashCode;
 import org.deeplearning4j.nn.conf.inputs.InputType;
-import org.deeplearning4j.nn.conf.layers.samediff.SDLayerParams;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -26,7 +24,7 @@ import java.util.Map;
  */
 @Data
 @EqualsAndHashCode(callSuper = true)
-public class ScaledAveragePooling2D extends ConvolutionalStructLayer implements LipschitzBounded {
+public class ScaledAveragePooling2D extends ParameterFreeNonExpansiveLayer {
 
     private int kernelSize;
     private boolean global;
@@ -36,7 +34,7 @@ public class ScaledAveragePooling2D extends ConvolutionalStructLayer implements 
     }
 
     private ScaledAveragePooling2D(Builder b) {
-        super(b, 0, 0, 0);
+        super(b);
         this.kernelSize = b.kernelSize;
         this.global = b.global;
     }
@@ -50,21 +48,6 @@ public class ScaledAveragePooling2D extends ConvolutionalStructLayer implements 
                 .kH(kernelSize).kW(kernelSize).sH(kernelSize).sW(kernelSize)
                 .paddingMode(org.nd4j.linalg.api.ops.impl.layers.convolution.config.PaddingMode.VALID).isNHWC(false).build())
                 .mul(kernelSize);
-    }
-
-    @Override
-    public void defineParameters(SDLayerParams params) {
-        // no parameters
-    }
-
-    @Override
-    public void initializeParameters(Map<String, INDArray> params) {
-        // no parameters
-    }
-
-    @Override
-    public double lipschitzBound(Map<String, INDArray> params) {
-        return 1.0;
     }
 
     @Override
