@@ -1,5 +1,6 @@
 package io.github.structnet.lipschitz;
 
+import io.github.structnet.kernels.ActivationPass;
 import io.github.structnet.samediff.DirectPass;
 import io.github.structnet.samediff.Release;
 import io.github.structnet.spectral.Convolutions;
@@ -74,7 +75,7 @@ public class GradientFlowConv2D extends AbstractNormalisedConv2D implements Dire
 
     /**
      * The same block with hand-written ND4J calls (what the runtime runs): z = Kx + b, a = σ(z),
-     * y = x − conv(a, τK̃), keeping z, a and τK̃ for backprop.
+     * y = x + conv(a, M) with M = −τK̃, keeping a, M (and z, unless σ′ is read off a) for backprop.
      */
     @Override
     public Forward forward(Map<String, INDArray> p, INDArray x, boolean training) {
@@ -87,13 +88,15 @@ public class GradientFlowConv2D extends AbstractNormalisedConv2D implements Dire
         GradientFlowStep step = GradientFlowStep.of(sigma, p.get(STEP_KEY), safetyFraction);
         double tau = step.tau();
         INDArray z = Convolutions.apply(x, kernel, p.get(BIAS_KEY), 1);
-        INDArray a = activation.getActivationFunction().getActivation(z.dup(), training);
-        INDArray adjointKernel = Convolutions.flipped(kernel).muli(tau);
-        INDArray correction = Convolutions.apply(a, adjointKernel, 1);
-        INDArray out = x.sub(correction);
-        Release.all(correction);
+        INDArray a = ActivationPass.activate(activation, z, training);
+        INDArray adjointKernel = Convolutions.flipped(kernel).muli(-tau);
+        INDArray out = Convolutions.apply(a, adjointKernel, 1).addi(x);
         Map<String, Object> saved = new HashMap<>();
-        saved.put("z", z);
+        if (ActivationPass.needsPreActivation(activation)) {
+            saved.put("z", z);
+        } else {
+            Release.all(z);
+        }
         saved.put("a", a);
         saved.put("adjointKernel", adjointKernel);
         saved.put("direction", direction);
@@ -104,7 +107,7 @@ public class GradientFlowConv2D extends AbstractNormalisedConv2D implements Dire
 
     /**
      * The vector–Jacobian product of {@link #forward}: with ε the output gradient, one conv2d_bp through the adjoint
-     * convolution gives ∂/∂a and ∂/∂(τK̃); one through K gives ∂/∂x, ∂/∂K and ∂/∂b; τ's dependence on t and on
+     * convolution gives ∂/∂a and ∂/∂M; one through K gives ∂/∂x, ∂/∂K and ∂/∂b; τ's dependence on t and on
      * σ = ‖K v̂‖ adds ∂τ/∂t and a rank-one term in K.
      */
     @Override
@@ -117,17 +120,16 @@ public class GradientFlowConv2D extends AbstractNormalisedConv2D implements Dire
         double sigma = step.sigma();
         double tau = step.tau();
 
-        // y = x − conv(a, M), M = τ K̃
+        // y = x + conv(a, M), M = −τ K̃
         INDArray[] throughAdjoint = Convolutions.backward(a, adjointKernel, null, epsilon, 1);
-        INDArray gradA = throughAdjoint[0].negi();
-        INDArray gradM = throughAdjoint[1].negi();
-        INDArray zCopy = ((INDArray) f.saved().get("z")).dup();
-        INDArray gradZ = activation.getActivationFunction().backprop(zCopy, gradA).getFirst();
+        INDArray gradA = throughAdjoint[0];
+        INDArray gradM = throughAdjoint[1];
+        INDArray gradZ = ActivationPass.backprop(activation, (INDArray) f.saved().get("z"), a, gradA);
         INDArray[] throughK = Convolutions.backward(x, kernel, p.get(BIAS_KEY), gradZ, 1);
-        Release.all(gradA, zCopy, gradZ);
+        Release.all(gradZ);
 
         INDArray flippedGradM = Convolutions.flipped(gradM);
-        INDArray gradKernel = throughK[1].addi(flippedGradM.muli(tau)); // K̃ ↦ K is an involution
+        INDArray gradKernel = throughK[1].addi(flippedGradM.muli(-tau)); // K̃ ↦ K is an involution
         Release.all(flippedGradM);
         double gradTau = gradM.mul(adjointKernel).sumNumber().doubleValue() / tau;
         Release.all(gradM);

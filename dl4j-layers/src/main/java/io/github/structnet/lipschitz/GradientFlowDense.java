@@ -1,5 +1,7 @@
 package io.github.structnet.lipschitz;
 
+import io.github.structnet.kernels.ActivationPass;
+import io.github.structnet.kernels.Gemm;
 import io.github.structnet.samediff.DirectPass;
 import io.github.structnet.samediff.Release;
 import java.util.HashMap;
@@ -13,6 +15,7 @@ import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 import java.util.Map;
 
@@ -70,24 +73,29 @@ public class GradientFlowDense extends AbstractNormalisedDense implements Direct
         return x.sub(act.mmul(w).mul(tau));
     }
 
-    /** The same block with hand-written ND4J calls (what the runtime runs), keeping z and a for backprop. */
+    /**
+     * The same block with hand-written ND4J calls (what the runtime runs): z = x Wᵀ + b, a = σ(z), y = x − τ a W as
+     * two BLAS products (the second accumulates into a copy of x), keeping a (and z, unless σ′ is read off a) for
+     * backprop.
+     */
     @Override
     public Forward forward(Map<String, INDArray> p, INDArray x, boolean training) {
         INDArray w = p.get(WEIGHT_KEY);
         INDArray v = p.get(VECTOR_KEY);
         INDArray direction = v.div(v.norm2Number());
-        INDArray image = direction.mmul(w.transpose());
+        INDArray image = Gemm.product(direction, false, w, true);
         double estimate = image.norm2Number().doubleValue();
         double sigma = training ? estimate : Math.max(estimate, certifiedNorm(p));
         GradientFlowStep step = GradientFlowStep.of(sigma, p.get(STEP_KEY), safetyFraction);
-        double tau = step.tau();
-        INDArray z = x.mmul(w.transpose()).addiRowVector(p.get(BIAS_KEY));
-        INDArray a = activation.getActivationFunction().getActivation(z.dup(), training);
-        INDArray correction = a.mmul(w).muli(tau);
-        INDArray out = x.sub(correction);
-        Release.all(correction);
+        INDArray z = Gemm.product(x, false, w, true).addiRowVector(p.get(BIAS_KEY));
+        INDArray a = ActivationPass.activate(activation, z, training);
+        INDArray out = Gemm.accumulate(a, false, w, false, -step.tau(), 1.0, x.dup('c'));
         Map<String, Object> saved = new HashMap<>();
-        saved.put("z", z);
+        if (ActivationPass.needsPreActivation(activation)) {
+            saved.put("z", z);
+        } else {
+            Release.all(z);
+        }
         saved.put("a", a);
         saved.put("direction", direction);
         saved.put("image", image);
@@ -96,8 +104,8 @@ public class GradientFlowDense extends AbstractNormalisedDense implements Direct
     }
 
     /**
-     * The vector–Jacobian product of {@link #forward}, four matrix products: ∂/∂a = −τ ε W ᵀ, ∂/∂x = ε + ∂z W,
-     * ∂/∂W = ∂zᵀ x − τ aᵀ ε plus the rank-one term of σ = ‖W v̂‖, and ∂/∂t through τ.
+     * The vector–Jacobian product of {@link #forward}, four BLAS products: ∂/∂a = −τ ε Wᵀ, ∂/∂x = ε + ∂z W,
+     * ∂/∂W = ∂zᵀ x − τ aᵀ ε (accumulated in one array) plus the rank-one term of σ = ‖W v̂‖, and ∂/∂t through τ.
      */
     @Override
     public Backward backward(Map<String, INDArray> p, Forward f, INDArray epsilon) {
@@ -108,24 +116,22 @@ public class GradientFlowDense extends AbstractNormalisedDense implements Direct
         double sigma = step.sigma();
         double tau = step.tau();
 
-        INDArray epsilonW = epsilon.mmul(w.transpose());                  // ε Wᵀ, [mb, h]
-        double gradTau = -epsilonW.mul(a).sumNumber().doubleValue();      // −⟨ε, a W⟩
-        INDArray zCopy = ((INDArray) f.saved().get("z")).dup();
-        INDArray gradZ = activation.getActivationFunction().backprop(zCopy, epsilonW.muli(-tau)).getFirst();
-        INDArray gradX = gradZ.mmul(w).addi(epsilon);
-        INDArray fromOutput = a.transpose().mmul(epsilon).muli(tau);
-        INDArray gradW = gradZ.transpose().mmul(x).subi(fromOutput);
-        Release.all(fromOutput);
+        INDArray gradZ = Gemm.product(epsilon, false, w, true);                 // ε Wᵀ, [mb, h]
+        double gradTau = -Nd4j.getBlasWrapper().dot(gradZ, a);                  // −⟨ε, a W⟩
+        ActivationPass.backprop(activation, (INDArray) f.saved().get("z"), a, gradZ.muli(-tau));
+        INDArray gradX = Gemm.accumulate(gradZ, false, w, false, 1.0, 1.0, epsilon.dup('c'));
+        INDArray gradW = Gemm.product(gradZ, true, x, false);
+        Gemm.accumulate(a, true, epsilon, false, -tau, 1.0, gradW);
         double gradSigma = step.gradientOfSigma(gradTau);
         if (gradSigma != 0 && sigma > 0) {
             INDArray image = (INDArray) f.saved().get("image");
             INDArray direction = (INDArray) f.saved().get("direction");
-            gradW.addi(image.transpose().mmul(direction).muli(gradSigma / sigma)); // ∂‖W v̂‖/∂W = (W v̂) v̂ᵀ / σ
+            Gemm.accumulate(image, true, direction, false, gradSigma / sigma, 1.0, gradW); // ∂‖W v̂‖/∂W = (W v̂) v̂ᵀ / σ
         }
         Map<String, INDArray> grads = new HashMap<>();
         grads.put(WEIGHT_KEY, gradW);
         grads.put(BIAS_KEY, gradZ.sum(true, 0));
-        Release.all(epsilonW, zCopy, gradZ);
+        Release.all(gradZ);
         grads.put(STEP_KEY, step.gradientOfT(gradTau, p.get(STEP_KEY)));
         return new Backward(grads, gradX);
     }

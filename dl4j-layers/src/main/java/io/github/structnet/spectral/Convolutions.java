@@ -1,5 +1,6 @@
 package io.github.structnet.spectral;
 
+import io.github.structnet.kernels.Gemm;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -115,7 +116,10 @@ public final class Convolutions {
     public static INDArray flipped(INDArray weights) {
         int k = (int) weights.size(0);
         INDArray flat = weights.reshape('c', (long) k * k, weights.size(2) * weights.size(3));
-        return reversal(k, weights.dataType()).mmul(flat).reshape('c', weights.shape()).permute(0, 1, 3, 2).dup('c');
+        INDArray reversed = Gemm.product(reversal(k, weights.dataType()), false, flat, false);
+        INDArray result = reversed.reshape('c', weights.shape()).permute(0, 1, 3, 2).dup('c');
+        reversed.close();
+        return result;
     }
 
     /** The k²×k² matrix reversing the order of the k² kernel positions: (a, b) ↦ (k−1−a, k−1−b). */

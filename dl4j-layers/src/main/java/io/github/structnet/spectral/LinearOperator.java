@@ -1,5 +1,6 @@
 package io.github.structnet.spectral;
 
+import io.github.structnet.kernels.Gemm;
 import org.nd4j.common.base.Preconditions;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -28,12 +29,12 @@ public interface LinearOperator {
         return new LinearOperator() {
             @Override
             public INDArray apply(INDArray x) {
-                return x.mmul(w.transpose());
+                return Gemm.product(x, false, w, true);
             }
 
             @Override
             public INDArray applyAdjoint(INDArray y) {
-                return y.mmul(w);
+                return Gemm.product(y, false, w, false);
             }
         };
     }

@@ -49,7 +49,9 @@ class ConvLayerGradientTest {
                 .addLayer("lift", new SpectralConv2D.Builder().outChannels(4).build(), "in")
                 .addLayer("flow", new GradientFlowConv2D.Builder().hiddenChannels(3).activation(Activation.SIGMOID)
                         .build(), "lift")
-                .addLayer("down", new SpectralConv2D.Builder().outChannels(3).stride(2).build(), "flow")
+                .addLayer("linear", new GradientFlowConv2D.Builder().hiddenChannels(2).activation(Activation.IDENTITY)
+                        .build(), "flow")
+                .addLayer("down", new SpectralConv2D.Builder().outChannels(3).stride(2).build(), "linear")
                 .addLayer("out", Nets.mseOutput(2), "down")
                 .setOutputs("out")
                 .setInputTypes(InputType.convolutional(4, 6, 1)).build();
@@ -57,6 +59,6 @@ class ConvLayerGradientTest {
         net.init();
         INDArray[] in = {Nd4j.rand(DataType.DOUBLE, 2, 1, 4, 6)};
         INDArray[] labels = {Nd4j.rand(DataType.DOUBLE, 2, 2)};
-        assertTrue(Nets.gradientsMatch(net, in, labels, Set.of("lift_v", "flow_v", "down_v")));
+        assertTrue(Nets.gradientsMatch(net, in, labels, Set.of("lift_v", "flow_v", "linear_v", "down_v")));
     }
 }

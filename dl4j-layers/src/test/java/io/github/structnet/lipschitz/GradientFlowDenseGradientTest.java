@@ -49,7 +49,8 @@ class GradientFlowDenseGradientTest {
                 .addLayer("lift", new SpectralDense.Builder().nOut(6).build(), "in")
                 .addLayer("flow1", new GradientFlowDense.Builder().nHidden(9).activation(Activation.TANH).build(), "lift")
                 .addLayer("flow2", new GradientFlowDense.Builder().nHidden(4).activation(Activation.SIGMOID).build(), "flow1")
-                .addLayer("project", new SpectralDense.Builder().nOut(3).build(), "flow2")
+                .addLayer("flow3", new GradientFlowDense.Builder().nHidden(5).activation(Activation.IDENTITY).build(), "flow2")
+                .addLayer("project", new SpectralDense.Builder().nOut(3).build(), "flow3")
                 .addLayer("out", Nets.mseOutput(2), "project")
                 .setOutputs("out")
                 .setInputTypes(InputType.feedForward(5)).build();
@@ -57,6 +58,6 @@ class GradientFlowDenseGradientTest {
         net.init();
         INDArray[] in = {Nd4j.rand(DataType.DOUBLE, 4, 5)};
         INDArray[] labels = {Nd4j.rand(DataType.DOUBLE, 4, 2)};
-        assertTrue(Nets.gradientsMatch(net, in, labels, Set.of("lift_v", "flow1_v", "flow2_v", "project_v")));
+        assertTrue(Nets.gradientsMatch(net, in, labels, Set.of("lift_v", "flow1_v", "flow2_v", "flow3_v", "project_v")));
     }
 }

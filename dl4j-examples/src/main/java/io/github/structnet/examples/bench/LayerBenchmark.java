@@ -1,6 +1,7 @@
 package io.github.structnet.examples.bench;
 
 import io.github.structnet.backend.Backends;
+import io.github.structnet.kernels.Gemm;
 import io.github.structnet.samediff.StructuredParameters;
 import org.bytedeco.javacpp.Pointer;
 import org.deeplearning4j.nn.api.Layer;
@@ -34,7 +35,10 @@ public final class LayerBenchmark {
     private LayerBenchmark() {
     }
 
-    /** ND4J float sgemm GFLOP/s on n×n matrices (median of {@code reps}). */
+    /**
+     * ND4J float sgemm GFLOP/s on n×n matrices (median of {@code reps}), through {@code Nd4j.gemm} (BLAS), the
+     * fastest of ND4J's routes to a matrix product ({@code INDArray.mmuli} runs the slower matmul custom op).
+     */
     public static double sgemmGflops(int n, int reps) {
         INDArray a = Nd4j.rand(DataType.FLOAT, n, n);
         INDArray b = Nd4j.rand(DataType.FLOAT, n, n);
@@ -42,7 +46,7 @@ public final class LayerBenchmark {
         double[] t = new double[reps];
         for (int i = -2; i < reps; i++) {
             long s = System.nanoTime();
-            a.mmuli(b, c);
+            Gemm.accumulate(a, false, b, false, 1.0, 0.0, c);
             if (i >= 0) {
                 t[i] = (System.nanoTime() - s) / 1e9;
             }
