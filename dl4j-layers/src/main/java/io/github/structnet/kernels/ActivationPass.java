@@ -25,11 +25,29 @@ public final class ActivationPass {
 
     /** A new array σ(z); z is unchanged. */
     public static INDArray activate(Activation f, INDArray z, boolean training) {
-        return switch (f) {
-            case RELU -> Nd4j.exec(new RectifiedLinear(z, z.ulike(), 0.0));
-            case IDENTITY -> z.dup();
-            default -> f.getActivationFunction().getActivation(z.dup(), training);
-        };
+        return activate(f, z, z.ulike(), training);
+    }
+
+    /** σ(z) written into {@code out} (which may be z itself, for an in-place activation); returns out. */
+    public static INDArray activate(Activation f, INDArray z, INDArray out, boolean training) {
+        switch (f) {
+            case RELU -> Nd4j.exec(new RectifiedLinear(z, out, 0.0));
+            case IDENTITY -> {
+                if (out != z) {
+                    out.assign(z);
+                }
+            }
+            default -> {
+                if (out != z) {
+                    out.assign(z);
+                }
+                INDArray result = f.getActivationFunction().getActivation(out, training);
+                if (result != out) {
+                    out.assign(result);
+                }
+            }
+        }
+        return out;
     }
 
     /**
@@ -39,25 +57,25 @@ public final class ActivationPass {
      * @param a σ(z); unchanged
      */
     public static INDArray backprop(Activation f, INDArray z, INDArray a, INDArray g) {
+        INDArray work = g.ulike();
+        backprop(f, z, a, g, work);
+        work.close();
+        return g;
+    }
+
+    /** As {@link #backprop(Activation, INDArray, INDArray, INDArray)}, with a work array shaped like g. */
+    public static INDArray backprop(Activation f, INDArray z, INDArray a, INDArray g, INDArray work) {
         switch (f) {
-            case RELU -> {
-                INDArray mask = Nd4j.exec(new Step(a, a.ulike(), 0.0));
-                g.muli(mask);
-                mask.close();
-                return g;
-            }
+            case RELU -> g.muli(Nd4j.exec(new Step(a, work, 0.0)));
             case IDENTITY -> {
-                return g;
             }
             default -> {
-                INDArray zCopy = z.dup();
-                INDArray grad = f.getActivationFunction().backprop(zCopy, g).getFirst();
+                INDArray grad = f.getActivationFunction().backprop(work.assign(z), g).getFirst();
                 if (grad != g) {
                     g.assign(grad);
                 }
-                zCopy.close();
-                return g;
             }
         }
+        return g;
     }
 }

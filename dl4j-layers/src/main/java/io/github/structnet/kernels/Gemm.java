@@ -25,9 +25,10 @@ public final class Gemm {
     }
 
     /**
-     * C ← α op(A) op(B) + β C in place; returns C. C must be a matrix that owns its c-order buffer (not a view).
+     * C ← α op(A) op(B) + β C in place; returns C. C must be a contiguous c-order matrix (it may be a view of
+     * consecutive elements, such as a parameter's gradient view).
      *
-     * @throws IllegalArgumentException if the shapes do not chain or C is a view
+     * @throws IllegalArgumentException if the shapes do not chain or C is not contiguous and row-major
      */
     public static INDArray accumulate(INDArray a, boolean transposeA, INDArray b, boolean transposeB, double alpha,
                                       double beta, INDArray c) {
@@ -39,12 +40,17 @@ public final class Gemm {
             throw new IllegalArgumentException("Gemm: cannot multiply " + describe(a, transposeA) + " by "
                     + describe(b, transposeB) + " into " + java.util.Arrays.toString(c.shape()));
         }
-        if (c.isView() || c.ordering() != 'c') {
-            throw new IllegalArgumentException("Gemm: the result must own a c-order buffer, got a "
-                    + (c.isView() ? "view" : c.ordering() + "-order array"));
+        if (!isContiguousRowMajor(c)) {
+            throw new IllegalArgumentException("Gemm: the result must be a contiguous c-order matrix, got strides "
+                    + java.util.Arrays.toString(c.stride()) + " for shape " + java.util.Arrays.toString(c.shape()));
         }
         Nd4j.gemm(a, b, c, transposeA, transposeB, alpha, beta);
         return c;
+    }
+
+    /** Row-major with rows packed one after another (a view of consecutive elements qualifies). */
+    private static boolean isContiguousRowMajor(INDArray c) {
+        return (c.columns() == 1 || c.stride(1) == 1) && (c.rows() == 1 || c.stride(0) == c.columns());
     }
 
     private static String describe(INDArray m, boolean transposed) {

@@ -2,6 +2,7 @@ package io.github.structnet.lipschitz;
 
 import io.github.structnet.kernels.ActivationPass;
 import io.github.structnet.samediff.DirectPass;
+import io.github.structnet.samediff.PassMemory;
 import io.github.structnet.samediff.Release;
 import io.github.structnet.spectral.Convolutions;
 import lombok.Data;
@@ -75,10 +76,11 @@ public class GradientFlowConv2D extends AbstractNormalisedConv2D implements Dire
 
     /**
      * The same block with hand-written ND4J calls (what the runtime runs): z = Kx + b, a = σ(z),
-     * y = x + conv(a, M) with M = −τK̃, keeping a, M (and z, unless σ′ is read off a) for backprop.
+     * y = x + conv(a, M) with M = −τK̃, keeping a, M (and z, unless σ′ is read off a) for backprop. z and a live in
+     * reused scratch arrays (one array when σ is applied in place), y in {@link PassMemory#result}.
      */
     @Override
-    public Forward forward(Map<String, INDArray> p, INDArray x, boolean training) {
+    public Forward forward(Map<String, INDArray> p, INDArray x, boolean training, PassMemory memory) {
         INDArray kernel = p.get(KERNEL_KEY);
         INDArray v = p.get(VECTOR_KEY);
         INDArray direction = v.div(v.norm2Number());
@@ -86,16 +88,16 @@ public class GradientFlowConv2D extends AbstractNormalisedConv2D implements Dire
         double estimate = image.norm2Number().doubleValue();
         double sigma = training ? estimate : Math.max(estimate, certifiedNorm(p));
         GradientFlowStep step = GradientFlowStep.of(sigma, p.get(STEP_KEY), safetyFraction);
-        double tau = step.tau();
-        INDArray z = Convolutions.apply(x, kernel, p.get(BIAS_KEY), 1);
-        INDArray a = ActivationPass.activate(activation, z, training);
-        INDArray adjointKernel = Convolutions.flipped(kernel).muli(-tau);
-        INDArray out = Convolutions.apply(a, adjointKernel, 1).addi(x);
+        long[] hiddenShape = {x.size(0), hiddenChannels, x.size(2), x.size(3)};
+        boolean keepZ = ActivationPass.needsPreActivation(activation);
+        INDArray z = Convolutions.apply(x, kernel, p.get(BIAS_KEY), 1, memory.scratch("z", x.dataType(), hiddenShape));
+        INDArray a = ActivationPass.activate(activation, z, keepZ ? memory.scratch("a", x.dataType(), hiddenShape) : z,
+                training);
+        INDArray adjointKernel = Convolutions.flipped(kernel).muli(-step.tau());
+        INDArray out = Convolutions.apply(a, adjointKernel, null, 1, memory.result(x.dataType(), x.shape())).addi(x);
         Map<String, Object> saved = new HashMap<>();
-        if (ActivationPass.needsPreActivation(activation)) {
+        if (keepZ) {
             saved.put("z", z);
-        } else {
-            Release.all(z);
         }
         saved.put("a", a);
         saved.put("adjointKernel", adjointKernel);
@@ -107,11 +109,11 @@ public class GradientFlowConv2D extends AbstractNormalisedConv2D implements Dire
 
     /**
      * The vector–Jacobian product of {@link #forward}: with ε the output gradient, one conv2d_bp through the adjoint
-     * convolution gives ∂/∂a and ∂/∂M; one through K gives ∂/∂x, ∂/∂K and ∂/∂b; τ's dependence on t and on
-     * σ = ‖K v̂‖ adds ∂τ/∂t and a rank-one term in K.
+     * convolution gives ∂/∂a and ∂/∂M; one through K gives ∂/∂x, ∂/∂K and ∂/∂b (written straight into the
+     * gradient arrays of {@link PassMemory}); τ's dependence on t and on σ = ‖K v̂‖ adds ∂τ/∂t and a rank-one term in K.
      */
     @Override
-    public Backward backward(Map<String, INDArray> p, Forward f, INDArray epsilon) {
+    public Backward backward(Map<String, INDArray> p, Forward f, INDArray epsilon, PassMemory memory) {
         INDArray kernel = p.get(KERNEL_KEY);
         INDArray x = f.input();
         INDArray a = (INDArray) f.saved().get("a");
@@ -121,30 +123,37 @@ public class GradientFlowConv2D extends AbstractNormalisedConv2D implements Dire
         double tau = step.tau();
 
         // y = x + conv(a, M), M = −τ K̃
-        INDArray[] throughAdjoint = Convolutions.backward(a, adjointKernel, null, epsilon, 1);
-        INDArray gradA = throughAdjoint[0];
-        INDArray gradM = throughAdjoint[1];
-        INDArray gradZ = ActivationPass.backprop(activation, (INDArray) f.saved().get("z"), a, gradA);
-        INDArray[] throughK = Convolutions.backward(x, kernel, p.get(BIAS_KEY), gradZ, 1);
-        Release.all(gradZ);
+        INDArray gradA = memory.scratch("gradA", a.dataType(), a.shape());
+        INDArray gradM = adjointKernel.ulike();
+        Convolutions.backward(a, adjointKernel, null, epsilon, 1, gradA, gradM, null);
+        INDArray gradZ = ActivationPass.backprop(activation, (INDArray) f.saved().get("z"), a, gradA,
+                memory.scratch("work", a.dataType(), a.shape()));
+        INDArray gradX = memory.result(x.dataType(), x.shape());
+        INDArray gradKernel = memory.gradient(KERNEL_KEY);
+        INDArray gradBias = memory.gradient(BIAS_KEY);
+        Convolutions.backward(x, kernel, p.get(BIAS_KEY), gradZ, 1, gradX, gradKernel, gradBias);
+        gradX.addi(epsilon);
 
         INDArray flippedGradM = Convolutions.flipped(gradM);
-        INDArray gradKernel = throughK[1].addi(flippedGradM.muli(-tau)); // K̃ ↦ K is an involution
-        Release.all(flippedGradM);
+        gradKernel.addi(flippedGradM.muli(-tau)); // K̃ ↦ K is an involution
         double gradTau = gradM.mul(adjointKernel).sumNumber().doubleValue() / tau;
-        Release.all(gradM);
+        Release.all(flippedGradM, gradM);
         double gradSigma = step.gradientOfSigma(gradTau);
         if (gradSigma != 0 && sigma > 0) {
             // σ = ‖K v̂‖: ∂σ/∂K = ∂⟨K v̂, K v̂/σ⟩/∂K / 2 … = the weight gradient of K at input v̂, output gradient K v̂ / σ
             INDArray image = (INDArray) f.saved().get("image");
             INDArray direction = (INDArray) f.saved().get("direction");
-            gradKernel.addi(Convolutions.backward(direction, kernel, null, image.div(sigma), 1)[1].muli(gradSigma));
+            INDArray unitImage = image.div(sigma);
+            INDArray[] rankOne = Convolutions.backward(direction, kernel, null, unitImage, 1);
+            gradKernel.addi(rankOne[1].muli(gradSigma));
+            Release.all(unitImage);
+            Release.all(rankOne);
         }
         Map<String, INDArray> grads = new HashMap<>();
         grads.put(KERNEL_KEY, gradKernel);
-        grads.put(BIAS_KEY, throughK[2]);
-        grads.put(STEP_KEY, step.gradientOfT(gradTau, p.get(STEP_KEY)));
-        return new Backward(grads, throughK[0].addi(epsilon));
+        grads.put(BIAS_KEY, gradBias);
+        grads.put(STEP_KEY, memory.gradient(STEP_KEY).assign(step.gradientOfT(gradTau)));
+        return new Backward(grads, gradX);
     }
 
     @Override

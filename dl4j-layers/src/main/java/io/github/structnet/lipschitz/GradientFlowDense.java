@@ -3,6 +3,7 @@ package io.github.structnet.lipschitz;
 import io.github.structnet.kernels.ActivationPass;
 import io.github.structnet.kernels.Gemm;
 import io.github.structnet.samediff.DirectPass;
+import io.github.structnet.samediff.PassMemory;
 import io.github.structnet.samediff.Release;
 import java.util.HashMap;
 
@@ -15,6 +16,7 @@ import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.reduce3.Dot;
 import org.nd4j.linalg.factory.Nd4j;
 
 import java.util.Map;
@@ -75,11 +77,11 @@ public class GradientFlowDense extends AbstractNormalisedDense implements Direct
 
     /**
      * The same block with hand-written ND4J calls (what the runtime runs): z = x Wᵀ + b, a = σ(z), y = x − τ a W as
-     * two BLAS products (the second accumulates into a copy of x), keeping a (and z, unless σ′ is read off a) for
-     * backprop.
+     * two BLAS products (the second accumulates into a copy of x in {@link PassMemory#result}), keeping a (and z,
+     * unless σ′ is read off a) in reused scratch arrays for backprop.
      */
     @Override
-    public Forward forward(Map<String, INDArray> p, INDArray x, boolean training) {
+    public Forward forward(Map<String, INDArray> p, INDArray x, boolean training, PassMemory memory) {
         INDArray w = p.get(WEIGHT_KEY);
         INDArray v = p.get(VECTOR_KEY);
         INDArray direction = v.div(v.norm2Number());
@@ -87,14 +89,17 @@ public class GradientFlowDense extends AbstractNormalisedDense implements Direct
         double estimate = image.norm2Number().doubleValue();
         double sigma = training ? estimate : Math.max(estimate, certifiedNorm(p));
         GradientFlowStep step = GradientFlowStep.of(sigma, p.get(STEP_KEY), safetyFraction);
-        INDArray z = Gemm.product(x, false, w, true).addiRowVector(p.get(BIAS_KEY));
-        INDArray a = ActivationPass.activate(activation, z, training);
-        INDArray out = Gemm.accumulate(a, false, w, false, -step.tau(), 1.0, x.dup('c'));
+        long[] hiddenShape = {x.size(0), nHidden};
+        boolean keepZ = ActivationPass.needsPreActivation(activation);
+        INDArray z = Gemm.accumulate(x, false, w, true, 1.0, 0.0, memory.scratch("z", x.dataType(), hiddenShape))
+                .addiRowVector(p.get(BIAS_KEY));
+        INDArray a = ActivationPass.activate(activation, z, keepZ ? memory.scratch("a", x.dataType(), hiddenShape) : z,
+                training);
+        INDArray out = Gemm.accumulate(a, false, w, false, -step.tau(), 1.0,
+                memory.result(x.dataType(), x.shape()).assign(x));
         Map<String, Object> saved = new HashMap<>();
-        if (ActivationPass.needsPreActivation(activation)) {
+        if (keepZ) {
             saved.put("z", z);
-        } else {
-            Release.all(z);
         }
         saved.put("a", a);
         saved.put("direction", direction);
@@ -105,10 +110,11 @@ public class GradientFlowDense extends AbstractNormalisedDense implements Direct
 
     /**
      * The vector–Jacobian product of {@link #forward}, four BLAS products: ∂/∂a = −τ ε Wᵀ, ∂/∂x = ε + ∂z W,
-     * ∂/∂W = ∂zᵀ x − τ aᵀ ε (accumulated in one array) plus the rank-one term of σ = ‖W v̂‖, and ∂/∂t through τ.
+     * ∂/∂W = ∂zᵀ x − τ aᵀ ε (accumulated in the gradient array) plus the rank-one term of σ = ‖W v̂‖, and ∂/∂t
+     * through τ.
      */
     @Override
-    public Backward backward(Map<String, INDArray> p, Forward f, INDArray epsilon) {
+    public Backward backward(Map<String, INDArray> p, Forward f, INDArray epsilon, PassMemory memory) {
         INDArray w = p.get(WEIGHT_KEY);
         INDArray x = f.input();
         INDArray a = (INDArray) f.saved().get("a");
@@ -116,11 +122,14 @@ public class GradientFlowDense extends AbstractNormalisedDense implements Direct
         double sigma = step.sigma();
         double tau = step.tau();
 
-        INDArray gradZ = Gemm.product(epsilon, false, w, true);                 // ε Wᵀ, [mb, h]
-        double gradTau = -Nd4j.getBlasWrapper().dot(gradZ, a);                  // −⟨ε, a W⟩
-        ActivationPass.backprop(activation, (INDArray) f.saved().get("z"), a, gradZ.muli(-tau));
-        INDArray gradX = Gemm.accumulate(gradZ, false, w, false, 1.0, 1.0, epsilon.dup('c'));
-        INDArray gradW = Gemm.product(gradZ, true, x, false);
+        INDArray gradZ = Gemm.accumulate(epsilon, false, w, true, 1.0, 0.0,
+                memory.scratch("gradZ", a.dataType(), a.shape()));                 // ε Wᵀ, [mb, h]
+        double gradTau = -Nd4j.getExecutioner().exec(new Dot(gradZ, a)).getDouble(0); // −⟨ε, a W⟩
+        ActivationPass.backprop(activation, (INDArray) f.saved().get("z"), a, gradZ.muli(-tau),
+                memory.scratch("work", a.dataType(), a.shape()));
+        INDArray gradX = Gemm.accumulate(gradZ, false, w, false, 1.0, 1.0,
+                memory.result(x.dataType(), x.shape()).assign(epsilon));
+        INDArray gradW = Gemm.accumulate(gradZ, true, x, false, 1.0, 0.0, memory.gradient(WEIGHT_KEY));
         Gemm.accumulate(a, true, epsilon, false, -tau, 1.0, gradW);
         double gradSigma = step.gradientOfSigma(gradTau);
         if (gradSigma != 0 && sigma > 0) {
@@ -130,9 +139,10 @@ public class GradientFlowDense extends AbstractNormalisedDense implements Direct
         }
         Map<String, INDArray> grads = new HashMap<>();
         grads.put(WEIGHT_KEY, gradW);
-        grads.put(BIAS_KEY, gradZ.sum(true, 0));
-        Release.all(gradZ);
-        grads.put(STEP_KEY, step.gradientOfT(gradTau, p.get(STEP_KEY)));
+        INDArray biasSum = gradZ.sum(true, 0);
+        grads.put(BIAS_KEY, memory.gradient(BIAS_KEY).assign(biasSum));
+        Release.all(biasSum);
+        grads.put(STEP_KEY, memory.gradient(STEP_KEY).assign(step.gradientOfT(gradTau)));
         return new Backward(grads, gradX);
     }
 

@@ -1,7 +1,6 @@
 package io.github.structnet.lipschitz;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * The step size of a gradient-flow block and its derivatives, as the direct passes of {@link GradientFlowDense} and
@@ -20,10 +19,9 @@ record GradientFlowStep(double sigma, double gate, double denominator, double ta
                 safetyFraction);
     }
 
-    /** ∂ℓ/∂t, shaped like t, from ∂ℓ/∂τ. */
-    INDArray gradientOfT(double gradTau, INDArray t) {
-        double g = gradTau * 2.0 * safetyFraction * gate * (1 - gate) / denominator;
-        return Nd4j.valueArrayOf(t.shape(), g, t.dataType());
+    /** ∂ℓ/∂t from ∂ℓ/∂τ. */
+    double gradientOfT(double gradTau) {
+        return gradTau * 2.0 * safetyFraction * gate * (1 - gate) / denominator;
     }
 
     /** ∂ℓ/∂σ from ∂ℓ/∂τ. */

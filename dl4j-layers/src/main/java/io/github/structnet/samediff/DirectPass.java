@@ -17,14 +17,18 @@ public interface DirectPass {
      * The layer's output for {@code input}.
      *
      * @param training whether this is a training-mode pass (training-mode normalisation; keep what backprop needs)
+     * @param memory   where the output ({@link PassMemory#result}) and the temporaries go
      */
-    Forward forward(Map<String, INDArray> params, INDArray input, boolean training);
+    Forward forward(Map<String, INDArray> params, INDArray input, boolean training, PassMemory memory);
 
     /**
      * The gradients ∂ℓ/∂θ for the trainable parameters and ∂ℓ/∂x for the input, given ε = ∂ℓ/∂out and the
      * training-mode forward pass of the same input.
+     *
+     * @param memory where the input gradient ({@link PassMemory#result}), the parameter gradients
+     *               ({@link PassMemory#gradient}) and the temporaries go
      */
-    Backward backward(Map<String, INDArray> params, Forward forward, INDArray epsilon);
+    Backward backward(Map<String, INDArray> params, Forward forward, INDArray epsilon, PassMemory memory);
 
     /** The output and whatever backprop needs from the forward pass. */
     record Forward(INDArray input, INDArray output, Map<String, Object> saved) {

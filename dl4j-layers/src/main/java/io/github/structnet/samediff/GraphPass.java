@@ -102,7 +102,7 @@ final class GraphPass {
             INDArray g = sdGrads.get(key);
             if (g == null) {
                 view.assign(0); // parameter does not influence the output
-            } else {
+            } else if (g != view) {
                 view.assign(g);
             }
             target.gradientForVariable().put(key, view);

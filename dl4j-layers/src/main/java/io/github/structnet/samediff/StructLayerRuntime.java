@@ -31,7 +31,10 @@ import java.util.Map;
  *   <li>{@code setParam} assigns, and {@link #calcRegularizationScore} reports regularisation;</li>
  *   <li>state parameters are updated through {@link StructuredParameters#updateState} once per training
  *       iteration and get a zero gradient;</li>
- *   <li>the graph runs outside DL4J's workspaces; its results are copied into them.</li>
+ *   <li>the graph runs outside DL4J's workspaces; its results are copied into them;</li>
+ *   <li>a {@link DirectPass} layer builds no graph: its output and input gradient are written straight into DL4J's
+ *       workspaces, its parameter gradients into the gradient views, its temporaries into reused arrays
+ *       ({@link LayerMemory}).</li>
  * </ul>
  */
 public class StructLayerRuntime extends org.deeplearning4j.nn.layers.samediff.SameDiffLayer {
@@ -39,6 +42,7 @@ public class StructLayerRuntime extends org.deeplearning4j.nn.layers.samediff.Sa
     private final GraphPass.StateClock stateClock = new GraphPass.StateClock();
     private List<String> trainableKeys;
     private DirectPass.Forward lastForward;
+    private final LayerMemory memory = new LayerMemory();
 
     public StructLayerRuntime(NeuralNetConfiguration conf, DataType dataType) {
         super(conf, dataType);
@@ -51,64 +55,93 @@ public class StructLayerRuntime extends org.deeplearning4j.nn.layers.samediff.Sa
     @Override
     public INDArray activate(boolean training, LayerWorkspaceMgr workspaceMgr) {
         assertInputSet(false);
+        if (structConf() instanceof DirectPass direct) {
+            return directActivate(direct, training, workspaceMgr);
+        }
         INDArray out;
         try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
             structConf().validateInput(input);
             if (training && stateClock.advance(getIterationCount())) {
                 structConf().updateState(paramTable);
             }
-            if (structConf() instanceof DirectPass direct) {
-                DirectPass.Forward f = direct.forward(paramTable, input, training);
-                release(lastForward);
-                lastForward = training ? f : null;
-                if (!training) {
-                    release(f);
-                }
-                out = f.output();
-            } else {
-                ensureGraph();
-                out = sameDiff.outputSingle(placeholders(training), outputKey);
-                sameDiff.clearPlaceholders(true);
-                sameDiff.clearOpInputs();
-            }
+            ensureGraph();
+            out = sameDiff.outputSingle(placeholders(training), outputKey);
+            sameDiff.clearPlaceholders(true);
+            sameDiff.clearOpInputs();
         }
-        INDArray copy = workspaceMgr.dup(ArrayType.ACTIVATIONS, out);
-        if (structConf() instanceof DirectPass) {
-            Release.all(out);
-        }
-        return copy;
+        return workspaceMgr.dup(ArrayType.ACTIVATIONS, out);
     }
 
-    /** Backprop through a {@link DirectPass}: reuses the training forward pass of this input, or runs one. */
+    /** Forward through a {@link DirectPass}: the output is written straight into DL4J's activation workspace. */
+    private INDArray directActivate(DirectPass direct, boolean training, LayerWorkspaceMgr workspaceMgr) {
+        try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+            structConf().validateInput(input);
+            if (training && stateClock.advance(getIterationCount())) {
+                structConf().updateState(paramTable);
+            }
+            memory.prepare((type, shape) -> workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, type, shape),
+                    gradientViews());
+            DirectPass.Forward f = direct.forward(paramTable, input, training, memory);
+            release(lastForward);
+            lastForward = training ? f : null;
+            if (!training) {
+                release(f);
+            }
+            return f.output();
+        }
+    }
+
+    /**
+     * Backprop through a {@link DirectPass}: reuses the training forward pass of this input, or runs one; the input
+     * gradient goes straight into DL4J's gradient workspace and the parameter gradients into the gradient views.
+     */
     private Pair<Gradient, INDArray> directBackprop(DirectPass direct, INDArray epsilon, LayerWorkspaceMgr workspaceMgr) {
         Gradient gradient = new DefaultGradient();
-        INDArray inputGradient;
         try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
-            DirectPass.Forward f = lastForward != null && lastForward.input() == input ? lastForward
-                    : direct.forward(paramTable, input.dup(), true);
-            DirectPass.Backward b = direct.backward(paramTable, f, epsilon);
+            DirectPass.Forward f = lastForward;
+            boolean recomputed = f == null || f.input() != input;
+            if (recomputed) {
+                release(f);
+                memory.prepare((type, shape) -> Nd4j.createUninitialized(type, shape), gradientViews());
+                f = direct.forward(paramTable, input.dup(), true, memory);
+            }
+            memory.prepare((type, shape) -> workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, type, shape),
+                    gradientViews());
+            DirectPass.Backward b = direct.backward(paramTable, f, epsilon, memory);
             GraphPass.copyGradients(b.parameterGradients(), gradTable,
                     GraphPass.trainableKeys(paramTable, structConf().stateParameterKeys()),
                     structConf().stateParameterKeys(), gradient);
-            b.parameterGradients().values().forEach(Release::all);
+            for (INDArray g : b.parameterGradients().values()) {
+                releaseUnowned(g);
+            }
             release(f);
+            if (recomputed) {
+                Release.all(f.output(), f.input());
+            }
             lastForward = null;
-            inputGradient = b.inputGradient();
+            return new Pair<>(gradient, b.inputGradient());
         }
-        INDArray copy = workspaceMgr.dup(ArrayType.ACTIVATION_GRAD, inputGradient);
-        Release.all(inputGradient);
-        return new Pair<>(gradient, copy);
+    }
+
+    private Map<String, INDArray> gradientViews() {
+        return gradTable != null ? gradTable : Map.of();
     }
 
     /** Frees what a forward pass kept for backprop (never its input, which belongs to the network). */
-    private static void release(DirectPass.Forward f) {
+    private void release(DirectPass.Forward f) {
         if (f == null) {
             return;
         }
         for (Object o : f.saved().values()) {
             if (o instanceof INDArray a && a != f.input()) {
-                Release.all(a);
+                releaseUnowned(a);
             }
+        }
+    }
+
+    private void releaseUnowned(INDArray a) {
+        if (!memory.owns(a)) {
+            Release.all(a);
         }
     }
 

@@ -92,19 +92,40 @@ public final class Convolutions {
         return Nd4j.cnn().conv2d(x, weights, bias, config(k, stride));
     }
 
+    /** K x (+ b when {@code bias} is not null) written into {@code out}, which must have the output's shape. */
+    public static INDArray apply(INDArray x, INDArray weights, INDArray bias, int stride, INDArray out) {
+        int k = (int) weights.size(0);
+        DynamicCustomOp.DynamicCustomOpsBuilder op = DynamicCustomOp.builder("conv2d");
+        if (bias == null) {
+            op.addInputs(x, weights);
+        } else {
+            op.addInputs(x, weights, bias);
+        }
+        // conv2d integer arguments: kH, kW, sH, sW, pH, pW, dH, dW, same mode, NCHW
+        Nd4j.exec(op.addOutputs(out).addIntegerArguments(k, k, stride, stride, 0, 0, 1, 1, 1, 0).build());
+        return out;
+    }
+
     /**
      * Both gradients of y = K x (+ b) for an output gradient g, in one call: {Kᵀ g, ∂⟨g, Kx⟩/∂K} and, when
      * {@code bias} is given, Σ g over batch and space as a third element.
      */
     public static INDArray[] backward(INDArray x, INDArray weights, INDArray bias, INDArray gradient, int stride) {
+        return backward(x, weights, bias, gradient, stride, x.ulike(), weights.ulike(), bias == null ? null : bias.ulike());
+    }
+
+    /**
+     * {@link #backward(INDArray, INDArray, INDArray, INDArray, int)} written into the given arrays (shaped like x, the
+     * weights and the bias; {@code biasGradient} is ignored when {@code bias} is null).
+     */
+    public static INDArray[] backward(INDArray x, INDArray weights, INDArray bias, INDArray gradient, int stride,
+                                      INDArray inputGradient, INDArray weightGradient, INDArray biasGradient) {
         int k = (int) weights.size(0);
-        INDArray inputGradient = x.ulike();
-        INDArray weightGradient = weights.ulike();
         DynamicCustomOp.DynamicCustomOpsBuilder op = DynamicCustomOp.builder("conv2d_bp");
         if (bias == null) {
             op.addInputs(x, weights, gradient).addOutputs(inputGradient, weightGradient);
         } else {
-            op.addInputs(x, weights, bias, gradient).addOutputs(inputGradient, weightGradient, bias.ulike());
+            op.addInputs(x, weights, bias, gradient).addOutputs(inputGradient, weightGradient, biasGradient);
         }
         // conv2d_bp integer arguments: kH, kW, sH, sW, pH, pW, dH, dW, same mode, NCHW
         DynamicCustomOp built = op.addIntegerArguments(k, k, stride, stride, 0, 0, 1, 1, 1, 0).build();

@@ -7,7 +7,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 /**
  * A linear map A given by its action and the action of its adjoint Aᵀ, so that spectral-norm
  * estimation serves dense matrices and convolutions alike.
- * <p>Both methods act on a batch of vectors stored along dimension 0 and must not modify their argument.
+ * <p>Both methods act on a batch of vectors stored along dimension 0, must not modify their argument and return a
+ * new array, which the caller may close.
  * The pair must satisfy ⟨A x, y⟩ = ⟨x, Aᵀ y⟩.
  */
 public interface LinearOperator {

@@ -25,29 +25,52 @@ public final class PowerIteration {
      *                               weights), leaving v unchanged
      */
     public static double iterate(LinearOperator a, INDArray v, int steps) {
+        advance(a, v, steps);
+        INDArray image = a.apply(v);
+        double estimate = image.norm2Number().doubleValue();
+        if (image != v) {
+            image.close();
+        }
+        if (!Double.isFinite(estimate)) {
+            throw new IllegalStateException("Power iteration produced a non-finite estimate (" + estimate
+                    + "): the operator's weights contain NaN or infinite values");
+        }
+        return estimate;
+    }
+
+    /**
+     * The steps of {@link #iterate} without the final estimate (one application of A fewer), for callers that only
+     * keep the vector: a layer's once-per-iteration state update, whose forward pass computes ‖A v‖ itself.
+     *
+     * @throws IllegalStateException as {@link #iterate}
+     */
+    public static void advance(LinearOperator a, INDArray v, int steps) {
         Preconditions.checkArgument(steps >= 0, "Power iteration steps must be >= 0; got %s", steps);
         Preconditions.checkArgument(v.size(0) == 1, "Power iteration keeps one vector (batch dimension 1); got shape %s",
                 v.shapeInfoToString());
         INDArray x = normalised(v);
         for (int i = 0; i < steps; i++) {
-            INDArray next = a.applyAdjoint(a.apply(x));
+            INDArray image = a.apply(x);
+            INDArray next = a.applyAdjoint(image);
+            if (image != x && image != next) {
+                image.close();
+            }
             double norm = next.norm2Number().doubleValue();
             if (!Double.isFinite(norm)) {
                 throw new IllegalStateException("Power iteration produced a non-finite value (" + norm
                         + "): the operator's weights contain NaN or infinite values");
             }
             if (norm == 0.0) {
+                next.close();
                 break; // x lies in the null space of A: A is zero on it; keep x
+            }
+            if (x != next) {
+                x.close();
             }
             x = next.divi(norm);
         }
         v.assign(x);
-        double estimate = a.apply(x).norm2Number().doubleValue();
-        if (!Double.isFinite(estimate)) {
-            throw new IllegalStateException("Power iteration produced a non-finite estimate (" + estimate
-                    + "): the operator's weights contain NaN or infinite values");
-        }
-        return estimate;
+        x.close();
     }
 
     private static INDArray normalised(INDArray v) {

@@ -75,7 +75,7 @@ public final class SpectralNormState {
     /** One training iteration's power-iteration steps on any operator, in place on v. */
     static void update(LinearOperator a, INDArray v, int steps, String owner) {
         try {
-            PowerIteration.iterate(a, v, steps);
+            PowerIteration.advance(a, v, steps);
         } catch (IllegalStateException e) {
             throw new IllegalStateException(owner + ": the power-iteration state became invalid (" + e.getMessage()
                     + "). The weights W contain NaN or infinite values; lower the learning rate or clip gradients.", e);

@@ -49,7 +49,23 @@ class KernelsTest {
         INDArray view = Nd4j.create(DataType.FLOAT, 8, 8).get(NDArrayIndex.interval(0, 4), NDArrayIndex.interval(0, 4));
         e = assertThrows(IllegalArgumentException.class,
                 () -> Gemm.accumulate(a, false, Nd4j.rand(DataType.FLOAT, 3, 4), false, 1, 0, view));
-        assertTrue(e.getMessage().contains("view"), e.getMessage());
+        assertTrue(e.getMessage().contains("strides [8, 1]"), e.getMessage());
+    }
+
+    @Test
+    void gemmWritesIntoAContiguousViewAndLeavesTheRestAlone() {
+        INDArray a = Nd4j.rand(DataType.DOUBLE, 4, 3);
+        INDArray b = Nd4j.rand(DataType.DOUBLE, 3, 2);
+        INDArray flat = Nd4j.rand(DataType.DOUBLE, 1, 12);
+        INDArray before = flat.dup();
+        INDArray view = flat.get(NDArrayIndex.point(0), NDArrayIndex.interval(2, 10)).reshape('c', 4, 2);
+        Gemm.accumulate(a, false, b, false, 1.0, 0.0, view);
+        assertMatrixClose(a.mmul(b), flat.get(NDArrayIndex.point(0), NDArrayIndex.interval(2, 10)).reshape('c', 4, 2),
+                1e-12);
+        assertEquals(before.getDouble(0, 0), flat.getDouble(0, 0));
+        assertEquals(before.getDouble(0, 1), flat.getDouble(0, 1));
+        assertEquals(before.getDouble(0, 10), flat.getDouble(0, 10));
+        assertEquals(before.getDouble(0, 11), flat.getDouble(0, 11));
     }
 
     @Test
@@ -71,6 +87,9 @@ class KernelsTest {
                 INDArray grad = ActivationPass.backprop(f, ActivationPass.needsPreActivation(f) ? z : null, a, g);
                 assertEquals(expectedGrad, grad, f + " backprop");
                 assertTrue(grad == g, f + " backprop writes into g");
+                // in place: σ(z) written over a copy of z
+                INDArray inPlace = z.dup();
+                assertEquals(expectedA, ActivationPass.activate(f, inPlace, inPlace, true), f + " in place");
             }
         }
     }
