@@ -7,11 +7,11 @@ import org.nd4j.linalg.api.ops.impl.scalar.Step;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * An element-wise activation a = σ(z) and its backprop σ′(z) ⊙ g, with ReLU and the identity on ND4J's legacy
- * element-wise ops (7–10× faster than the activation functions' custom ops in ND4J 1.0.0-M2.1) and every other
- * activation on DL4J's own implementation.
- * <p>ReLU and the identity need only a in backprop (ReLU′(z) = 1 exactly where a = max(z, 0) &gt; 0), so
- * {@link #needsPreActivation} lets a layer free z after the forward pass.
+ * An element-wise activation a = σ(z) and its backprop σ′(z) ⊙ g, with ReLU, tanh, the sigmoid and the identity on
+ * ND4J's legacy element-wise ops (7–10× faster than the activation functions' custom ops in ND4J 1.0.0-M2.1) and
+ * every other activation on DL4J's own implementation.
+ * <p>These four need only a in backprop (ReLU′(z) = 1 exactly where a = max(z, 0) &gt; 0, tanh′ = 1 − a²,
+ * sigmoid′ = a(1 − a)), so {@link #needsPreActivation} lets a layer keep a alone, or apply σ in place.
  */
 public final class ActivationPass {
 
@@ -20,7 +20,7 @@ public final class ActivationPass {
 
     /** Whether {@link #backprop} needs the pre-activation z, or a alone suffices. */
     public static boolean needsPreActivation(Activation f) {
-        return f != Activation.RELU && f != Activation.IDENTITY;
+        return f != Activation.RELU && f != Activation.IDENTITY && f != Activation.TANH && f != Activation.SIGMOID;
     }
 
     /** A new array σ(z); z is unchanged. */
@@ -67,6 +67,8 @@ public final class ActivationPass {
     public static INDArray backprop(Activation f, INDArray z, INDArray a, INDArray g, INDArray work) {
         switch (f) {
             case RELU -> g.muli(Nd4j.exec(new Step(a, work, 0.0)));
+            case TANH -> g.muli(a.mul(a, work).rsubi(1.0));          // tanh′ = 1 − a²
+            case SIGMOID -> g.muli(a.rsub(1.0, work).muli(a));       // sigmoid′ = a (1 − a)
             case IDENTITY -> {
             }
             default -> {

@@ -1,6 +1,9 @@
 package io.github.structnet.symplectic;
 
 import io.github.structnet.ode.Steps;
+import io.github.structnet.kernels.ActivationPass;
+import io.github.structnet.samediff.DirectPass;
+import io.github.structnet.samediff.PassMemory;
 import io.github.structnet.samediff.StructLayer;
 import io.github.structnet.spectral.Convolutions;
 import lombok.Data;
@@ -12,9 +15,13 @@ import org.nd4j.autodiff.samediff.SDIndex;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastMulOp;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
 
@@ -32,7 +39,7 @@ import java.util.Set;
  */
 @Data
 @EqualsAndHashCode(callSuper = true)
-public class SymplecticConv2D extends StructLayer {
+public class SymplecticConv2D extends StructLayer implements DirectPass {
 
     public static final String KERNEL_KEY = "K";
     public static final String AMPLITUDE_KEY = "a";
@@ -72,6 +79,114 @@ public class SymplecticConv2D extends StructLayer {
         SDVariable weighted = activation.asSameDiff(sd, pre).mul(p.get(AMPLITUDE_KEY));
         SDVariable update = Convolutions.adjoint(sd, weighted, p.get(KERNEL_KEY), kernelSize).mul(p.get(STEP_KEY));
         return side == Shear.UP ? sd.concat(1, q.add(update), mom) : sd.concat(1, q, mom.sub(update));
+    }
+
+    /**
+     * The same block with hand-written ND4J calls (what the runtime runs): with s the source half (p for UP, q for
+     * LOW), z = K s + b, w = a ⊙ σ(z) and M = ±h K̃ (+ for UP), the updated half becomes r + conv(w, M).
+     * The halves are copied to contiguous scratch arrays; s, σ(z) (and z, unless σ′ is read off σ(z)), w and M are
+     * kept for backprop.
+     */
+    @Override
+    public Forward forward(Map<String, INDArray> p, INDArray x, boolean training, PassMemory memory) {
+        DataType type = x.dataType();
+        long[] halfShape = {x.size(0), channels / 2, x.size(2), x.size(3)};
+        long[] hiddenShape = {x.size(0), hiddenChannels, x.size(2), x.size(3)};
+        INDArray source = memory.scratch("source", type, halfShape).assign(half(x, side == Shear.UP ? 1 : 0));
+        INDArray z = Convolutions.apply(source, p.get(KERNEL_KEY), p.get(BIAS_KEY), 1,
+                memory.scratch("z", type, hiddenShape));
+        boolean keepZ = ActivationPass.needsPreActivation(activation);
+        INDArray activated = ActivationPass.activate(activation, z,
+                keepZ ? memory.scratch("activated", type, hiddenShape) : z, training);
+        INDArray weighted = memory.scratch("weighted", type, hiddenShape);
+        Nd4j.getExecutioner().exec(new BroadcastMulOp(activated, amplitudes(p), weighted, 1));
+        INDArray adjointKernel = Convolutions.flipped(p.get(KERNEL_KEY)).muli(sign() * stepSize(p));
+        INDArray update = Convolutions.apply(weighted, adjointKernel, null, 1, memory.scratch("update", type, halfShape));
+        INDArray out = memory.result(type, x.shape()).assign(x);
+        half(out, side == Shear.UP ? 0 : 1).addi(update);
+        Map<String, Object> saved = new HashMap<>();
+        if (keepZ) {
+            saved.put("z", z);
+        }
+        saved.put("source", source);
+        saved.put("activated", activated);
+        saved.put("weighted", weighted);
+        saved.put("adjointKernel", adjointKernel);
+        return new Forward(x, out, saved);
+    }
+
+    /**
+     * The vector–Jacobian product of {@link #forward}: the updated half passes ε through and feeds conv2d_bp through
+     * M (∂/∂w, ∂/∂M); ∂/∂a = Σ ∂w ⊙ σ(z) over batch and space; ∂/∂z = σ′ ⊙ a ⊙ ∂w; conv2d_bp through K gives ∂/∂s,
+     * ∂/∂K and ∂/∂b; K also receives ±h·flip(∂M), and h (when trainable) ±⟨∂M, K̃⟩.
+     */
+    @Override
+    public Backward backward(Map<String, INDArray> p, Forward f, INDArray epsilon, PassMemory memory) {
+        INDArray kernel = p.get(KERNEL_KEY);
+        INDArray source = (INDArray) f.saved().get("source");
+        INDArray activated = (INDArray) f.saved().get("activated");
+        INDArray weighted = (INDArray) f.saved().get("weighted");
+        INDArray adjointKernel = (INDArray) f.saved().get("adjointKernel");
+        DataType type = source.dataType();
+        int updatedHalf = side == Shear.UP ? 0 : 1;
+
+        INDArray updateGradient = memory.scratch("updateGradient", type, source.shape())
+                .assign(half(epsilon, updatedHalf));
+        INDArray weightedGradient = memory.scratch("weightedGradient", type, weighted.shape());
+        INDArray adjointKernelGradient = adjointKernel.ulike();
+        Convolutions.backward(weighted, adjointKernel, null, updateGradient, 1, weightedGradient,
+                adjointKernelGradient, null);
+        INDArray work = memory.scratch("work", type, weighted.shape());
+        INDArray amplitudeSums = weightedGradient.mul(activated, work).sum(0, 2, 3);
+        INDArray amplitudeGradient = memory.gradient(AMPLITUDE_KEY).assign(amplitudeSums.reshape(1, hiddenChannels, 1, 1));
+        Nd4j.getExecutioner().exec(new BroadcastMulOp(weightedGradient, amplitudes(p), weightedGradient, 1));
+        INDArray preGradient = ActivationPass.backprop(activation, (INDArray) f.saved().get("z"), activated,
+                weightedGradient, work);
+        INDArray sourceGradient = memory.scratch("sourceGradient", type, source.shape());
+        INDArray kernelGradient = memory.gradient(KERNEL_KEY);
+        INDArray biasGradient = memory.gradient(BIAS_KEY);
+        Convolutions.backward(source, kernel, p.get(BIAS_KEY), preGradient, 1, sourceGradient, kernelGradient,
+                biasGradient);
+        double h = stepSize(p);
+        INDArray flippedGradient = Convolutions.flipped(adjointKernelGradient);
+        kernelGradient.addi(flippedGradient.muli(sign() * h)); // M = ±h K̃ and K̃ ↦ K is an involution
+        Map<String, INDArray> grads = new HashMap<>();
+        grads.put(KERNEL_KEY, kernelGradient);
+        grads.put(BIAS_KEY, biasGradient);
+        grads.put(AMPLITUDE_KEY, amplitudeGradient);
+        if (trainableStep) {
+            INDArray flipped = Convolutions.flipped(kernel);
+            double stepGradient = sign() * adjointKernelGradient.mul(flipped).sumNumber().doubleValue();
+            grads.put(STEP_KEY, memory.gradient(STEP_KEY).assign(stepGradient));
+            flipped.close();
+        }
+        flippedGradient.close();
+        adjointKernelGradient.close();
+        amplitudeSums.close();
+
+        INDArray inputGradient = memory.result(type, epsilon.shape()).assign(epsilon);
+        half(inputGradient, updatedHalf == 0 ? 1 : 0).addi(sourceGradient);
+        return new Backward(grads, inputGradient);
+    }
+
+    /** The channels [0, C/2) (q) or [C/2, C) (p) of an NCHW array, as a view. */
+    private INDArray half(INDArray a, int which) {
+        long n = channels / 2;
+        return a.get(NDArrayIndex.all(), NDArrayIndex.interval(which * n, (which + 1) * n), NDArrayIndex.all(),
+                NDArrayIndex.all());
+    }
+
+    /** +1 for UP (q ← q + …), −1 for LOW (p ← p − …). */
+    private double sign() {
+        return side == Shear.UP ? 1.0 : -1.0;
+    }
+
+    private static double stepSize(Map<String, INDArray> p) {
+        return p.get(STEP_KEY).getDouble(0);
+    }
+
+    private INDArray amplitudes(Map<String, INDArray> p) {
+        return p.get(AMPLITUDE_KEY).reshape(hiddenChannels);
     }
 
     @Override

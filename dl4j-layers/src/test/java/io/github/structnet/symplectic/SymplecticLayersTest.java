@@ -70,6 +70,11 @@ class SymplecticLayersTest {
         assertGradients(InputType.convolutional(4, 3, 4), Nd4j.randn(DataType.DOUBLE, 2, 4, 4, 3), Set.of(),
                 new SymplecticConv2D.Builder().hiddenChannels(3).build(),
                 new SymplecticConv2D.Builder().side(Shear.LOW).hiddenChannels(2).kernelSize(1).build());
+        // fixed step (state, excluded), and activations whose backprop reads σ(z) (ReLU) or needs z (softplus)
+        assertGradients(InputType.convolutional(4, 3, 4), Nd4j.randn(DataType.DOUBLE, 2, 4, 4, 3), Set.of("0_h"),
+                new SymplecticConv2D.Builder().side(Shear.LOW).hiddenChannels(3).activation(Activation.RELU)
+                        .step(0.7).trainableStep(false).build(),
+                new SymplecticConv2D.Builder().hiddenChannels(2).activation(Activation.SOFTPLUS).build());
     }
 
     private static ComputationGraph qpGraph(WorkspaceMode mode, org.nd4j.linalg.learning.config.IUpdater updater) {

@@ -56,6 +56,7 @@ public final class LayerBenchmark {
 
     /** Runs one case: {@code reps} timed training steps and inference passes after 3 warm-up steps. */
     public static Row run(BenchmarkCase c, int reps) {
+        collectGarbage();
         MultiLayerNetwork net = c.network().get();
         INDArray x = Nd4j.rand(DataType.FLOAT, c.inputShape());
         INDArray y = Nd4j.rand(DataType.FLOAT, c.labelShape());
@@ -85,6 +86,23 @@ public final class LayerBenchmark {
         double trainMedian = median(train);
         return new Row(c.name(), min(train), trainMedian, min(infer), median(infer),
                 c.trainingFlops() / (trainMedian / 1e3) / 1e9, median(power) / trainMedian, peak / 1e6);
+    }
+
+    /**
+     * Frees the native memory of the previous case's unreachable arrays before the next case starts, so that no case
+     * pays for another's garbage (ND4J arrays are freed when the collector finds them; near JavaCPP's memory limit
+     * every allocation waits for a collection).
+     */
+    private static void collectGarbage() {
+        for (int i = 0; i < 3; i++) {
+            System.gc();
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
     }
 
     /** The time of one training iteration's state updates (power iteration) of every StructNet layer. */
