@@ -1,14 +1,23 @@
 package io.github.structnet.symplectic;
 
+import io.github.structnet.kernels.ActivationPass;
+import io.github.structnet.kernels.Gemm;
+import io.github.structnet.samediff.DirectPass;
+import io.github.structnet.samediff.PassMemory;
+import io.github.structnet.samediff.Release;
 import lombok.Data;
 import lombok.EqualsAndHashCode;
 import org.deeplearning4j.nn.conf.layers.samediff.SDLayerParams;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastMulOp;
+import org.nd4j.linalg.api.ops.impl.reduce3.Dot;
 import org.nd4j.linalg.factory.Nd4j;
 
+import java.util.HashMap;
 import java.util.Map;
 
 /**
@@ -26,7 +35,7 @@ import java.util.Map;
  */
 @Data
 @EqualsAndHashCode(callSuper = true)
-public class GradientModule extends PhaseSpaceLayer {
+public class GradientModule extends PhaseSpaceLayer implements DirectPass {
 
     public static final String WEIGHT_KEY = "K";
     public static final String AMPLITUDE_KEY = "a";
@@ -56,6 +65,100 @@ public class GradientModule extends PhaseSpaceLayer {
         SDVariable update = activation.asSameDiff(sd, pre).mul(p.get(AMPLITUDE_KEY)).mmul(p.get(WEIGHT_KEY))
                 .mul(p.get(STEP_KEY));
         return side == Shear.UP ? merge(sd, q.add(update), mom) : merge(sd, q, mom.sub(update));
+    }
+
+    /**
+     * The same module with hand-written ND4J calls (what the runtime runs): with s the source half (p for UP, q for
+     * LOW), z = s Kᵀ + b, w = a ⊙ σ(z), the updated half becomes r ± h w K (BLAS products on the halves' views).
+     * z (unless σ′ is read off σ(z)), σ(z) and w are kept, in reused scratch arrays, for backprop.
+     */
+    @Override
+    public Forward forward(Map<String, INDArray> p, INDArray x, boolean training, PassMemory memory) {
+        INDArray k = p.get(WEIGHT_KEY);
+        DataType type = x.dataType();
+        long[] hiddenShape = {x.size(0), width};
+        INDArray z = Gemm.accumulate(sourceHalf(x), false, k, true, 1.0, 0.0, memory.scratch("z", type, hiddenShape))
+                .addiRowVector(p.get(BIAS_KEY));
+        boolean keepZ = ActivationPass.needsPreActivation(activation);
+        INDArray activated = ActivationPass.activate(activation, z,
+                keepZ ? memory.scratch("activated", type, hiddenShape) : z, training);
+        INDArray weighted = memory.scratch("weighted", type, hiddenShape);
+        Nd4j.getExecutioner().exec(new BroadcastMulOp(activated, p.get(AMPLITUDE_KEY).reshape(width), weighted, 1));
+        INDArray update = Gemm.accumulate(weighted, false, k, false, sign() * stepSize(p), 0.0,
+                memory.scratch("update", type, x.size(0), half()));
+        INDArray out = memory.result(type, x.shape()).assign(x);
+        updatedHalf(out).addi(update);
+        Map<String, Object> saved = new HashMap<>();
+        if (keepZ) {
+            saved.put("z", z);
+        }
+        saved.put("activated", activated);
+        saved.put("weighted", weighted);
+        return new Forward(x, out, saved);
+    }
+
+    /**
+     * The vector–Jacobian product of {@link #forward}, with G = ε_r Kᵀ: ∂/∂w = ±h G, ∂/∂h = ±⟨G, w⟩,
+     * ∂/∂a = Σ ∂w ⊙ σ(z), ∂/∂z = σ′ ⊙ a ⊙ ∂w, ∂/∂b = Σ ∂z, ∂/∂K = ±h wᵀ ε_r + ∂zᵀ s, ∂/∂s = ε_s + ∂z K,
+     * ∂/∂r = ε_r.
+     */
+    @Override
+    public Backward backward(Map<String, INDArray> p, Forward f, INDArray epsilon, PassMemory memory) {
+        INDArray k = p.get(WEIGHT_KEY);
+        INDArray x = f.input();
+        INDArray activated = (INDArray) f.saved().get("activated");
+        INDArray weighted = (INDArray) f.saved().get("weighted");
+        DataType type = x.dataType();
+        double scale = sign() * stepSize(p);
+        INDArray updatedGradient = updatedHalf(epsilon);
+
+        INDArray g = Gemm.accumulate(updatedGradient, false, k, true, 1.0, 0.0,
+                memory.scratch("g", type, weighted.shape()));                           // G = ε_r Kᵀ
+        double stepGradient = sign() * Nd4j.getExecutioner().exec(new Dot(g, weighted)).getDouble(0);
+        INDArray weightedGradient = g.muli(scale);
+        INDArray work = memory.scratch("work", type, weighted.shape());
+        INDArray amplitudeSums = weightedGradient.mul(activated, work).sum(true, 0);
+        INDArray amplitudeGradient = memory.gradient(AMPLITUDE_KEY).assign(amplitudeSums);
+        INDArray preGradient = ActivationPass.backprop(activation, (INDArray) f.saved().get("z"), activated,
+                weightedGradient.muliRowVector(p.get(AMPLITUDE_KEY)), work);
+        INDArray biasSums = preGradient.sum(true, 0);
+        INDArray biasGradient = memory.gradient(BIAS_KEY).assign(biasSums);
+        INDArray kernelGradient = Gemm.accumulate(weighted, true, updatedGradient, false, scale, 0.0,
+                memory.gradient(WEIGHT_KEY));
+        Gemm.accumulate(preGradient, true, sourceHalf(x), false, 1.0, 1.0, kernelGradient);
+        INDArray sourceGradient = Gemm.accumulate(preGradient, false, k, false, 1.0, 0.0,
+                memory.scratch("sourceGradient", type, x.size(0), half()));
+        INDArray inputGradient = memory.result(type, epsilon.shape()).assign(epsilon);
+        sourceHalf(inputGradient).addi(sourceGradient);
+        Release.all(amplitudeSums, biasSums);
+
+        Map<String, INDArray> grads = new HashMap<>();
+        grads.put(WEIGHT_KEY, kernelGradient);
+        grads.put(AMPLITUDE_KEY, amplitudeGradient);
+        grads.put(BIAS_KEY, biasGradient);
+        if (trainableStep) {
+            grads.put(STEP_KEY, memory.gradient(STEP_KEY).assign(stepGradient));
+        }
+        return new Backward(grads, inputGradient);
+    }
+
+    /** The half the module reads: p for UP, q for LOW (a view). */
+    private INDArray sourceHalf(INDArray x) {
+        return side == Shear.UP ? pHalf(x) : qHalf(x);
+    }
+
+    /** The half the module updates: q for UP, p for LOW (a view). */
+    private INDArray updatedHalf(INDArray x) {
+        return side == Shear.UP ? qHalf(x) : pHalf(x);
+    }
+
+    /** +1 for UP (q ← q + …), −1 for LOW (p ← p − …). */
+    private double sign() {
+        return side == Shear.UP ? 1.0 : -1.0;
+    }
+
+    private static double stepSize(Map<String, INDArray> p) {
+        return p.get(STEP_KEY).getDouble(0);
     }
 
     @Override

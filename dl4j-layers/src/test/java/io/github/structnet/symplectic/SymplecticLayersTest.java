@@ -62,6 +62,9 @@ class SymplecticLayersTest {
         InputType ff = InputType.feedForward(4);
         assertGradients(ff, x, Set.of(), new GradientModule.Builder().width(5).build(),
                 new GradientModule.Builder().side(Shear.LOW).width(3).activation(Activation.SIGMOID).build());
+        assertGradients(ff, x, Set.of("0_h"), new GradientModule.Builder().side(Shear.LOW).width(4)
+                        .activation(Activation.RELU).step(0.6).trainableStep(false).build(),
+                new GradientModule.Builder().width(3).activation(Activation.SOFTPLUS).build());
         assertGradients(ff, x, Set.of(), new LinearModule.Builder().sublayers(3).build(),
                 new ActivationModule.Builder().side(Shear.LOW).build());
         assertGradients(ff, x, Set.of(), new SeparableHamiltonianLayer.Builder().width(5).steps(2).build());
