@@ -1,0 +1,88 @@
+package io.github.structnet.samediff;
+
+import io.github.structnet.lipschitz.GradientFlowConv2D;
+import io.github.structnet.lipschitz.GradientFlowDense;
+import io.github.structnet.symplectic.GradientModule;
+import io.github.structnet.symplectic.Shear;
+import io.github.structnet.symplectic.SymplecticConv2D;
+import io.github.structnet.testutil.Nets;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.WorkspaceMode;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.Layer;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.config.Adam;
+
+import java.util.function.Supplier;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * The direct passes write outputs and input gradients into DL4J's workspaces, parameter gradients into the gradient
+ * views and temporaries into arrays reused across calls ({@link PassMemory}). Training must not depend on any of
+ * that: with workspaces or without, with inference passes between training steps or not, the parameters after
+ * training are the same, and an output once returned never changes.
+ */
+class DirectPassMemoryTest {
+
+    private static MultiLayerNetwork net(WorkspaceMode mode, InputType input, Layer... layers) {
+        NeuralNetConfiguration.ListBuilder list = new NeuralNetConfiguration.Builder().dataType(DataType.DOUBLE)
+                .seed(7).updater(new Adam(1e-2)).trainingWorkspaceMode(mode).inferenceWorkspaceMode(mode).list();
+        for (Layer l : layers) {
+            list.layer(l);
+        }
+        MultiLayerNetwork net = new MultiLayerNetwork(list.layer(Nets.mseOutput(3)).setInputType(input).build());
+        net.init();
+        return net;
+    }
+
+    private static void assertTrainingIndependentOfMemory(Supplier<Layer[]> layers, InputType input, long... shape) {
+        Nd4j.getRandom().setSeed(11);
+        INDArray x = Nd4j.randn(DataType.DOUBLE, shape);
+        INDArray y = Nd4j.randn(DataType.DOUBLE, shape[0], 3);
+        INDArray other = Nd4j.randn(DataType.DOUBLE, shape);
+        MultiLayerNetwork withWorkspaces = net(WorkspaceMode.ENABLED, input, layers.get());
+        MultiLayerNetwork without = net(WorkspaceMode.NONE, input, layers.get());
+        MultiLayerNetwork interleaved = net(WorkspaceMode.ENABLED, input, layers.get());
+        assertEquals(withWorkspaces.params(), without.params(), "same initial parameters");
+        for (int i = 0; i < 3; i++) {
+            withWorkspaces.fit(x, y);
+            without.fit(x, y);
+            INDArray first = interleaved.output(other);
+            INDArray firstCopy = first.dup();
+            interleaved.output(x);
+            assertEquals(firstCopy, first, "an output already returned changed when the net ran again");
+            interleaved.fit(x, y);
+        }
+        INDArray expected = withWorkspaces.params();
+        assertEquals(0.0, expected.sub(without.params()).amaxNumber().doubleValue(), 1e-12, "workspaces on / off");
+        assertEquals(0.0, expected.sub(interleaved.params()).amaxNumber().doubleValue(), 1e-12,
+                "inference passes between training steps");
+        assertEquals(withWorkspaces.output(other), without.output(other));
+    }
+
+    @Test
+    void convolutionalDirectPassesTrainTheSameWithAndWithoutWorkspaces() {
+        assertTrainingIndependentOfMemory(() -> new Layer[]{
+                new GradientFlowConv2D.Builder().hiddenChannels(3).build(),
+                new SymplecticConv2D.Builder().hiddenChannels(2).build(),
+                new GradientFlowConv2D.Builder().hiddenChannels(2).activation(Activation.SOFTPLUS).build(),
+                new SymplecticConv2D.Builder().side(Shear.LOW).hiddenChannels(3).activation(Activation.RELU).build()},
+                InputType.convolutional(5, 4, 2), 3, 2, 5, 4);
+    }
+
+    @Test
+    void denseDirectPassesTrainTheSameWithAndWithoutWorkspaces() {
+        assertTrainingIndependentOfMemory(() -> new Layer[]{
+                new GradientFlowDense.Builder().nHidden(5).build(),
+                new GradientModule.Builder().width(4).build(),
+                new GradientFlowDense.Builder().nHidden(3).activation(Activation.TANH).build(),
+                new GradientModule.Builder().side(Shear.LOW).width(3).activation(Activation.ELU).build()},
+                InputType.feedForward(4), 5, 4);
+    }
+}
