@@ -83,10 +83,18 @@ public class GradientFlowConv2D extends AbstractNormalisedConv2D implements Dire
     public Forward forward(Map<String, INDArray> p, INDArray x, boolean training, PassMemory memory) {
         INDArray kernel = p.get(KERNEL_KEY);
         INDArray v = p.get(VECTOR_KEY);
-        INDArray direction = v.div(v.norm2Number());
-        INDArray image = Convolutions.apply(direction, kernel, 1);
-        double estimate = image.norm2Number().doubleValue();
-        double sigma = training ? estimate : Math.max(estimate, certifiedNorm(p));
+        // training: σ = ‖W v̂‖ from the power-iteration vector (differentiated); inference: σ = the certified bound
+        // B ≥ ‖W‖, which alone makes τ = 2s·sigmoid(t)/B² non-expansive (the estimate ≤ ‖W‖ ≤ B adds nothing)
+        INDArray direction = null;
+        INDArray image = null;
+        double sigma;
+        if (training) {
+            direction = v.div(v.norm2Number());
+            image = Convolutions.apply(direction, kernel, 1);
+            sigma = image.norm2Number().doubleValue();
+        } else {
+            sigma = certifiedNorm(p);
+        }
         GradientFlowStep step = GradientFlowStep.of(sigma, p.get(STEP_KEY), safetyFraction);
         long[] hiddenShape = {x.size(0), hiddenChannels, x.size(2), x.size(3)};
         boolean keepZ = ActivationPass.needsPreActivation(activation);
@@ -101,8 +109,10 @@ public class GradientFlowConv2D extends AbstractNormalisedConv2D implements Dire
         }
         saved.put("a", a);
         saved.put("adjointKernel", adjointKernel);
-        saved.put("direction", direction);
-        saved.put("image", image);
+        if (training) {
+            saved.put("direction", direction);
+            saved.put("image", image);
+        }
         saved.put("step", step);
         return new Forward(x, out, saved);
     }

@@ -84,10 +84,18 @@ public class GradientFlowDense extends AbstractNormalisedDense implements Direct
     public Forward forward(Map<String, INDArray> p, INDArray x, boolean training, PassMemory memory) {
         INDArray w = p.get(WEIGHT_KEY);
         INDArray v = p.get(VECTOR_KEY);
-        INDArray direction = v.div(v.norm2Number());
-        INDArray image = Gemm.product(direction, false, w, true);
-        double estimate = image.norm2Number().doubleValue();
-        double sigma = training ? estimate : Math.max(estimate, certifiedNorm(p));
+        // training: σ = ‖W v̂‖ from the power-iteration vector (differentiated); inference: σ = the certified bound
+        // B ≥ ‖W‖, which alone makes τ = 2s·sigmoid(t)/B² non-expansive (the estimate ≤ ‖W‖ ≤ B adds nothing)
+        INDArray direction = null;
+        INDArray image = null;
+        double sigma;
+        if (training) {
+            direction = v.div(v.norm2Number());
+            image = Gemm.product(direction, false, w, true);
+            sigma = image.norm2Number().doubleValue();
+        } else {
+            sigma = certifiedNorm(p);
+        }
         GradientFlowStep step = GradientFlowStep.of(sigma, p.get(STEP_KEY), safetyFraction);
         long[] hiddenShape = {x.size(0), nHidden};
         boolean keepZ = ActivationPass.needsPreActivation(activation);
@@ -102,8 +110,10 @@ public class GradientFlowDense extends AbstractNormalisedDense implements Direct
             saved.put("z", z);
         }
         saved.put("a", a);
-        saved.put("direction", direction);
-        saved.put("image", image);
+        if (training) {
+            saved.put("direction", direction);
+            saved.put("image", image);
+        }
         saved.put("step", step);
         return new Forward(x, out, saved);
     }
