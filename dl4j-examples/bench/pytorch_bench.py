@@ -55,6 +55,42 @@ class GradientFlowConv2D(torch.nn.Module):
         return x - self.adjoint(F.relu(F.conv2d(x, self.k, self.b, padding=1)), self.k * tau)
 
 
+class SymplecticConv2D(torch.nn.Module):
+    """Channel phase space x = (q, p); UP: q <- q + h K^T (a * tanh(K p + b)), K a 3x3 convolution C/2 -> C/2."""
+
+    def __init__(self, channels):
+        super().__init__()
+        half = channels // 2
+        self.k = torch.nn.Parameter(torch.randn(half, half, 3, 3) / (9 * half) ** 0.5)
+        self.a = torch.nn.Parameter(torch.randn(1, half, 1, 1) / half ** 0.5)
+        self.b = torch.nn.Parameter(torch.zeros(half))
+        self.h = torch.nn.Parameter(torch.ones(1))
+
+    def forward(self, x):
+        q, p = x.chunk(2, dim=1)
+        w = self.a * torch.tanh(F.conv2d(p, self.k, self.b, padding=1))
+        update = F.conv2d(w, self.k.flip(2, 3).transpose(0, 1) * self.h, padding=1)
+        return torch.cat((q + update, p), dim=1)
+
+
+class GradientModule(torch.nn.Module):
+    """SympNet gradient module on (q, p) of size n each, hidden width m: UP q <- q + h K^T (a * tanh(K p + b))."""
+
+    def __init__(self, n, width, up):
+        super().__init__()
+        self.k = torch.nn.Parameter(torch.randn(width, n) / n ** 0.5)
+        self.a = torch.nn.Parameter(torch.randn(width) / width ** 0.5)
+        self.b = torch.nn.Parameter(torch.zeros(width))
+        self.h = torch.nn.Parameter(torch.ones(1))
+        self.up = up
+
+    def forward(self, x):
+        q, p = x.chunk(2, dim=1)
+        source = p if self.up else q
+        update = (self.a * torch.tanh(source @ self.k.t() + self.b)) @ self.k * self.h
+        return torch.cat((q + update, p), dim=1) if self.up else torch.cat((q, p - update), dim=1)
+
+
 def timed(fn, reps):
     for _ in range(3):
         fn()
@@ -107,6 +143,11 @@ def main():
         for fmt, label in ((torch.contiguous_format, ""), (torch.channels_last, ", channels_last")):
             bench(f"GradientFlowConv2D x4, {channels} ch, {size}x{size}, batch 64{label}",
                   [GradientFlowConv2D(channels, size) for _ in range(4)], (64, channels, size, size), reps, fmt)
+    bench("SymplecticConv2D x4, 32 ch, 28x28, batch 64", [SymplecticConv2D(32) for _ in range(4)], (64, 32, 28, 28),
+          reps)
+    width = 64 if args.quick else 256
+    bench(f"G-SympNet x8, width {width}, batch 256",
+          [GradientModule(width // 2, width, i % 2 == 0) for i in range(8)], (256, width), reps)
 
 
 if __name__ == "__main__":

@@ -69,7 +69,8 @@ public class GradientModule extends PhaseSpaceLayer implements DirectPass {
 
     /**
      * The same module with hand-written ND4J calls (what the runtime runs): with s the source half (p for UP, q for
-     * LOW), z = s Kᵀ + b, w = a ⊙ σ(z), the updated half becomes r ± h w K (BLAS products on the halves' views).
+     * LOW), z = s Kᵀ + b, w = a ⊙ σ(z), the updated half becomes r ± h w K (accumulated by BLAS into a contiguous
+     * copy of r, then joined with s).
      * z (unless σ′ is read off σ(z)), σ(z) and w are kept, in reused scratch arrays, for backprop.
      */
     @Override
@@ -84,10 +85,9 @@ public class GradientModule extends PhaseSpaceLayer implements DirectPass {
                 keepZ ? memory.scratch("activated", type, hiddenShape) : z, training);
         INDArray weighted = memory.scratch("weighted", type, hiddenShape);
         Nd4j.getExecutioner().exec(new BroadcastMulOp(activated, p.get(AMPLITUDE_KEY).reshape(width), weighted, 1));
-        INDArray update = Gemm.accumulate(weighted, false, k, false, sign() * stepSize(p), 0.0,
-                memory.scratch("update", type, x.size(0), half()));
-        INDArray out = memory.result(type, x.shape()).assign(x);
-        updatedHalf(out).addi(update);
+        INDArray updated = Gemm.accumulate(weighted, false, k, false, sign() * stepSize(p), 1.0,
+                PhaseSpaces.copyHalf(x, 1 - sourceIndex(), memory.scratch("updated", type, x.size(0), half())));
+        INDArray out = joinInOrder(updated, sourceHalf(x), memory.result(type, x.shape()));
         Map<String, Object> saved = new HashMap<>();
         if (keepZ) {
             saved.put("z", z);
@@ -110,7 +110,8 @@ public class GradientModule extends PhaseSpaceLayer implements DirectPass {
         INDArray weighted = (INDArray) f.saved().get("weighted");
         DataType type = x.dataType();
         double scale = sign() * stepSize(p);
-        INDArray updatedGradient = updatedHalf(epsilon);
+        INDArray updatedGradient = PhaseSpaces.copyHalf(epsilon, 1 - sourceIndex(),
+                memory.scratch("updatedGradient", type, x.size(0), half()));
 
         INDArray g = Gemm.accumulate(updatedGradient, false, k, true, 1.0, 0.0,
                 memory.scratch("g", type, weighted.shape()));                           // G = ε_r Kᵀ
@@ -126,10 +127,9 @@ public class GradientModule extends PhaseSpaceLayer implements DirectPass {
         INDArray kernelGradient = Gemm.accumulate(weighted, true, updatedGradient, false, scale, 0.0,
                 memory.gradient(WEIGHT_KEY));
         Gemm.accumulate(preGradient, true, sourceHalf(x), false, 1.0, 1.0, kernelGradient);
-        INDArray sourceGradient = Gemm.accumulate(preGradient, false, k, false, 1.0, 0.0,
-                memory.scratch("sourceGradient", type, x.size(0), half()));
-        INDArray inputGradient = memory.result(type, epsilon.shape()).assign(epsilon);
-        sourceHalf(inputGradient).addi(sourceGradient);
+        INDArray sourceGradient = Gemm.accumulate(preGradient, false, k, false, 1.0, 1.0,
+                PhaseSpaces.copyHalf(epsilon, sourceIndex(), memory.scratch("sourceGradient", type, x.size(0), half())));
+        INDArray inputGradient = joinInOrder(updatedGradient, sourceGradient, memory.result(type, epsilon.shape()));
         Release.all(amplitudeSums, biasSums);
 
         Map<String, INDArray> grads = new HashMap<>();
@@ -147,9 +147,14 @@ public class GradientModule extends PhaseSpaceLayer implements DirectPass {
         return side == Shear.UP ? pHalf(x) : qHalf(x);
     }
 
-    /** The half the module updates: q for UP, p for LOW (a view). */
-    private INDArray updatedHalf(INDArray x) {
-        return side == Shear.UP ? qHalf(x) : pHalf(x);
+    /** 1 (p) for UP, 0 (q) for LOW: the half the module reads. */
+    private int sourceIndex() {
+        return side == Shear.UP ? 1 : 0;
+    }
+
+    /** x = (q, p) from the updated half and the source half. */
+    private INDArray joinInOrder(INDArray updated, INDArray source, INDArray out) {
+        return side == Shear.UP ? PhaseSpaces.join(updated, source, out) : PhaseSpaces.join(source, updated, out);
     }
 
     /** +1 for UP (q ← q + …), −1 for LOW (p ← p − …). */

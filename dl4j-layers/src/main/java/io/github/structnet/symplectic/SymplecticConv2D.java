@@ -19,7 +19,6 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastMulOp;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.indexing.NDArrayIndex;
 
 import java.util.HashMap;
 import java.util.Map;
@@ -92,7 +91,7 @@ public class SymplecticConv2D extends StructLayer implements DirectPass {
         DataType type = x.dataType();
         long[] halfShape = {x.size(0), channels / 2, x.size(2), x.size(3)};
         long[] hiddenShape = {x.size(0), hiddenChannels, x.size(2), x.size(3)};
-        INDArray source = memory.scratch("source", type, halfShape).assign(half(x, side == Shear.UP ? 1 : 0));
+        INDArray source = PhaseSpaces.copyHalf(x, sourceHalf(), memory.scratch("source", type, halfShape));
         INDArray z = Convolutions.apply(source, p.get(KERNEL_KEY), p.get(BIAS_KEY), 1,
                 memory.scratch("z", type, hiddenShape));
         boolean keepZ = ActivationPass.needsPreActivation(activation);
@@ -102,8 +101,10 @@ public class SymplecticConv2D extends StructLayer implements DirectPass {
         Nd4j.getExecutioner().exec(new BroadcastMulOp(activated, amplitudes(p), weighted, 1));
         INDArray adjointKernel = Convolutions.flipped(p.get(KERNEL_KEY)).muli(sign() * stepSize(p));
         INDArray update = Convolutions.apply(weighted, adjointKernel, null, 1, memory.scratch("update", type, halfShape));
-        INDArray out = memory.result(type, x.shape()).assign(x);
-        half(out, side == Shear.UP ? 0 : 1).addi(update);
+        INDArray updated = PhaseSpaces.copyHalf(x, 1 - sourceHalf(), memory.scratch("updated", type, halfShape))
+                .addi(update);
+        INDArray out = side == Shear.UP ? PhaseSpaces.join(updated, source, memory.result(type, x.shape()))
+                : PhaseSpaces.join(source, updated, memory.result(type, x.shape()));
         Map<String, Object> saved = new HashMap<>();
         if (keepZ) {
             saved.put("z", z);
@@ -128,10 +129,8 @@ public class SymplecticConv2D extends StructLayer implements DirectPass {
         INDArray weighted = (INDArray) f.saved().get("weighted");
         INDArray adjointKernel = (INDArray) f.saved().get("adjointKernel");
         DataType type = source.dataType();
-        int updatedHalf = side == Shear.UP ? 0 : 1;
-
-        INDArray updateGradient = memory.scratch("updateGradient", type, source.shape())
-                .assign(half(epsilon, updatedHalf));
+        INDArray updateGradient = PhaseSpaces.copyHalf(epsilon, 1 - sourceHalf(),
+                memory.scratch("updateGradient", type, source.shape()));
         INDArray weightedGradient = memory.scratch("weightedGradient", type, weighted.shape());
         INDArray adjointKernelGradient = adjointKernel.ulike();
         Convolutions.backward(weighted, adjointKernel, null, updateGradient, 1, weightedGradient,
@@ -164,16 +163,17 @@ public class SymplecticConv2D extends StructLayer implements DirectPass {
         adjointKernelGradient.close();
         amplitudeSums.close();
 
-        INDArray inputGradient = memory.result(type, epsilon.shape()).assign(epsilon);
-        half(inputGradient, updatedHalf == 0 ? 1 : 0).addi(sourceGradient);
+        INDArray sourceTotal = PhaseSpaces.copyHalf(epsilon, sourceHalf(), memory.scratch("sourceTotal", type,
+                source.shape())).addi(sourceGradient);
+        INDArray inputGradient = side == Shear.UP
+                ? PhaseSpaces.join(updateGradient, sourceTotal, memory.result(type, epsilon.shape()))
+                : PhaseSpaces.join(sourceTotal, updateGradient, memory.result(type, epsilon.shape()));
         return new Backward(grads, inputGradient);
     }
 
-    /** The channels [0, C/2) (q) or [C/2, C) (p) of an NCHW array, as a view. */
-    private INDArray half(INDArray a, int which) {
-        long n = channels / 2;
-        return a.get(NDArrayIndex.all(), NDArrayIndex.interval(which * n, (which + 1) * n), NDArrayIndex.all(),
-                NDArrayIndex.all());
+    /** The half the block reads: 1 (p) for UP, 0 (q) for LOW; the other half is updated. */
+    private int sourceHalf() {
+        return side == Shear.UP ? 1 : 0;
     }
 
     /** +1 for UP (q ← q + …), −1 for LOW (p ← p − …). */
