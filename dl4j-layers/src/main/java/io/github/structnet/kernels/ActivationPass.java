@@ -3,8 +3,9 @@ package io.github.structnet.kernels;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.scalar.RectifiedLinear;
-import org.nd4j.linalg.api.ops.impl.scalar.Step;
+import org.nd4j.linalg.api.ops.impl.transforms.comparison.CompareAndSet;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.conditions.Conditions;
 
 /**
  * An element-wise activation a = σ(z) and its backprop σ′(z) ⊙ g, with ReLU, tanh, the sigmoid and the identity on
@@ -66,7 +67,8 @@ public final class ActivationPass {
     /** As {@link #backprop(Activation, INDArray, INDArray, INDArray)}, with a work array shaped like g. */
     public static INDArray backprop(Activation f, INDArray z, INDArray a, INDArray g, INDArray work) {
         switch (f) {
-            case RELU -> g.muli(Nd4j.exec(new Step(a, work, 0.0)));
+            // ReLU′ ⊙ g in one pass: g stays where a > 0 and takes a's value, 0, where a = max(z, 0) ≤ 0
+            case RELU -> Nd4j.exec(new CompareAndSet(g, a, g, Conditions.lessThanOrEqual(0)));
             case TANH -> g.muli(a.mul(a, work).rsubi(1.0));          // tanh′ = 1 − a²
             case SIGMOID -> g.muli(a.rsub(1.0, work).muli(a));       // sigmoid′ = a (1 − a)
             case IDENTITY -> {

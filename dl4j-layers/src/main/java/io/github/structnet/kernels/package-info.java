@@ -7,7 +7,7 @@
  *       {@link org.nd4j.linalg.factory.Nd4j#gemm} with a preallocated output, α and β ({@link Gemm});</li>
  *   <li>the activation functions' {@code getActivation}/{@code backprop} run custom ops ({@code relu},
  *       {@code relu_bp}): ReLU's backprop on 64×32×28×28 takes 11 ms, the legacy {@code step} op and a multiply
- *       1.6 ms ({@link ActivationPass}).</li>
+ *       1.6 ms, one legacy compare-and-set 1.0 ms (on 256×64: 144 µs and 20 µs) ({@link ActivationPass}).</li>
  * </ul>
  * Both classes are exact: they compute the same values as the slow routes (tested), only faster.
  */
