@@ -78,16 +78,17 @@ public class GradientModule extends PhaseSpaceLayer implements DirectPass {
         INDArray k = p.get(WEIGHT_KEY);
         DataType type = x.dataType();
         long[] hiddenShape = {x.size(0), width};
-        INDArray z = Gemm.accumulate(sourceHalf(x), false, k, true, 1.0, 0.0, memory.scratch("z", type, hiddenShape))
+        INDArray z = Gemm.accumulate(PhaseSpaces.half(x, side.sourceHalf()), false, k, true, 1.0, 0.0, memory.scratch("z", type, hiddenShape))
                 .addiRowVector(p.get(BIAS_KEY));
         boolean keepZ = ActivationPass.needsPreActivation(activation);
         INDArray activated = ActivationPass.activate(activation, z,
                 keepZ ? memory.scratch("activated", type, hiddenShape) : z, training);
         INDArray weighted = memory.scratch("weighted", type, hiddenShape);
         Nd4j.getExecutioner().exec(new BroadcastMulOp(activated, p.get(AMPLITUDE_KEY).reshape(width), weighted, 1));
-        INDArray updated = Gemm.accumulate(weighted, false, k, false, sign() * stepSize(p), 1.0,
-                PhaseSpaces.copyHalf(x, 1 - sourceIndex(), memory.scratch("updated", type, x.size(0), half())));
-        INDArray out = joinInOrder(updated, sourceHalf(x), memory.result(type, x.shape()));
+        INDArray updated = Gemm.accumulate(weighted, false, k, false, side.sign() * stepSize(p), 1.0,
+                PhaseSpaces.copyHalf(x, side.updatedHalf(), memory.scratch("updated", type, x.size(0), half())));
+        INDArray out = PhaseSpaces.join(side, updated, PhaseSpaces.half(x, side.sourceHalf()),
+                memory.result(type, x.shape()));
         Map<String, Object> saved = new HashMap<>();
         if (keepZ) {
             saved.put("z", z);
@@ -109,13 +110,13 @@ public class GradientModule extends PhaseSpaceLayer implements DirectPass {
         INDArray activated = (INDArray) f.saved().get("activated");
         INDArray weighted = (INDArray) f.saved().get("weighted");
         DataType type = x.dataType();
-        double scale = sign() * stepSize(p);
-        INDArray updatedGradient = PhaseSpaces.copyHalf(epsilon, 1 - sourceIndex(),
+        double scale = side.sign() * stepSize(p);
+        INDArray updatedGradient = PhaseSpaces.copyHalf(epsilon, side.updatedHalf(),
                 memory.scratch("updatedGradient", type, x.size(0), half()));
 
         INDArray g = Gemm.accumulate(updatedGradient, false, k, true, 1.0, 0.0,
                 memory.scratch("g", type, weighted.shape()));                           // G = ε_r Kᵀ
-        double stepGradient = sign() * Nd4j.getExecutioner().exec(new Dot(g, weighted)).getDouble(0);
+        double stepGradient = side.sign() * Nd4j.getExecutioner().exec(new Dot(g, weighted)).getDouble(0);
         INDArray weightedGradient = g.muli(scale);
         INDArray work = memory.scratch("work", type, weighted.shape());
         INDArray amplitudeSums = weightedGradient.mul(activated, work).sum(true, 0);
@@ -126,10 +127,11 @@ public class GradientModule extends PhaseSpaceLayer implements DirectPass {
         INDArray biasGradient = memory.gradient(BIAS_KEY).assign(biasSums);
         INDArray kernelGradient = Gemm.accumulate(weighted, true, updatedGradient, false, scale, 0.0,
                 memory.gradient(WEIGHT_KEY));
-        Gemm.accumulate(preGradient, true, sourceHalf(x), false, 1.0, 1.0, kernelGradient);
+        Gemm.accumulate(preGradient, true, PhaseSpaces.half(x, side.sourceHalf()), false, 1.0, 1.0, kernelGradient);
         INDArray sourceGradient = Gemm.accumulate(preGradient, false, k, false, 1.0, 1.0,
-                PhaseSpaces.copyHalf(epsilon, sourceIndex(), memory.scratch("sourceGradient", type, x.size(0), half())));
-        INDArray inputGradient = joinInOrder(updatedGradient, sourceGradient, memory.result(type, epsilon.shape()));
+                PhaseSpaces.copyHalf(epsilon, side.sourceHalf(), memory.scratch("sourceGradient", type, x.size(0), half())));
+        INDArray inputGradient = PhaseSpaces.join(side, updatedGradient, sourceGradient,
+                memory.result(type, epsilon.shape()));
         Release.all(amplitudeSums, biasSums);
 
         Map<String, INDArray> grads = new HashMap<>();
@@ -140,26 +142,6 @@ public class GradientModule extends PhaseSpaceLayer implements DirectPass {
             grads.put(STEP_KEY, memory.gradient(STEP_KEY).assign(stepGradient));
         }
         return new Backward(grads, inputGradient);
-    }
-
-    /** The half the module reads: p for UP, q for LOW (a view). */
-    private INDArray sourceHalf(INDArray x) {
-        return side == Shear.UP ? pHalf(x) : qHalf(x);
-    }
-
-    /** 1 (p) for UP, 0 (q) for LOW: the half the module reads. */
-    private int sourceIndex() {
-        return side == Shear.UP ? 1 : 0;
-    }
-
-    /** x = (q, p) from the updated half and the source half. */
-    private INDArray joinInOrder(INDArray updated, INDArray source, INDArray out) {
-        return side == Shear.UP ? PhaseSpaces.join(updated, source, out) : PhaseSpaces.join(source, updated, out);
-    }
-
-    /** +1 for UP (q ← q + …), −1 for LOW (p ← p − …). */
-    private double sign() {
-        return side == Shear.UP ? 1.0 : -1.0;
     }
 
     private static double stepSize(Map<String, INDArray> p) {

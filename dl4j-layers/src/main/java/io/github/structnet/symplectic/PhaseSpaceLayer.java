@@ -11,7 +11,6 @@ import org.nd4j.autodiff.samediff.SDIndex;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.indexing.NDArrayIndex;
 
 import java.util.Map;
 import java.util.Set;
@@ -93,16 +92,6 @@ public abstract class PhaseSpaceLayer extends StructLayer {
     /** The second half p of x [mb, 2n]. */
     protected SDVariable p(SDVariable x) {
         return x.get(SDIndex.all(), SDIndex.interval(half(), nIn));
-    }
-
-    /** The first half q of x [mb, 2n], as a view. */
-    protected INDArray qHalf(INDArray x) {
-        return x.get(NDArrayIndex.all(), NDArrayIndex.interval(0, half()));
-    }
-
-    /** The second half p of x [mb, 2n], as a view. */
-    protected INDArray pHalf(INDArray x) {
-        return x.get(NDArrayIndex.all(), NDArrayIndex.interval(half(), nIn));
     }
 
     /** (q, p) → x. */

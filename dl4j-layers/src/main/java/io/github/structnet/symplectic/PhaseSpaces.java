@@ -33,21 +33,31 @@ public final class PhaseSpaces {
         return inputType.arrayElementsPerExample();
     }
 
-    /**
-     * Copies half {@code which} (0: q, the first half of dimension 1; 1: p) of x into {@code into}, a contiguous array
-     * of the half's shape; returns it. Element-wise ops on a half's strided view are up to 13× slower in ND4J
-     * 1.0.0-M2.1 than on a contiguous copy (2.7 ms against 0.2 ms for an addition on 64×16×28×28), the copy is cheap.
-     */
-    static INDArray copyHalf(INDArray x, int which, INDArray into) {
+    /** Half {@code which} (0: q, the first half of dimension 1; 1: p) of x, as a view. */
+    static INDArray half(INDArray x, int which) {
         long n = x.size(1) / 2;
         INDArrayIndex[] index = new INDArrayIndex[x.rank()];
         java.util.Arrays.fill(index, NDArrayIndex.all());
         index[1] = NDArrayIndex.interval(which * n, (which + 1) * n);
-        return into.assign(x.get(index));
+        return x.get(index);
     }
 
-    /** Writes (q, p) into {@code out} along dimension 1 with one concat; returns out. */
-    static INDArray join(INDArray q, INDArray p, INDArray out) {
+    /**
+     * Copies half {@code which} of x into {@code into}, a contiguous array of the half's shape; returns it.
+     * Element-wise ops on a half's strided view are up to 13× slower in ND4J 1.0.0-M2.1 than on a contiguous copy
+     * (2.7 ms against 0.2 ms for an addition on 64×16×28×28), the copy is cheap.
+     */
+    static INDArray copyHalf(INDArray x, int which, INDArray into) {
+        return into.assign(half(x, which));
+    }
+
+    /**
+     * Writes the phase-space vector of a shear into {@code out} with one concat along dimension 1, from its updated
+     * half and its source half (q, p) = (updated, source) for UP and (source, updated) for LOW; returns out.
+     */
+    static INDArray join(Shear side, INDArray updated, INDArray source, INDArray out) {
+        INDArray q = side == Shear.UP ? updated : source;
+        INDArray p = side == Shear.UP ? source : updated;
         Nd4j.exec(DynamicCustomOp.builder("concat").addInputs(q, p).addOutputs(out).addIntegerArguments(1).build());
         return out;
     }

@@ -91,7 +91,7 @@ public class SymplecticConv2D extends StructLayer implements DirectPass {
         DataType type = x.dataType();
         long[] halfShape = {x.size(0), channels / 2, x.size(2), x.size(3)};
         long[] hiddenShape = {x.size(0), hiddenChannels, x.size(2), x.size(3)};
-        INDArray source = PhaseSpaces.copyHalf(x, sourceHalf(), memory.scratch("source", type, halfShape));
+        INDArray source = PhaseSpaces.copyHalf(x, side.sourceHalf(), memory.scratch("source", type, halfShape));
         INDArray z = Convolutions.apply(source, p.get(KERNEL_KEY), p.get(BIAS_KEY), 1,
                 memory.scratch("z", type, hiddenShape));
         boolean keepZ = ActivationPass.needsPreActivation(activation);
@@ -99,12 +99,11 @@ public class SymplecticConv2D extends StructLayer implements DirectPass {
                 keepZ ? memory.scratch("activated", type, hiddenShape) : z, training);
         INDArray weighted = memory.scratch("weighted", type, hiddenShape);
         Nd4j.getExecutioner().exec(new BroadcastMulOp(activated, amplitudes(p), weighted, 1));
-        INDArray adjointKernel = Convolutions.flipped(p.get(KERNEL_KEY)).muli(sign() * stepSize(p));
+        INDArray adjointKernel = Convolutions.flipped(p.get(KERNEL_KEY)).muli(side.sign() * stepSize(p));
         INDArray update = Convolutions.apply(weighted, adjointKernel, null, 1, memory.scratch("update", type, halfShape));
-        INDArray updated = PhaseSpaces.copyHalf(x, 1 - sourceHalf(), memory.scratch("updated", type, halfShape))
+        INDArray updated = PhaseSpaces.copyHalf(x, side.updatedHalf(), memory.scratch("updated", type, halfShape))
                 .addi(update);
-        INDArray out = side == Shear.UP ? PhaseSpaces.join(updated, source, memory.result(type, x.shape()))
-                : PhaseSpaces.join(source, updated, memory.result(type, x.shape()));
+        INDArray out = PhaseSpaces.join(side, updated, source, memory.result(type, x.shape()));
         Map<String, Object> saved = new HashMap<>();
         if (keepZ) {
             saved.put("z", z);
@@ -129,7 +128,7 @@ public class SymplecticConv2D extends StructLayer implements DirectPass {
         INDArray weighted = (INDArray) f.saved().get("weighted");
         INDArray adjointKernel = (INDArray) f.saved().get("adjointKernel");
         DataType type = source.dataType();
-        INDArray updateGradient = PhaseSpaces.copyHalf(epsilon, 1 - sourceHalf(),
+        INDArray updateGradient = PhaseSpaces.copyHalf(epsilon, side.updatedHalf(),
                 memory.scratch("updateGradient", type, source.shape()));
         INDArray weightedGradient = memory.scratch("weightedGradient", type, weighted.shape());
         INDArray adjointKernelGradient = adjointKernel.ulike();
@@ -148,14 +147,14 @@ public class SymplecticConv2D extends StructLayer implements DirectPass {
                 biasGradient);
         double h = stepSize(p);
         INDArray flippedGradient = Convolutions.flipped(adjointKernelGradient);
-        kernelGradient.addi(flippedGradient.muli(sign() * h)); // M = ±h K̃ and K̃ ↦ K is an involution
+        kernelGradient.addi(flippedGradient.muli(side.sign() * h)); // M = ±h K̃ and K̃ ↦ K is an involution
         Map<String, INDArray> grads = new HashMap<>();
         grads.put(KERNEL_KEY, kernelGradient);
         grads.put(BIAS_KEY, biasGradient);
         grads.put(AMPLITUDE_KEY, amplitudeGradient);
         if (trainableStep) {
             INDArray flipped = Convolutions.flipped(kernel);
-            double stepGradient = sign() * adjointKernelGradient.mul(flipped).sumNumber().doubleValue();
+            double stepGradient = side.sign() * adjointKernelGradient.mul(flipped).sumNumber().doubleValue();
             grads.put(STEP_KEY, memory.gradient(STEP_KEY).assign(stepGradient));
             flipped.close();
         }
@@ -163,22 +162,10 @@ public class SymplecticConv2D extends StructLayer implements DirectPass {
         adjointKernelGradient.close();
         amplitudeSums.close();
 
-        INDArray sourceTotal = PhaseSpaces.copyHalf(epsilon, sourceHalf(), memory.scratch("sourceTotal", type,
+        INDArray sourceTotal = PhaseSpaces.copyHalf(epsilon, side.sourceHalf(), memory.scratch("sourceTotal", type,
                 source.shape())).addi(sourceGradient);
-        INDArray inputGradient = side == Shear.UP
-                ? PhaseSpaces.join(updateGradient, sourceTotal, memory.result(type, epsilon.shape()))
-                : PhaseSpaces.join(sourceTotal, updateGradient, memory.result(type, epsilon.shape()));
+        INDArray inputGradient = PhaseSpaces.join(side, updateGradient, sourceTotal, memory.result(type, epsilon.shape()));
         return new Backward(grads, inputGradient);
-    }
-
-    /** The half the block reads: 1 (p) for UP, 0 (q) for LOW; the other half is updated. */
-    private int sourceHalf() {
-        return side == Shear.UP ? 1 : 0;
-    }
-
-    /** +1 for UP (q ← q + …), −1 for LOW (p ← p − …). */
-    private double sign() {
-        return side == Shear.UP ? 1.0 : -1.0;
     }
 
     private static double stepSize(Map<String, INDArray> p) {
