@@ -24,28 +24,18 @@ public final class ActivationPass {
         return f != Activation.RELU && f != Activation.IDENTITY && f != Activation.TANH && f != Activation.SIGMOID;
     }
 
-    /** A new array σ(z); z is unchanged. */
-    public static INDArray activate(Activation f, INDArray z, boolean training) {
-        return activate(f, z, z.ulike(), training);
-    }
-
     /** σ(z) written into {@code out} (which may be z itself, for an in-place activation); returns out. */
     public static INDArray activate(Activation f, INDArray z, INDArray out, boolean training) {
-        switch (f) {
-            case RELU -> Nd4j.exec(new RectifiedLinear(z, out, 0.0));
-            case IDENTITY -> {
-                if (out != z) {
-                    out.assign(z);
-                }
-            }
-            default -> {
-                if (out != z) {
-                    out.assign(z);
-                }
-                INDArray result = f.getActivationFunction().getActivation(out, training);
-                if (result != out) {
-                    out.assign(result);
-                }
+        if (f == Activation.RELU) {
+            return Nd4j.exec(new RectifiedLinear(z, out, 0.0));
+        }
+        if (out != z) {
+            out.assign(z);
+        }
+        if (f != Activation.IDENTITY) {
+            INDArray result = f.getActivationFunction().getActivation(out, training);
+            if (result != out) {
+                out.assign(result);
             }
         }
         return out;
@@ -54,17 +44,10 @@ public final class ActivationPass {
     /**
      * σ′(z) ⊙ g, written into g and returned.
      *
-     * @param z the pre-activation (may be null when {@link #needsPreActivation} is false); unchanged
-     * @param a σ(z); unchanged
+     * @param z    the pre-activation (may be null when {@link #needsPreActivation} is false); unchanged
+     * @param a    σ(z); unchanged
+     * @param work an array shaped like g, overwritten
      */
-    public static INDArray backprop(Activation f, INDArray z, INDArray a, INDArray g) {
-        INDArray work = g.ulike();
-        backprop(f, z, a, g, work);
-        work.close();
-        return g;
-    }
-
-    /** As {@link #backprop(Activation, INDArray, INDArray, INDArray)}, with a work array shaped like g. */
     public static INDArray backprop(Activation f, INDArray z, INDArray a, INDArray g, INDArray work) {
         switch (f) {
             // ReLU′ ⊙ g in one pass: g stays where a > 0 and takes a's value, 0, where a = max(z, 0) ≤ 0

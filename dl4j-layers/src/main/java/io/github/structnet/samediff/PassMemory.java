@@ -2,10 +2,7 @@ package io.github.structnet.samediff;
 
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
-import java.util.HashMap;
-import java.util.Map;
 
 /**
  * Where a {@link DirectPass} puts its arrays, so that a training step allocates almost nothing (internal).
@@ -34,31 +31,4 @@ public interface PassMemory {
 
     /** Whether {@code array} belongs to this memory (a scratch array or a gradient view), never to be closed. */
     boolean owns(INDArray array);
-
-    /** Fresh arrays for everything: for a pass run outside a network. */
-    static PassMemory fresh(Map<String, INDArray> params) {
-        return new PassMemory() {
-            private final Map<String, INDArray> gradients = new HashMap<>();
-
-            @Override
-            public INDArray scratch(String name, DataType type, long... shape) {
-                return Nd4j.createUninitialized(type, shape);
-            }
-
-            @Override
-            public INDArray result(DataType type, long... shape) {
-                return Nd4j.createUninitialized(type, shape);
-            }
-
-            @Override
-            public INDArray gradient(String key) {
-                return gradients.computeIfAbsent(key, k -> params.get(k).ulike());
-            }
-
-            @Override
-            public boolean owns(INDArray array) {
-                return false;
-            }
-        };
-    }
 }

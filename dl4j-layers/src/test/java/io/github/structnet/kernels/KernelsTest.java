@@ -78,13 +78,14 @@ class KernelsTest {
             z.putScalar(0, 0.0); // the kink of ReLU: DL4J's derivative there is 0, and so is ours
             for (Activation f : all) {
                 INDArray zBefore = z.dup();
-                INDArray a = ActivationPass.activate(f, z, true);
+                INDArray a = ActivationPass.activate(f, z, z.ulike(), true);
                 INDArray expectedA = f.getActivationFunction().getActivation(z.dup(), true);
                 assertEquals(expectedA, a, f + " forward");
                 assertEquals(zBefore, z, f + " must not change z");
                 INDArray g = Nd4j.randn(dt, z.shape());
                 INDArray expectedGrad = f.getActivationFunction().backprop(z.dup(), g.dup()).getFirst();
-                INDArray grad = ActivationPass.backprop(f, ActivationPass.needsPreActivation(f) ? z : null, a, g);
+                INDArray grad = ActivationPass.backprop(f, ActivationPass.needsPreActivation(f) ? z : null, a, g,
+                        g.ulike());
                 assertTrue(expectedGrad.equalsWithEps(grad, dt == DataType.DOUBLE ? 1e-12 : 1e-6), f + " backprop");
                 assertTrue(grad == g, f + " backprop writes into g");
                 // in place: σ(z) written over a copy of z
