@@ -5,6 +5,7 @@ import io.github.structnet.samediff.DirectPass;
 import io.github.structnet.samediff.PassMemory;
 import io.github.structnet.samediff.Release;
 import io.github.structnet.spectral.Convolutions;
+import io.github.structnet.spectral.SpectralNormState;
 import lombok.Data;
 import lombok.EqualsAndHashCode;
 import org.deeplearning4j.nn.conf.inputs.InputType;
@@ -13,6 +14,8 @@ import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.reduce3.Dot;
+import org.nd4j.linalg.factory.Nd4j;
 
 import java.util.HashMap;
 import java.util.Map;
@@ -101,7 +104,8 @@ public class GradientFlowConv2D extends AbstractNormalisedConv2D implements Dire
         INDArray z = Convolutions.apply(x, kernel, p.get(BIAS_KEY), 1, memory.scratch("z", x.dataType(), hiddenShape));
         INDArray a = ActivationPass.activate(activation, z, keepZ ? memory.scratch("a", x.dataType(), hiddenShape) : z,
                 training);
-        INDArray adjointKernel = Convolutions.flipped(kernel).muli(-step.tau());
+        INDArray adjointKernel = Convolutions.flipped(kernel, -step.tau(),
+                memory.scratch("adjointKernel", x.dataType(), Convolutions.flippedShape(kernel)));
         INDArray out = Convolutions.apply(a, adjointKernel, null, 1, memory.result(x.dataType(), x.shape())).addi(x);
         Map<String, Object> saved = new HashMap<>();
         if (keepZ) {
@@ -134,7 +138,7 @@ public class GradientFlowConv2D extends AbstractNormalisedConv2D implements Dire
 
         // y = x + conv(a, M), M = −τ K̃
         INDArray gradA = memory.scratch("gradA", a.dataType(), a.shape());
-        INDArray gradM = adjointKernel.ulike();
+        INDArray gradM = memory.scratch("gradM", adjointKernel.dataType(), adjointKernel.shape());
         Convolutions.backward(a, adjointKernel, null, epsilon, 1, gradA, gradM, null);
         INDArray gradZ = ActivationPass.backprop(activation, (INDArray) f.saved().get("z"), a, gradA,
                 memory.scratch("work", a.dataType(), a.shape()));
@@ -144,10 +148,8 @@ public class GradientFlowConv2D extends AbstractNormalisedConv2D implements Dire
         Convolutions.backward(x, kernel, p.get(BIAS_KEY), gradZ, 1, gradX, gradKernel, gradBias);
         gradX.addi(epsilon);
 
-        INDArray flippedGradM = Convolutions.flipped(gradM);
-        gradKernel.addi(flippedGradM.muli(-tau)); // K̃ ↦ K is an involution
-        double gradTau = gradM.mul(adjointKernel).sumNumber().doubleValue() / tau;
-        Release.all(flippedGradM, gradM);
+        Convolutions.addFlipped(gradM, -tau, gradKernel); // K̃ ↦ K is an involution
+        double gradTau = Nd4j.getExecutioner().exec(new Dot(gradM, adjointKernel)).getDouble(0) / tau;
         double gradSigma = step.gradientOfSigma(gradTau);
         if (gradSigma != 0 && sigma > 0) {
             // σ = ‖K v̂‖: ∂σ/∂K = ∂⟨K v̂, K v̂/σ⟩/∂K / 2 … = the weight gradient of K at input v̂, output gradient K v̂ / σ

@@ -2,11 +2,9 @@ package io.github.structnet.lipschitz;
 
 import io.github.structnet.kernels.ActivationPass;
 import io.github.structnet.kernels.Gemm;
+import io.github.structnet.kernels.Sums;
 import io.github.structnet.samediff.DirectPass;
 import io.github.structnet.samediff.PassMemory;
-import io.github.structnet.samediff.Release;
-import java.util.HashMap;
-
 import io.github.structnet.spectral.SpectralNormState;
 import lombok.Data;
 import lombok.EqualsAndHashCode;
@@ -19,6 +17,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.reduce3.Dot;
 import org.nd4j.linalg.factory.Nd4j;
 
+import java.util.HashMap;
 import java.util.Map;
 
 /**
@@ -149,9 +148,7 @@ public class GradientFlowDense extends AbstractNormalisedDense implements Direct
         }
         Map<String, INDArray> grads = new HashMap<>();
         grads.put(WEIGHT_KEY, gradW);
-        INDArray biasSum = gradZ.sum(true, 0);
-        grads.put(BIAS_KEY, memory.gradient(BIAS_KEY).assign(biasSum));
-        Release.all(biasSum);
+        grads.put(BIAS_KEY, Sums.columns(gradZ, memory.gradient(BIAS_KEY)));
         grads.put(STEP_KEY, memory.gradient(STEP_KEY).assign(step.gradientOfT(gradTau)));
         return new Backward(grads, gradX);
     }

@@ -1,5 +1,6 @@
 package io.github.structnet.pnp;
 
+import io.github.structnet.kernels.Sums;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -30,7 +31,7 @@ public final class Images {
 
     /** Requires only finite pixels; the message gives the count and the first bad index. */
     public static void requireFinite(INDArray image, String owner, String role) {
-        if (Double.isFinite(image.sumNumber().doubleValue())) {
+        if (Double.isFinite(Sums.total(image))) {
             return; // any NaN or infinity makes the sum non-finite; an overflowing sum falls through to the count
         }
         double[] v = values(image);

@@ -1,5 +1,6 @@
 package io.github.structnet.samediff;
 
+import io.github.structnet.kernels.Sums;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -73,7 +74,7 @@ final class GraphPass {
      * @param what for example "input" or "input 'q'"
      */
     static void requireFinite(INDArray array, String owner, String what) {
-        double sum = array.sumNumber().doubleValue();
+        double sum = Sums.total(array); // finite unless a value is NaN or ±∞ (or the sum overflows)
         if (Double.isFinite(sum)) {
             return;
         }

@@ -1,5 +1,6 @@
 package io.github.structnet.spectral;
 
+import io.github.structnet.kernels.Constants;
 import io.github.structnet.kernels.Gemm;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
@@ -135,12 +136,41 @@ public final class Convolutions {
 
     /** The flipped, channel-swapped kernel K̃ [k, k, C′, C] of ND4J weights [k, k, C, C′]. */
     public static INDArray flipped(INDArray weights) {
-        int k = (int) weights.size(0);
-        INDArray flat = weights.reshape('c', (long) k * k, weights.size(2) * weights.size(3));
-        INDArray reversed = Gemm.product(reversal(k, weights.dataType()), false, flat, false);
-        INDArray result = reversed.reshape('c', weights.shape()).permute(0, 1, 3, 2).dup('c');
+        return flipped(weights, 1.0, Nd4j.createUninitialized(weights.dataType(), flippedShape(weights)));
+    }
+
+    /** The shape [k, k, C′, C] of K̃ for weights [k, k, C, C′]. */
+    public static long[] flippedShape(INDArray weights) {
+        return new long[]{weights.size(0), weights.size(1), weights.size(3), weights.size(2)};
+    }
+
+    /**
+     * α K̃ written into {@code out} [k, k, C′, C]; returns out. Two ND4J calls: the spatial reversal as a product with
+     * the (cached) k²×k² reversal matrix, then the channel swap as a permuted copy.
+     */
+    public static INDArray flipped(INDArray weights, double alpha, INDArray out) {
+        INDArray reversed = reversedPositions(weights, alpha);
+        out.assign(reversed.reshape('c', out.size(0), out.size(1), out.size(3), out.size(2)).permute(0, 1, 3, 2));
         reversed.close();
-        return result;
+        return out;
+    }
+
+    /** {@code target} += α K̃ for weights K [k, k, C, C′] and a target [k, k, C′, C]; returns target. */
+    public static INDArray addFlipped(INDArray weights, double alpha, INDArray target) {
+        INDArray reversed = reversedPositions(weights, alpha);
+        target.addi(reversed.reshape('c', target.size(0), target.size(1), target.size(3), target.size(2))
+                .permute(0, 1, 3, 2));
+        reversed.close();
+        return target;
+    }
+
+    /** α K with the k² kernel positions in reverse order, as a [k², C·C′] matrix. */
+    private static INDArray reversedPositions(INDArray weights, double alpha) {
+        int k = (int) weights.size(0);
+        org.nd4j.linalg.api.buffer.DataType type = weights.dataType();
+        INDArray flat = weights.reshape('c', (long) k * k, weights.size(2) * weights.size(3));
+        INDArray reversal = Constants.of("kernel-position reversal", type, k, () -> reversal(k, type));
+        return Gemm.accumulate(reversal, false, flat, false, alpha, 0.0, Nd4j.createUninitialized(type, flat.shape()));
     }
 
     /** The k²×k² matrix reversing the order of the k² kernel positions: (a, b) ↦ (k−1−a, k−1−b). */

@@ -22,7 +22,8 @@ public final class PowerIteration {
      *
      * @return the estimate ‖A v‖₂ for the final unit vector v (a lower bound of ‖A‖₂)
      * @throws IllegalStateException when the iteration produces non-finite values (NaN or infinite
-     *                               weights), leaving v unchanged
+     *                               weights), leaving v as the last finite step left it (unchanged when the
+     *                               weights hold NaN or ∞, which the first step meets)
      */
     public static double iterate(LinearOperator a, INDArray v, int steps) {
         advance(a, v, steps);
@@ -40,37 +41,52 @@ public final class PowerIteration {
 
     /**
      * The steps of {@link #iterate} without the final estimate (one application of A fewer), for callers that only
-     * keep the vector: a layer's once-per-iteration state update, whose forward pass computes ‖A v‖ itself.
+     * keep the vector: a layer's once-per-iteration state update. Each step costs A, Aᵀ, one norm and one division;
+     * v itself is not re-normalised first (its scale does not change the direction of AᵀA v), so 0 steps normalise it.
      *
      * @throws IllegalStateException as {@link #iterate}
      */
     public static void advance(LinearOperator a, INDArray v, int steps) {
         Preconditions.checkArgument(steps >= 0, "Power iteration steps must be >= 0; got %s", steps);
-        Preconditions.checkArgument(v.size(0) == 1, "Power iteration keeps one vector (batch dimension 1); got shape %s",
-                v.shapeInfoToString());
-        INDArray x = normalised(v);
+        requireOneVector(v);
+        if (steps == 0) {
+            INDArray unit = normalised(v);
+            v.assign(unit);
+            unit.close();
+            return;
+        }
         for (int i = 0; i < steps; i++) {
-            INDArray image = a.apply(x);
-            INDArray next = a.applyAdjoint(image);
-            if (image != x && image != next) {
+            INDArray image = a.apply(v);
+            try {
+                advanceFrom(a, v, image);
+            } finally {
                 image.close();
             }
+        }
+    }
+
+    /** One step v ← Aᵀ y / ‖Aᵀ y‖ from y = A v, in place on v; v is unchanged when it throws. */
+    private static void advanceFrom(LinearOperator a, INDArray v, INDArray image) {
+        INDArray next = a.applyAdjoint(image);
+        try {
             double norm = next.norm2Number().doubleValue();
             if (!Double.isFinite(norm)) {
                 throw new IllegalStateException("Power iteration produced a non-finite value (" + norm
                         + "): the operator's weights contain NaN or infinite values");
             }
-            if (norm == 0.0) {
-                next.close();
-                break; // x lies in the null space of A: A is zero on it; keep x
+            if (norm > 0.0) {
+                next.divi(norm, v);
+            } else {
+                normalised(v).close(); // refuses a zero v; otherwise v lies in the null space of A: keep it
             }
-            if (x != next) {
-                x.close();
-            }
-            x = next.divi(norm);
+        } finally {
+            next.close();
         }
-        v.assign(x);
-        x.close();
+    }
+
+    private static void requireOneVector(INDArray v) {
+        Preconditions.checkArgument(v.size(0) == 1, "Power iteration keeps one vector (batch dimension 1); got shape %s",
+                v.shapeInfoToString());
     }
 
     private static INDArray normalised(INDArray v) {

@@ -2,9 +2,9 @@ package io.github.structnet.symplectic;
 
 import io.github.structnet.kernels.ActivationPass;
 import io.github.structnet.kernels.Gemm;
+import io.github.structnet.kernels.Sums;
 import io.github.structnet.samediff.DirectPass;
 import io.github.structnet.samediff.PassMemory;
-import io.github.structnet.samediff.Release;
 import lombok.Data;
 import lombok.EqualsAndHashCode;
 import org.deeplearning4j.nn.conf.layers.samediff.SDLayerParams;
@@ -119,12 +119,10 @@ public class GradientModule extends PhaseSpaceLayer implements DirectPass {
         double stepGradient = side.sign() * Nd4j.getExecutioner().exec(new Dot(g, weighted)).getDouble(0);
         INDArray weightedGradient = g.muli(scale);
         INDArray work = memory.scratch("work", type, weighted.shape());
-        INDArray amplitudeSums = weightedGradient.mul(activated, work).sum(true, 0);
-        INDArray amplitudeGradient = memory.gradient(AMPLITUDE_KEY).assign(amplitudeSums);
+        INDArray amplitudeGradient = Sums.columns(weightedGradient.mul(activated, work), memory.gradient(AMPLITUDE_KEY));
         INDArray preGradient = ActivationPass.backprop(activation, (INDArray) f.saved().get("z"), activated,
                 weightedGradient.muliRowVector(p.get(AMPLITUDE_KEY)), work);
-        INDArray biasSums = preGradient.sum(true, 0);
-        INDArray biasGradient = memory.gradient(BIAS_KEY).assign(biasSums);
+        INDArray biasGradient = Sums.columns(preGradient, memory.gradient(BIAS_KEY));
         INDArray kernelGradient = Gemm.accumulate(weighted, true, updatedGradient, false, scale, 0.0,
                 memory.gradient(WEIGHT_KEY));
         Gemm.accumulate(preGradient, true, PhaseSpaces.half(x, side.sourceHalf()), false, 1.0, 1.0, kernelGradient);
@@ -132,7 +130,6 @@ public class GradientModule extends PhaseSpaceLayer implements DirectPass {
                 PhaseSpaces.copyHalf(epsilon, side.sourceHalf(), memory.scratch("sourceGradient", type, x.size(0), half())));
         INDArray inputGradient = PhaseSpaces.join(side, updatedGradient, sourceGradient,
                 memory.result(type, epsilon.shape()));
-        Release.all(amplitudeSums, biasSums);
 
         Map<String, INDArray> grads = new HashMap<>();
         grads.put(WEIGHT_KEY, kernelGradient);

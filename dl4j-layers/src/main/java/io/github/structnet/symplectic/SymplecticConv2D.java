@@ -17,6 +17,7 @@ import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.reduce3.Dot;
 import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastMulOp;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -99,7 +100,8 @@ public class SymplecticConv2D extends StructLayer implements DirectPass {
                 keepZ ? memory.scratch("activated", type, hiddenShape) : z, training);
         INDArray weighted = memory.scratch("weighted", type, hiddenShape);
         Nd4j.getExecutioner().exec(new BroadcastMulOp(activated, amplitudes(p), weighted, 1));
-        INDArray adjointKernel = Convolutions.flipped(p.get(KERNEL_KEY)).muli(side.sign() * stepSize(p));
+        INDArray adjointKernel = Convolutions.flipped(p.get(KERNEL_KEY), side.sign() * stepSize(p),
+                memory.scratch("adjointKernel", type, Convolutions.flippedShape(p.get(KERNEL_KEY))));
         INDArray update = Convolutions.apply(weighted, adjointKernel, null, 1, memory.scratch("update", type, halfShape));
         INDArray updated = PhaseSpaces.copyHalf(x, side.updatedHalf(), memory.scratch("updated", type, halfShape))
                 .addi(update);
@@ -131,7 +133,7 @@ public class SymplecticConv2D extends StructLayer implements DirectPass {
         INDArray updateGradient = PhaseSpaces.copyHalf(epsilon, side.updatedHalf(),
                 memory.scratch("updateGradient", type, source.shape()));
         INDArray weightedGradient = memory.scratch("weightedGradient", type, weighted.shape());
-        INDArray adjointKernelGradient = adjointKernel.ulike();
+        INDArray adjointKernelGradient = memory.scratch("adjointKernelGradient", type, adjointKernel.shape());
         Convolutions.backward(weighted, adjointKernel, null, updateGradient, 1, weightedGradient,
                 adjointKernelGradient, null);
         INDArray work = memory.scratch("work", type, weighted.shape());
@@ -146,20 +148,18 @@ public class SymplecticConv2D extends StructLayer implements DirectPass {
         Convolutions.backward(source, kernel, p.get(BIAS_KEY), preGradient, 1, sourceGradient, kernelGradient,
                 biasGradient);
         double h = stepSize(p);
-        INDArray flippedGradient = Convolutions.flipped(adjointKernelGradient);
-        kernelGradient.addi(flippedGradient.muli(side.sign() * h)); // M = ±h K̃ and K̃ ↦ K is an involution
+        Convolutions.addFlipped(adjointKernelGradient, side.sign() * h, kernelGradient); // M = ±h K̃, K̃ ↦ K an involution
         Map<String, INDArray> grads = new HashMap<>();
         grads.put(KERNEL_KEY, kernelGradient);
         grads.put(BIAS_KEY, biasGradient);
         grads.put(AMPLITUDE_KEY, amplitudeGradient);
         if (trainableStep) {
             INDArray flipped = Convolutions.flipped(kernel);
-            double stepGradient = side.sign() * adjointKernelGradient.mul(flipped).sumNumber().doubleValue();
+            double stepGradient = side.sign() * Nd4j.getExecutioner().exec(new Dot(adjointKernelGradient, flipped))
+                    .getDouble(0);
             grads.put(STEP_KEY, memory.gradient(STEP_KEY).assign(stepGradient));
             flipped.close();
         }
-        flippedGradient.close();
-        adjointKernelGradient.close();
         amplitudeSums.close();
 
         INDArray sourceTotal = PhaseSpaces.copyHalf(epsilon, side.sourceHalf(), memory.scratch("sourceTotal", type,

@@ -95,6 +95,61 @@ class KernelsTest {
         }
     }
 
+    @Test
+    void sumsMatchNd4jReductionsAndPropagateNonFiniteValues() {
+        for (DataType dt : new DataType[]{DataType.FLOAT, DataType.DOUBLE}) {
+            double tol = dt == DataType.DOUBLE ? 1e-10 : 1e-3;
+            INDArray big = Nd4j.randn(dt, 9, 40);
+            INDArray[] arrays = {Nd4j.randn(dt, 7), Nd4j.randn(dt, 5, 9), Nd4j.randn(dt, 3, 4, 5, 6),
+                    big.get(NDArrayIndex.interval(2, 6), NDArrayIndex.all()),      // contiguous view
+                    big.get(NDArrayIndex.all(), NDArrayIndex.interval(3, 11)),     // strided view: ND4J's reduction
+                    big.transpose()};
+            for (INDArray a : arrays) {
+                assertEquals(a.sumNumber().doubleValue(), Sums.total(a), tol, dt + " total of " + a.shapeInfoToString());
+            }
+            INDArray m = Nd4j.randn(dt, 6, 11);
+            INDArray target = Nd4j.zeros(dt, 1, 30);
+            INDArray view = target.get(NDArrayIndex.interval(0, 1), NDArrayIndex.interval(10, 21));
+            Sums.columns(m, view);
+            assertMatrixClose(m.sum(true, 0), target.get(NDArrayIndex.interval(0, 1), NDArrayIndex.interval(10, 21)), tol);
+            assertEquals(0.0, target.get(NDArrayIndex.point(0), NDArrayIndex.interval(0, 10)).amaxNumber().doubleValue());
+            assertEquals(0.0, target.get(NDArrayIndex.point(0), NDArrayIndex.interval(21, 30)).amaxNumber().doubleValue());
+            assertMatrixClose(m.getColumns(2, 5).sum(true, 0), Sums.columns(m.getColumns(2, 5), Nd4j.create(dt, 1, 2)), tol);
+
+            INDArray x = Nd4j.randn(dt, 4, 3, 5, 5);
+            for (double bad : new double[]{Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY}) {
+                for (long index : new long[]{0, 137, x.length() - 1}) {
+                    INDArray copy = x.dup();
+                    copy.putScalar(index, bad);
+                    assertTrue(!Double.isFinite(Sums.total(copy)), dt + ": " + bad + " at " + index);
+                }
+            }
+        }
+    }
+
+    @Test
+    void flippedKernelIsTheSpatialReversalWithChannelsSwapped() {
+        INDArray w = Nd4j.randn(DataType.DOUBLE, 3, 3, 2, 4);
+        INDArray expected = Nd4j.create(DataType.DOUBLE, 3, 3, 4, 2);
+        for (int a = 0; a < 3; a++) {
+            for (int b = 0; b < 3; b++) {
+                for (int o = 0; o < 4; o++) {
+                    for (int i = 0; i < 2; i++) {
+                        expected.putScalar(new long[]{a, b, o, i}, -1.5 * w.getDouble(2 - a, 2 - b, i, o));
+                    }
+                }
+            }
+        }
+        INDArray out = io.github.structnet.spectral.Convolutions.flipped(w, -1.5,
+                Nd4j.create(DataType.DOUBLE, io.github.structnet.spectral.Convolutions.flippedShape(w)));
+        assertEquals(expected, out);
+        INDArray base = Nd4j.randn(DataType.DOUBLE, 3, 3, 4, 2);
+        INDArray target = base.dup();
+        io.github.structnet.spectral.Convolutions.addFlipped(w, -1.5, target);
+        assertTrue(base.add(expected).equalsWithEps(target, 1e-14));
+        assertEquals(expected.div(-1.5), io.github.structnet.spectral.Convolutions.flipped(w));
+    }
+
     private static void assertMatrixClose(INDArray expected, INDArray actual, double tol) {
         assertEquals(expected.rows(), actual.rows());
         assertEquals(expected.columns(), actual.columns());

