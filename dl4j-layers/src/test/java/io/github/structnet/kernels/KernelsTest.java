@@ -96,15 +96,19 @@ class KernelsTest {
     }
 
     @Test
-    void reluBackpropOfLargeArraysTakesTheTwoPassRouteAndMatchesDl4j() {
+    void largeArraysTakeTheFastRoutesAndMatchDl4j() {
         Nd4j.getRandom().setSeed(5);
-        INDArray z = Nd4j.randn(DataType.FLOAT, 2, 4, 360, 365);
-        assertTrue(z.length() >= ActivationPass.LARGE);
+        INDArray z = Nd4j.randn(DataType.FLOAT, 2, 4, 360, 365).muli(3);
+        assertTrue(z.length() >= ActivationPass.LARGE && z.length() >= ActivationPass.ONEDNN_TANH);
         z.putScalar(7, 0.0);
-        INDArray a = ActivationPass.activate(Activation.RELU, z, z.ulike(), true);
-        INDArray g = Nd4j.randn(DataType.FLOAT, z.shape());
-        INDArray expected = Activation.RELU.getActivationFunction().backprop(z.dup(), g.dup()).getFirst();
-        assertEquals(expected, ActivationPass.backprop(Activation.RELU, null, a, g, g.ulike()));
+        for (Activation f : new Activation[]{Activation.RELU, Activation.TANH}) {
+            INDArray a = ActivationPass.activate(f, z, z.ulike(), true);
+            INDArray expectedA = f.getActivationFunction().getActivation(z.dup(), true);
+            assertTrue(expectedA.sub(a).amaxNumber().doubleValue() <= 2.4e-7, f + " forward within two float ulps of 1");
+            INDArray g = Nd4j.randn(DataType.FLOAT, z.shape());
+            INDArray expected = f.getActivationFunction().backprop(z.dup(), g.dup()).getFirst();
+            assertTrue(expected.equalsWithEps(ActivationPass.backprop(f, null, a, g, g.ulike()), 1e-6), f + " backprop");
+        }
     }
 
     @Test
