@@ -49,6 +49,28 @@ public final class Sums {
         return Gemm.accumulate(ones(m.dataType(), m.rows()), true, m, false, 1.0, 0.0, out.reshape('c', 1, m.columns()));
     }
 
+    /**
+     * The per-channel sums of an NCHW array x [mb, C, H, W] (over batch and space) written into {@code out}, any
+     * contiguous array of C elements (an amplitude gradient view [1, C, 1, 1] qualifies); returns out.
+     */
+    public static INDArray channels(INDArray x, INDArray out) {
+        long channels = x.size(1);
+        if (!blasReady(x) || x.rank() != 4 || out.length() != channels || out.dataType() != x.dataType()) {
+            INDArray sums = x.sum(0, 2, 3);
+            out.assign(sums.reshape(out.shape()));
+            sums.close();
+            return out;
+        }
+        long rows = x.size(0) * channels;
+        long spatial = x.size(2) * x.size(3);
+        try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+            INDArray perSample = Gemm.product(x.reshape('c', rows, spatial), false, ones(x.dataType(), spatial), false);
+            columns(perSample.reshape('c', x.size(0), channels), out.reshape('c', 1, channels));
+            perSample.close();
+        }
+        return out;
+    }
+
     private static boolean blasReady(INDArray x) {
         DataType t = x.dataType();
         return (t == DataType.FLOAT || t == DataType.DOUBLE) && x.ordering() == 'c'

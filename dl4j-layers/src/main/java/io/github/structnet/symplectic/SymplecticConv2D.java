@@ -2,6 +2,7 @@ package io.github.structnet.symplectic;
 
 import io.github.structnet.ode.Steps;
 import io.github.structnet.kernels.ActivationPass;
+import io.github.structnet.kernels.Sums;
 import io.github.structnet.samediff.DirectPass;
 import io.github.structnet.samediff.PassMemory;
 import io.github.structnet.samediff.StructLayer;
@@ -137,8 +138,7 @@ public class SymplecticConv2D extends StructLayer implements DirectPass {
         Convolutions.backward(weighted, adjointKernel, null, updateGradient, 1, weightedGradient,
                 adjointKernelGradient, null);
         INDArray work = memory.scratch("work", type, weighted.shape());
-        INDArray amplitudeSums = weightedGradient.mul(activated, work).sum(0, 2, 3);
-        INDArray amplitudeGradient = memory.gradient(AMPLITUDE_KEY).assign(amplitudeSums.reshape(1, hiddenChannels, 1, 1));
+        INDArray amplitudeGradient = Sums.channels(weightedGradient.mul(activated, work), memory.gradient(AMPLITUDE_KEY));
         Nd4j.getExecutioner().exec(new BroadcastMulOp(weightedGradient, amplitudes(p), weightedGradient, 1));
         INDArray preGradient = ActivationPass.backprop(activation, (INDArray) f.saved().get("z"), activated,
                 weightedGradient, work);
@@ -160,7 +160,6 @@ public class SymplecticConv2D extends StructLayer implements DirectPass {
             grads.put(STEP_KEY, memory.gradient(STEP_KEY).assign(stepGradient));
             flipped.close();
         }
-        amplitudeSums.close();
 
         INDArray sourceTotal = PhaseSpaces.copyHalf(epsilon, side.sourceHalf(), memory.scratch("sourceTotal", type,
                 source.shape())).addi(sourceGradient);

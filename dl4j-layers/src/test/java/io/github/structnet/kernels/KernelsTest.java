@@ -132,6 +132,18 @@ class KernelsTest {
             assertEquals(0.0, target.get(NDArrayIndex.point(0), NDArrayIndex.interval(21, 30)).amaxNumber().doubleValue());
             assertMatrixClose(m.getColumns(2, 5).sum(true, 0), Sums.columns(m.getColumns(2, 5), Nd4j.create(dt, 1, 2)), tol);
 
+            INDArray nchw = Nd4j.randn(dt, 4, 3, 5, 6);
+            INDArray amplitudes = Nd4j.zeros(dt, 1, 20);
+            INDArray channelView = amplitudes.get(NDArrayIndex.interval(0, 1), NDArrayIndex.interval(4, 7))
+                    .reshape(1, 3, 1, 1);
+            assertMatrixClose(nchw.sum(0, 2, 3).reshape(1, 3), Sums.channels(nchw, channelView).reshape(1, 3), tol);
+            assertMatrixClose(nchw.sum(0, 2, 3).reshape(1, 3),
+                    amplitudes.get(NDArrayIndex.interval(0, 1), NDArrayIndex.interval(4, 7)), tol);
+            assertEquals(nchw.sum(0, 2, 3).sumNumber().doubleValue(), amplitudes.sumNumber().doubleValue(), tol,
+                    "nothing written outside the view");
+            INDArray permuted = Nd4j.randn(dt, 4, 5, 6, 3).permute(0, 3, 1, 2); // strided: ND4J's reduction
+            assertMatrixClose(permuted.sum(0, 2, 3).reshape(1, 3), Sums.channels(permuted, Nd4j.create(dt, 1, 3)), tol);
+
             INDArray x = Nd4j.randn(dt, 4, 3, 5, 5);
             for (double bad : new double[]{Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY}) {
                 for (long index : new long[]{0, 137, x.length() - 1}) {
