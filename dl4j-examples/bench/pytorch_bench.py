@@ -137,10 +137,10 @@ def main():
     for width in ([64] if args.quick else [64, 256, 1024]):
         bench(f"GradientFlowDense x8, width {width}, batch 256",
               [GradientFlowDense(width) for _ in range(8)], (256, width), reps)
-    # NCHW (PyTorch's default layout, the one DL4J's CNN input type gives StructNet) and channels_last (NHWC in
-    # memory), which oneDNN runs faster
+    # NCHW (PyTorch's default layout and DL4J's) and channels_last (NHWC in memory, which oneDNN runs faster; compared
+    # with StructNet's NHWC case of the same name)
     for channels, size in [(32, 28)] + ([] if args.quick else [(64, 32)]):
-        for fmt, label in ((torch.contiguous_format, ""), (torch.channels_last, ", channels_last")):
+        for fmt, label in ((torch.contiguous_format, ""), (torch.channels_last, ", channels last (NHWC)")):
             bench(f"GradientFlowConv2D x4, {channels} ch, {size}x{size}, batch 64{label}",
                   [GradientFlowConv2D(channels, size) for _ in range(4)], (64, channels, size, size), reps, fmt)
     bench("SymplecticConv2D x4, 32 ch, 28x28, batch 64", [SymplecticConv2D(32) for _ in range(4)], (64, 32, 28, 28),

@@ -21,8 +21,9 @@ import java.util.Set;
  * What the convolutional 1-Lipschitz layers share: a k×k kernel K [k, k, C, C′] (odd k, "same" zero padding)
  * whose operator norm <i>on the layer's input size H×W</i> normalises the layer ({@link ConvolutionNormState}:
  * power-iteration estimate while training, the sound Fourier bound at inference), the power-iteration vector
- * {@value #VECTOR_KEY} [1, C, H, W] as saved state, and NCHW input handling. The input size is part of the
- * configuration: an input of another size is refused, because the certified norm would not apply to it.
+ * {@value #VECTOR_KEY} [1, C, H, W] as saved state (NCHW whatever the data layout), and NCHW or NHWC input handling.
+ * The input size is part of the configuration: an input of another size is refused, because the certified norm
+ * would not apply to it.
  */
 @Data
 @EqualsAndHashCode(callSuper = true)
@@ -126,6 +127,12 @@ public abstract class AbstractNormalisedConv2D extends ConvolutionalStructLayer 
     @Override
     public double lipschitzBound(Map<String, INDArray> params) {
         return 1.0;
+    }
+
+    /** True: NCHW and NHWC; the power-iteration vector stays NCHW [1, C, H, W] in both (the operator is the same). */
+    @Override
+    protected boolean supportsChannelsLast() {
+        return true;
     }
 
     @Override

@@ -13,9 +13,10 @@ import org.nd4j.linalg.factory.Nd4j;
 import java.util.Arrays;
 
 /**
- * Input handling shared by the convolutional layers of this package: NCHW inputs whose size C×H×W is part of the
+ * Input handling shared by the convolutional layers of this package: inputs whose size C×H×W is part of the
  * configuration (inferred from the input type, flat convolutional types unflattened), and inputs of any other size
- * refused with a message naming the layer.
+ * refused with a message naming the layer. The layout is NCHW, or NHWC (channels last) for the layers that
+ * {@linkplain #supportsChannelsLast support it}, taken from the input type like DL4J's own convolution layers do.
  */
 @Data
 @EqualsAndHashCode(callSuper = true)
@@ -24,6 +25,8 @@ public abstract class ConvolutionalStructLayer extends StructLayer {
     protected long channels;
     protected long height;
     protected long width;
+    /** The layout of inputs and outputs; NCHW unless the input type says NHWC (absent from older JSON: NCHW). */
+    protected CNN2DFormat dataFormat = CNN2DFormat.NCHW;
 
     protected ConvolutionalStructLayer() {
         // for Jackson
@@ -41,11 +44,29 @@ public abstract class ConvolutionalStructLayer extends StructLayer {
         return "";
     }
 
+    /** Whether the layer runs on NHWC inputs too (false by default: NCHW only, NHWC refused by name). */
+    protected boolean supportsChannelsLast() {
+        return false;
+    }
+
+    /** The input shape [minibatch, C, H, W] or [minibatch, H, W, C] of this layer's layout. */
+    protected long[] inputShape(long minibatch) {
+        return shapeOf(minibatch, channels, height, width);
+    }
+
+    /** An activation shape in this layer's layout, from its sizes. */
+    protected long[] shapeOf(long minibatch, long c, long h, long w) {
+        return dataFormat == CNN2DFormat.NHWC ? new long[]{minibatch, h, w, c} : new long[]{minibatch, c, h, w};
+    }
+
     @Override
     public void validateInput(INDArray input) {
-        if (input.rank() != 4 || input.size(1) != channels || input.size(2) != height || input.size(3) != width) {
-            throw new IllegalArgumentException(describe() + ": expected input [minibatch, " + channels + ", " + height
-                    + ", " + width + "] (NCHW" + sizeReason() + "); got " + Arrays.toString(input.shape()));
+        if (input.rank() != 4 || !Arrays.equals(input.shape(), inputShape(input.size(0)))) {
+            String expected = dataFormat == CNN2DFormat.NHWC
+                    ? "[minibatch, " + height + ", " + width + ", " + channels + "]"
+                    : "[minibatch, " + channels + ", " + height + ", " + width + "]";
+            throw new IllegalArgumentException(describe() + ": expected input " + expected + " (" + dataFormat
+                    + sizeReason() + "); got " + Arrays.toString(input.shape()));
         }
         super.validateInput(input);
     }
@@ -57,20 +78,21 @@ public abstract class ConvolutionalStructLayer extends StructLayer {
             channels = c.getChannels();
             height = c.getHeight();
             width = c.getWidth();
+            dataFormat = c.getFormat();
         }
     }
 
-    /** The NCHW convolutional input type, or an error naming the layer. */
+    /** The convolutional input type (NCHW, or NHWC where supported), or an error naming the layer. */
     protected InputType.InputTypeConvolutional convolutional(InputType inputType) {
         if (inputType instanceof InputType.InputTypeConvolutionalFlat f) {
             return (InputType.InputTypeConvolutional) InputType.convolutional(f.getHeight(), f.getWidth(), f.getDepth());
         }
         if (!(inputType instanceof InputType.InputTypeConvolutional c)) {
-            throw new IllegalArgumentException(describe() + ": expected a convolutional input type (NCHW); got "
-                    + inputType);
+            throw new IllegalArgumentException(describe() + ": expected a convolutional input type; got " + inputType);
         }
-        if (c.getFormat() != CNN2DFormat.NCHW) {
-            throw new IllegalArgumentException(describe() + ": only NCHW inputs are supported; got " + c.getFormat());
+        if (c.getFormat() != CNN2DFormat.NCHW && !supportsChannelsLast()) {
+            throw new IllegalArgumentException(describe() + ": only NCHW inputs are supported; got " + c.getFormat()
+                    + " (GradientFlowConv2D and SpectralConv2D also take NHWC)");
         }
         return c;
     }

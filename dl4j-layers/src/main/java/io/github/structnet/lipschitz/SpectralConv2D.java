@@ -24,8 +24,8 @@ import java.util.Map;
  * ({@link io.github.structnet.spectral.ConvolutionNorm}), so ‖y(x) − y(x′)‖₂ ≤ ‖x − x′‖₂ for the weights the layer
  * runs with. Only strides 1 and 2 are offered: those are the ones the bound certifies.
  * <p>No activation: follow it with a 1-Lipschitz one ({@link MaxMin}, ReLU) in an {@code ActivationLayer}.
- * Shapes: input [mb, C, H, W], output [mb, C′, ⌈H/s⌉, ⌈W/s⌉]; K [k, k, C, C′], b [C′]; state {@value #VECTOR_KEY}
- * [1, C, H, W].
+ * Shapes: input [mb, C, H, W], output [mb, C′, ⌈H/s⌉, ⌈W/s⌉] (or channels last, [mb, H, W, C], when the input
+ * type is NHWC); K [k, k, C, C′], b [C′]; state {@value #VECTOR_KEY} [1, C, H, W] in either layout.
  *
  * @see <a href="https://arxiv.org/abs/1805.10408">Sedghi, Gupta, Long 2019, The singular values of convolutional
  * layers</a>
@@ -55,7 +55,7 @@ public class SpectralConv2D extends AbstractNormalisedConv2D {
         SDVariable bias = hasBias ? p.get(BIAS_KEY) : null;
         // normalise the small kernel rather than the output (a broadcast multiply with a costly gradient)
         SDVariable normalised = p.get(KERNEL_KEY).mul(sigma.add(GradientFlowDense.NORM_FLOOR).rdiv(1.0).reshape(1, 1, 1, 1));
-        return Convolutions.apply(sd, x, normalised, bias, kernelSize, stride);
+        return Convolutions.apply(sd, x, normalised, bias, kernelSize, stride, dataFormat);
     }
 
     @Override
@@ -86,7 +86,7 @@ public class SpectralConv2D extends AbstractNormalisedConv2D {
     public InputType getOutputType(int layerIndex, InputType inputType) {
         InputType.InputTypeConvolutional c = convolutional(inputType);
         return InputType.convolutional((c.getHeight() + stride - 1) / stride, (c.getWidth() + stride - 1) / stride,
-                outChannels);
+                outChannels, c.getFormat());
     }
 
     /** Builder in DL4J style. Defaults: 3×3, stride 1, with bias. */

@@ -2,6 +2,7 @@ package io.github.structnet.spectral;
 
 import io.github.structnet.kernels.Constants;
 import io.github.structnet.kernels.Gemm;
+import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -11,8 +12,8 @@ import org.nd4j.linalg.api.ops.impl.layers.convolution.config.PaddingMode;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * A zero-padded ("same") k×k convolution K with stride 1 or 2 and its exact adjoint Kᵀ, NCHW, on SameDiff
- * graphs and on plain ND4J arrays.
+ * A zero-padded ("same") k×k convolution K with stride 1 or 2 and its exact adjoint Kᵀ, NCHW (and NHWC where a
+ * layout is given), on SameDiff graphs and on plain ND4J arrays.
  * <pre>
  *   K: [mb, C, H, W] → [mb, C′, ⌈H/s⌉, ⌈W/s⌉],   weights [k, k, C, C′]
  *   Kᵀ (stride 1) = the convolution with the spatially flipped, channel-swapped kernel  K̃[a, b, o, i] = K[k−1−a, k−1−b, i, o]
@@ -27,10 +28,15 @@ public final class Convolutions {
     private Convolutions() {
     }
 
-    /** The SameDiff / ND4J configuration of a "same" k×k convolution with the given stride. */
+    /** The SameDiff / ND4J configuration of a "same" k×k convolution with the given stride, NCHW. */
     public static Conv2DConfig config(int kernel, int stride) {
+        return config(kernel, stride, CNN2DFormat.NCHW);
+    }
+
+    /** The SameDiff / ND4J configuration of a "same" k×k convolution with the given stride and layout. */
+    public static Conv2DConfig config(int kernel, int stride, CNN2DFormat format) {
         return Conv2DConfig.builder().kH(kernel).kW(kernel).sH(stride).sW(stride)
-                .paddingMode(PaddingMode.SAME).dataFormat("NCHW").build();
+                .paddingMode(PaddingMode.SAME).dataFormat(format.name()).build();
     }
 
     /** K x (stride 1), optionally plus a bias [C′]. */
@@ -41,7 +47,13 @@ public final class Convolutions {
     /** K x with the given stride, optionally plus a bias [C′]. */
     public static SDVariable apply(SameDiff sd, SDVariable x, SDVariable weights, SDVariable bias, int kernel,
                                    int stride) {
-        Conv2DConfig conf = config(kernel, stride);
+        return apply(sd, x, weights, bias, kernel, stride, CNN2DFormat.NCHW);
+    }
+
+    /** K x with the given stride on inputs of the given layout, optionally plus a bias [C′]. */
+    public static SDVariable apply(SameDiff sd, SDVariable x, SDVariable weights, SDVariable bias, int kernel,
+                                   int stride, CNN2DFormat format) {
+        Conv2DConfig conf = config(kernel, stride, format);
         return bias == null ? sd.cnn().conv2d(x, weights, conf) : sd.cnn().conv2d(x, weights, bias, conf);
     }
 
@@ -95,6 +107,12 @@ public final class Convolutions {
 
     /** K x (+ b when {@code bias} is not null) written into {@code out}, which must have the output's shape. */
     public static INDArray apply(INDArray x, INDArray weights, INDArray bias, int stride, INDArray out) {
+        return apply(x, weights, bias, stride, CNN2DFormat.NCHW, out);
+    }
+
+    /** {@link #apply(INDArray, INDArray, INDArray, int, INDArray)} on arrays of the given layout. */
+    public static INDArray apply(INDArray x, INDArray weights, INDArray bias, int stride, CNN2DFormat format,
+                                 INDArray out) {
         int k = (int) weights.size(0);
         DynamicCustomOp.DynamicCustomOpsBuilder op = DynamicCustomOp.builder("conv2d");
         if (bias == null) {
@@ -102,8 +120,8 @@ public final class Convolutions {
         } else {
             op.addInputs(x, weights, bias);
         }
-        // conv2d integer arguments: kH, kW, sH, sW, pH, pW, dH, dW, same mode, NCHW
-        Nd4j.exec(op.addOutputs(out).addIntegerArguments(k, k, stride, stride, 0, 0, 1, 1, 1, 0).build());
+        // conv2d integer arguments: kH, kW, sH, sW, pH, pW, dH, dW, same mode, layout (0 NCHW, 1 NHWC)
+        Nd4j.exec(op.addOutputs(out).addIntegerArguments(k, k, stride, stride, 0, 0, 1, 1, 1, layout(format)).build());
         return out;
     }
 
@@ -121,6 +139,14 @@ public final class Convolutions {
      */
     public static INDArray[] backward(INDArray x, INDArray weights, INDArray bias, INDArray gradient, int stride,
                                       INDArray inputGradient, INDArray weightGradient, INDArray biasGradient) {
+        return backward(x, weights, bias, gradient, stride, CNN2DFormat.NCHW, inputGradient, weightGradient,
+                biasGradient);
+    }
+
+    /** {@link #backward(INDArray, INDArray, INDArray, INDArray, int, INDArray, INDArray, INDArray)} in a layout. */
+    public static INDArray[] backward(INDArray x, INDArray weights, INDArray bias, INDArray gradient, int stride,
+                                      CNN2DFormat format, INDArray inputGradient, INDArray weightGradient,
+                                      INDArray biasGradient) {
         int k = (int) weights.size(0);
         DynamicCustomOp.DynamicCustomOpsBuilder op = DynamicCustomOp.builder("conv2d_bp");
         if (bias == null) {
@@ -128,8 +154,8 @@ public final class Convolutions {
         } else {
             op.addInputs(x, weights, bias, gradient).addOutputs(inputGradient, weightGradient, biasGradient);
         }
-        // conv2d_bp integer arguments: kH, kW, sH, sW, pH, pW, dH, dW, same mode, NCHW
-        DynamicCustomOp built = op.addIntegerArguments(k, k, stride, stride, 0, 0, 1, 1, 1, 0).build();
+        // conv2d_bp integer arguments: kH, kW, sH, sW, pH, pW, dH, dW, same mode, layout (0 NCHW, 1 NHWC)
+        DynamicCustomOp built = op.addIntegerArguments(k, k, stride, stride, 0, 0, 1, 1, 1, layout(format)).build();
         Nd4j.exec(built);
         return built.outputArguments().toArray(new INDArray[0]);
     }
@@ -171,6 +197,10 @@ public final class Convolutions {
         INDArray flat = weights.reshape('c', (long) k * k, weights.size(2) * weights.size(3));
         INDArray reversal = Constants.of("kernel-position reversal", type, k, () -> reversal(k, type));
         return Gemm.accumulate(reversal, false, flat, false, alpha, 0.0, Nd4j.createUninitialized(type, flat.shape()));
+    }
+
+    private static int layout(CNN2DFormat format) {
+        return format == CNN2DFormat.NHWC ? 1 : 0;
     }
 
     /** The k²×k² matrix reversing the order of the k² kernel positions: (a, b) ↦ (k−1−a, k−1−b). */

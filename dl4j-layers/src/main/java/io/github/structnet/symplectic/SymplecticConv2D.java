@@ -219,6 +219,10 @@ public class SymplecticConv2D extends StructLayer implements DirectPass {
         if (!(inputType instanceof InputType.InputTypeConvolutional c)) {
             throw new IllegalArgumentException(describe() + ": expected a convolutional input type; got " + inputType);
         }
+        if (c.getFormat() != org.deeplearning4j.nn.conf.CNN2DFormat.NCHW) {
+            throw new IllegalArgumentException(describe() + ": only NCHW inputs are supported (q and p are the channel"
+                    + " halves along dimension 1); got " + c.getFormat());
+        }
         if (channels <= 0 || override) {
             channels = PhaseSpaces.requireEven(c.getChannels(), describe() + " (channels)");
         }

@@ -6,6 +6,7 @@ import io.github.structnet.symplectic.SymplecticConv2D;
 import io.github.structnet.symplectic.SympNets;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
@@ -27,6 +28,9 @@ import java.util.List;
  */
 public final class BenchmarkCases {
 
+    /** The name suffix of the NHWC cases, the same on the PyTorch side. */
+    public static final String CHANNELS_LAST = ", channels last (NHWC)";
+
     private BenchmarkCases() {
     }
 
@@ -37,10 +41,12 @@ public final class BenchmarkCases {
             cases.add(gradientFlowDense(256, width, 8));
             cases.add(nativeDense(256, width, 8));
         }
-        cases.add(gradientFlowConv(64, 32, 28, 4));
+        cases.add(gradientFlowConv(64, 32, 28, 4, CNN2DFormat.NCHW));
+        cases.add(gradientFlowConv(64, 32, 28, 4, CNN2DFormat.NHWC));
         cases.add(nativeConv(64, 32, 28, 4));
         if (!quick) {
-            cases.add(gradientFlowConv(64, 64, 32, 4));
+            cases.add(gradientFlowConv(64, 64, 32, 4, CNN2DFormat.NCHW));
+            cases.add(gradientFlowConv(64, 64, 32, 4, CNN2DFormat.NHWC));
             cases.add(nativeConv(64, 64, 32, 4));
         }
         cases.add(symplecticConv(64, 32, 28, 4));
@@ -63,13 +69,17 @@ public final class BenchmarkCases {
                 new long[]{batch, width}, new long[]{batch, width}, 3.0 * blocks * 4.0 * batch * width * width);
     }
 
-    /** 4 GradientFlowConv2D blocks, C → C hidden channels, 3×3: 2 convolutions of 2·B·HW·9·C² flops per block. */
-    public static BenchmarkCase gradientFlowConv(int batch, int channels, int size, int blocks) {
-        return new BenchmarkCase(String.format("GradientFlowConv2D x%d, %d ch, %dx%d, batch %d", blocks, channels, size,
-                size, batch), () -> convNet(channels, size, blocks,
+    /**
+     * 4 GradientFlowConv2D blocks, C → C hidden channels, 3×3: 2 convolutions of 2·B·HW·9·C² flops per block; NCHW, or
+     * NHWC (named "channels last", like PyTorch's {@code channels_last} row it is compared with).
+     */
+    public static BenchmarkCase gradientFlowConv(int batch, int channels, int size, int blocks, CNN2DFormat format) {
+        boolean last = format == CNN2DFormat.NHWC;
+        return new BenchmarkCase(String.format("GradientFlowConv2D x%d, %d ch, %dx%d, batch %d%s", blocks, channels,
+                size, size, batch, last ? CHANNELS_LAST : ""), () -> convNet(channels, size, blocks, format,
                 () -> new GradientFlowConv2D.Builder().hiddenChannels(channels).build()),
-                new long[]{batch, channels, size, size}, new long[]{batch, (long) channels * size * size},
-                convFlops(batch, channels, size, 2 * blocks));
+                last ? new long[]{batch, size, size, channels} : new long[]{batch, channels, size, size},
+                new long[]{batch, (long) channels * size * size}, convFlops(batch, channels, size, 2 * blocks));
     }
 
     /** The same convolutions with DL4J ConvolutionLayers: 2 per block. */
@@ -113,13 +123,18 @@ public final class BenchmarkCases {
     }
 
     private static MultiLayerNetwork convNet(int channels, int size, int layers, java.util.function.Supplier<Layer> layer) {
+        return convNet(channels, size, layers, CNN2DFormat.NCHW, layer);
+    }
+
+    private static MultiLayerNetwork convNet(int channels, int size, int layers, CNN2DFormat format,
+                                             java.util.function.Supplier<Layer> layer) {
         NeuralNetConfiguration.ListBuilder list = base().list();
         for (int i = 0; i < layers; i++) {
             list.layer(layer.get());
         }
         // MSE on the flattened output (a free reshape of the c-order NCHW array), as PyTorch's F.mse_loss: DL4J's
         // CnnLossLayer would add a permute to NHWC and back, about 14 ms per step at 64×32×28×28, to every case
-        return finish(list.layer(mse()), InputType.convolutional(size, size, channels));
+        return finish(list.layer(mse()), InputType.convolutional(size, size, channels, format));
     }
 
     private static NeuralNetConfiguration.Builder base() {

@@ -86,6 +86,7 @@ public final class BenchmarkChart {
 
     private static String shortName(String name) {
         return name.replace("GradientFlowDense", "GF dense").replace("GradientFlowConv2D", "GF conv")
-                .replace("SymplecticConv2D", "Sympl. conv").replace(", batch 64", "").replace(", batch 256", "");
+                .replace("SymplecticConv2D", "Sympl. conv").replace(", batch 64", "").replace(", batch 256", "")
+                .replace(BenchmarkCases.CHANNELS_LAST, " NHWC");
     }
 }
