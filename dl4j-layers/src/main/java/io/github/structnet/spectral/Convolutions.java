@@ -176,7 +176,7 @@ public final class Convolutions {
      */
     public static INDArray flipped(INDArray weights, double alpha, INDArray out) {
         INDArray reversed = reversedPositions(weights, alpha);
-        out.assign(reversed.reshape('c', out.size(0), out.size(1), out.size(3), out.size(2)).permute(0, 1, 3, 2));
+        out.assign(channelsSwapped(reversed, out));
         reversed.close();
         return out;
     }
@@ -184,10 +184,14 @@ public final class Convolutions {
     /** {@code target} += α K̃ for weights K [k, k, C, C′] and a target [k, k, C′, C]; returns target. */
     public static INDArray addFlipped(INDArray weights, double alpha, INDArray target) {
         INDArray reversed = reversedPositions(weights, alpha);
-        target.addi(reversed.reshape('c', target.size(0), target.size(1), target.size(3), target.size(2))
-                .permute(0, 1, 3, 2));
+        target.addi(channelsSwapped(reversed, target));
         reversed.close();
         return target;
+    }
+
+    /** The reversed-position matrix of {@link #reversedPositions} as a view shaped like {@code like} [k, k, C′, C]. */
+    private static INDArray channelsSwapped(INDArray reversed, INDArray like) {
+        return reversed.reshape('c', like.size(0), like.size(1), like.size(3), like.size(2)).permute(0, 1, 3, 2);
     }
 
     /** α K with the k² kernel positions in reverse order, as a [k², C·C′] matrix. */
