@@ -24,6 +24,11 @@ public final class Constants {
     private Constants() {
     }
 
+    /** A column of ones [length, 1]. */
+    public static INDArray ones(DataType type, long length) {
+        return of("ones", type, length, () -> Nd4j.ones(type, length, 1));
+    }
+
     /** The array {@code name} of this type and size, made by {@code factory} on first use. */
     public static INDArray of(String name, DataType type, long size, Supplier<INDArray> factory) {
         return CACHE.computeIfAbsent(new Key(name, type, size), k -> {

@@ -7,9 +7,10 @@ import org.nd4j.linalg.factory.Nd4j;
  * Matrix products through ND4J's BLAS gemm, C ← α op(A) op(B) + β C with op the identity or the transpose.
  * Transposes are flags, never copies; inputs may be views or of either order. In ND4J 1.0.0-M2.1 this is 2–4× faster
  * than {@code INDArray.mmul} at the sizes of a dense layer (see the package documentation).
- * <p>Calling OpenBLAS's {@code cblas_sgemm} directly on the arrays' buffers was measured too: 3× less overhead on a
- * single small product, but 1.5–1.8× slower inside a training step, where OpenBLAS's threads and the OpenMP threads
- * of ND4J's other ops contend for the cores.
+ * <p>Products of up to 2²² multiply–adds (a width-64 or width-128 dense layer) call OpenBLAS directly, in row blocks
+ * that it runs on the calling thread ({@code DirectBlas}): 5× less overhead than {@code Nd4j.gemm}. Larger products
+ * go through {@code Nd4j.gemm}, since OpenBLAS's own threads contend with ND4J's OpenMP threads inside a training
+ * step (1.5–1.8× slower there when called directly).
  */
 public final class Gemm {
 
@@ -44,8 +45,20 @@ public final class Gemm {
             throw new IllegalArgumentException("Gemm: the result must be a contiguous c-order matrix, got strides "
                     + java.util.Arrays.toString(c.stride()) + " for shape " + java.util.Arrays.toString(c.shape()));
         }
-        Nd4j.gemm(a, b, c, transposeA, transposeB, alpha, beta);
+        if (!DirectBlas.gemm(a, transposeA, b, transposeB, alpha, beta, c, rows, columns, inner)) {
+            Nd4j.gemm(a, b, c, transposeA, transposeB, alpha, beta);
+        }
         return c;
+    }
+
+    /**
+     * C ← 1 r + β C: writes (β = 0) or adds (β = 1) the row vector r [1, n] to every row of C [m, n], as a rank-one
+     * product with a cached column of ones (a bias term; one BLAS call where ND4J's broadcast costs about 100 µs).
+     * Returns C.
+     */
+    public static INDArray broadcastRow(INDArray row, double beta, INDArray c) {
+        INDArray r = row.reshape(1, row.length());
+        return accumulate(Constants.ones(c.dataType(), c.rows()), false, r, false, 1.0, beta, c);
     }
 
     /** Row-major with rows packed one after another (a view of consecutive elements qualifies). */

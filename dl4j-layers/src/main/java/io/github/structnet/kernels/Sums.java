@@ -29,7 +29,7 @@ public final class Sums {
         long columns = x.length() / rows;
         try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
             INDArray rowSums = Gemm.product(x.reshape('c', rows, columns), false, ones(x.dataType(), columns), false);
-            double total = rowSums.sumNumber().doubleValue();
+            double total = Vectors.dot(rowSums, ones(x.dataType(), rows));
             rowSums.close();
             return total;
         }
@@ -40,13 +40,19 @@ public final class Sums {
      * bias gradient view qualifies); returns out.
      */
     public static INDArray columns(INDArray m, INDArray out) {
+        return columns(m, 1.0, out);
+    }
+
+    /** α times the column sums of m [rows, columns], written into {@code out} as in {@link #columns(INDArray, INDArray)}. */
+    public static INDArray columns(INDArray m, double alpha, INDArray out) {
         if (!blasReady(m) || m.rank() != 2 || out.dataType() != m.dataType()) {
-            INDArray sums = m.sum(true, 0);
+            INDArray sums = m.sum(true, 0).muli(alpha);
             out.assign(sums);
             sums.close();
             return out;
         }
-        return Gemm.accumulate(ones(m.dataType(), m.rows()), true, m, false, 1.0, 0.0, out.reshape('c', 1, m.columns()));
+        Gemm.accumulate(ones(m.dataType(), m.rows()), true, m, false, alpha, 0.0, out.reshape('c', 1, m.columns()));
+        return out;
     }
 
     /**
@@ -78,6 +84,6 @@ public final class Sums {
     }
 
     private static INDArray ones(DataType type, long length) {
-        return Constants.of("ones", type, length, () -> Nd4j.ones(type, length, 1));
+        return Constants.ones(type, length);
     }
 }

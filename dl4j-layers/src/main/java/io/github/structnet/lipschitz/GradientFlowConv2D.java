@@ -1,6 +1,7 @@
 package io.github.structnet.lipschitz;
 
 import io.github.structnet.kernels.ActivationPass;
+import io.github.structnet.kernels.Vectors;
 import io.github.structnet.samediff.DirectPass;
 import io.github.structnet.samediff.PassMemory;
 import io.github.structnet.samediff.Release;
@@ -13,8 +14,6 @@ import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.impl.reduce3.Dot;
-import org.nd4j.linalg.factory.Nd4j;
 
 import java.util.HashMap;
 import java.util.Map;
@@ -92,9 +91,9 @@ public class GradientFlowConv2D extends AbstractNormalisedConv2D implements Dire
         INDArray image = null;
         double sigma;
         if (training) {
-            direction = v.div(v.norm2Number());
+            direction = v.div(Vectors.norm2(v));
             image = Convolutions.apply(direction, kernel, 1);
-            sigma = image.norm2Number().doubleValue();
+            sigma = Vectors.norm2(image);
         } else {
             sigma = certifiedNorm(p);
         }
@@ -151,7 +150,7 @@ public class GradientFlowConv2D extends AbstractNormalisedConv2D implements Dire
         gradX.addi(epsilon);
 
         Convolutions.addFlipped(gradM, -tau, gradKernel); // K̃ ↦ K is an involution
-        double gradTau = Nd4j.getExecutioner().exec(new Dot(gradM, adjointKernel)).getDouble(0) / tau;
+        double gradTau = Vectors.dot(gradM, adjointKernel) / tau;
         double gradSigma = step.gradientOfSigma(gradTau);
         if (gradSigma != 0 && sigma > 0) {
             // σ = ‖K v̂‖: ∂σ/∂K = ∂⟨K v̂, K v̂/σ⟩/∂K / 2 … = the weight gradient of K at input v̂, output gradient K v̂ / σ

@@ -3,6 +3,7 @@ package io.github.structnet.lipschitz;
 import io.github.structnet.kernels.ActivationPass;
 import io.github.structnet.kernels.Gemm;
 import io.github.structnet.kernels.Sums;
+import io.github.structnet.kernels.Vectors;
 import io.github.structnet.samediff.DirectPass;
 import io.github.structnet.samediff.PassMemory;
 import io.github.structnet.spectral.SpectralNormState;
@@ -14,8 +15,6 @@ import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.impl.reduce3.Dot;
-import org.nd4j.linalg.factory.Nd4j;
 
 import java.util.HashMap;
 import java.util.Map;
@@ -89,21 +88,21 @@ public class GradientFlowDense extends AbstractNormalisedDense implements Direct
         INDArray image = null;
         double sigma;
         if (training) {
-            direction = v.div(v.norm2Number());
+            direction = v.div(Vectors.norm2(v));
             image = Gemm.product(direction, false, w, true);
-            sigma = image.norm2Number().doubleValue();
+            sigma = Vectors.norm2(image);
         } else {
             sigma = certifiedNorm(p);
         }
         GradientFlowStep step = GradientFlowStep.of(sigma, p.get(STEP_KEY), safetyFraction);
         long[] hiddenShape = {x.size(0), nHidden};
         boolean keepZ = ActivationPass.needsPreActivation(activation);
-        INDArray z = Gemm.accumulate(x, false, w, true, 1.0, 0.0, memory.scratch("z", x.dataType(), hiddenShape))
-                .addiRowVector(p.get(BIAS_KEY));
+        INDArray z = Gemm.broadcastRow(p.get(BIAS_KEY), 0.0, memory.scratch("z", x.dataType(), hiddenShape));
+        Gemm.accumulate(x, false, w, true, 1.0, 1.0, z);
         INDArray a = ActivationPass.activate(activation, z, keepZ ? memory.scratch("a", x.dataType(), hiddenShape) : z,
                 training);
         INDArray out = Gemm.accumulate(a, false, w, false, -step.tau(), 1.0,
-                memory.result(x.dataType(), x.shape()).assign(x));
+                Vectors.copy(x, memory.result(x.dataType(), x.shape())));
         Map<String, Object> saved = new HashMap<>();
         if (keepZ) {
             saved.put("z", z);
@@ -133,12 +132,13 @@ public class GradientFlowDense extends AbstractNormalisedDense implements Direct
 
         INDArray gradZ = Gemm.accumulate(epsilon, false, w, true, 1.0, 0.0,
                 memory.scratch("gradZ", a.dataType(), a.shape()));                 // ε Wᵀ, [mb, h]
-        double gradTau = -Nd4j.getExecutioner().exec(new Dot(gradZ, a)).getDouble(0); // −⟨ε, a W⟩
-        ActivationPass.backprop(activation, (INDArray) f.saved().get("z"), a, gradZ.muli(-tau),
+        double gradTau = -Vectors.dot(gradZ, a);                                     // −⟨ε, a W⟩
+        // δ = σ′(z) ⊙ ε Wᵀ; the gradient at z is −τ δ, the −τ going into the products' α
+        INDArray delta = ActivationPass.backprop(activation, (INDArray) f.saved().get("z"), a, gradZ,
                 memory.scratch("work", a.dataType(), a.shape()));
-        INDArray gradX = Gemm.accumulate(gradZ, false, w, false, 1.0, 1.0,
-                memory.result(x.dataType(), x.shape()).assign(epsilon));
-        INDArray gradW = Gemm.accumulate(gradZ, true, x, false, 1.0, 0.0, memory.gradient(WEIGHT_KEY));
+        INDArray gradX = Gemm.accumulate(delta, false, w, false, -tau, 1.0,
+                Vectors.copy(epsilon, memory.result(x.dataType(), x.shape())));
+        INDArray gradW = Gemm.accumulate(delta, true, x, false, -tau, 0.0, memory.gradient(WEIGHT_KEY));
         Gemm.accumulate(a, true, epsilon, false, -tau, 1.0, gradW);
         double gradSigma = step.gradientOfSigma(gradTau);
         if (gradSigma != 0 && sigma > 0) {
@@ -148,7 +148,7 @@ public class GradientFlowDense extends AbstractNormalisedDense implements Direct
         }
         Map<String, INDArray> grads = new HashMap<>();
         grads.put(WEIGHT_KEY, gradW);
-        grads.put(BIAS_KEY, Sums.columns(gradZ, memory.gradient(BIAS_KEY)));
+        grads.put(BIAS_KEY, Sums.columns(delta, -tau, memory.gradient(BIAS_KEY)));
         grads.put(STEP_KEY, memory.gradient(STEP_KEY).assign(step.gradientOfT(gradTau)));
         return new Backward(grads, gradX);
     }

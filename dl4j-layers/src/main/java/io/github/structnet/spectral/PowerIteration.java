@@ -1,5 +1,6 @@
 package io.github.structnet.spectral;
 
+import io.github.structnet.kernels.Vectors;
 import org.nd4j.common.base.Preconditions;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -28,7 +29,7 @@ public final class PowerIteration {
     public static double iterate(LinearOperator a, INDArray v, int steps) {
         advance(a, v, steps);
         INDArray image = a.apply(v);
-        double estimate = image.norm2Number().doubleValue();
+        double estimate = Vectors.norm2(image);
         if (image != v) {
             image.close();
         }
@@ -69,7 +70,7 @@ public final class PowerIteration {
     private static void advanceFrom(LinearOperator a, INDArray v, INDArray image) {
         INDArray next = a.applyAdjoint(image);
         try {
-            double norm = next.norm2Number().doubleValue();
+            double norm = Vectors.norm2(next);
             if (!Double.isFinite(norm)) {
                 throw new IllegalStateException("Power iteration produced a non-finite value (" + norm
                         + "): the operator's weights contain NaN or infinite values");
@@ -90,7 +91,7 @@ public final class PowerIteration {
     }
 
     private static INDArray normalised(INDArray v) {
-        double norm = v.norm2Number().doubleValue();
+        double norm = Vectors.norm2(v);
         if (!Double.isFinite(norm)) {
             throw new IllegalStateException("The power-iteration vector contains NaN or infinite values (norm " + norm + ")");
         }

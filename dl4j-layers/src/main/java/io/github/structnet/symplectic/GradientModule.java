@@ -3,6 +3,7 @@ package io.github.structnet.symplectic;
 import io.github.structnet.kernels.ActivationPass;
 import io.github.structnet.kernels.Gemm;
 import io.github.structnet.kernels.Sums;
+import io.github.structnet.kernels.Vectors;
 import io.github.structnet.samediff.DirectPass;
 import io.github.structnet.samediff.PassMemory;
 import lombok.Data;
@@ -14,7 +15,6 @@ import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastMulOp;
-import org.nd4j.linalg.api.ops.impl.reduce3.Dot;
 import org.nd4j.linalg.factory.Nd4j;
 
 import java.util.HashMap;
@@ -78,8 +78,8 @@ public class GradientModule extends PhaseSpaceLayer implements DirectPass {
         INDArray k = p.get(WEIGHT_KEY);
         DataType type = x.dataType();
         long[] hiddenShape = {x.size(0), width};
-        INDArray z = Gemm.accumulate(PhaseSpaces.half(x, side.sourceHalf()), false, k, true, 1.0, 0.0, memory.scratch("z", type, hiddenShape))
-                .addiRowVector(p.get(BIAS_KEY));
+        INDArray z = Gemm.broadcastRow(p.get(BIAS_KEY), 0.0, memory.scratch("z", type, hiddenShape));
+        Gemm.accumulate(PhaseSpaces.half(x, side.sourceHalf()), false, k, true, 1.0, 1.0, z);
         boolean keepZ = ActivationPass.needsPreActivation(activation);
         INDArray activated = ActivationPass.activate(activation, z,
                 keepZ ? memory.scratch("activated", type, hiddenShape) : z, training);
@@ -116,7 +116,7 @@ public class GradientModule extends PhaseSpaceLayer implements DirectPass {
 
         INDArray g = Gemm.accumulate(updatedGradient, false, k, true, 1.0, 0.0,
                 memory.scratch("g", type, weighted.shape()));                           // G = ε_r Kᵀ
-        double stepGradient = side.sign() * Nd4j.getExecutioner().exec(new Dot(g, weighted)).getDouble(0);
+        double stepGradient = side.sign() * Vectors.dot(g, weighted);
         INDArray weightedGradient = g.muli(scale);
         INDArray work = memory.scratch("work", type, weighted.shape());
         INDArray amplitudeGradient = Sums.columns(weightedGradient.mul(activated, work), memory.gradient(AMPLITUDE_KEY));

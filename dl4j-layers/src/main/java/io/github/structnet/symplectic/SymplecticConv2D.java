@@ -3,6 +3,7 @@ package io.github.structnet.symplectic;
 import io.github.structnet.ode.Steps;
 import io.github.structnet.kernels.ActivationPass;
 import io.github.structnet.kernels.Sums;
+import io.github.structnet.kernels.Vectors;
 import io.github.structnet.samediff.DirectPass;
 import io.github.structnet.samediff.PassMemory;
 import io.github.structnet.samediff.StructLayer;
@@ -18,7 +19,6 @@ import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.impl.reduce3.Dot;
 import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastMulOp;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -155,8 +155,7 @@ public class SymplecticConv2D extends StructLayer implements DirectPass {
         grads.put(AMPLITUDE_KEY, amplitudeGradient);
         if (trainableStep) {
             INDArray flipped = Convolutions.flipped(kernel);
-            double stepGradient = side.sign() * Nd4j.getExecutioner().exec(new Dot(adjointKernelGradient, flipped))
-                    .getDouble(0);
+            double stepGradient = side.sign() * Vectors.dot(adjointKernelGradient, flipped);
             grads.put(STEP_KEY, memory.gradient(STEP_KEY).assign(stepGradient));
             flipped.close();
         }
