@@ -2,7 +2,7 @@
 """The PyTorch side of LayerBenchmark: the same blocks written the fast way, one Adam training step and one
 inference pass, min / median over repeated runs, 2 threads. Needs Debian's python3-torch (1.13, CPU).
 
-Usage: python3 pytorch_bench.py [--quick] [--reps N]
+Usage: python3 pytorch_bench.py [--quick] [--reps N] [--warmup SECONDS] [--seconds SECONDS]
 """
 import argparse
 import statistics
@@ -91,18 +91,25 @@ class GradientModule(torch.nn.Module):
         return torch.cat((q + update, p), dim=1) if self.up else torch.cat((q, p - update), dim=1)
 
 
-def timed(fn, reps):
-    for _ in range(3):
+def timed(fn, timing):
+    # the same rules as LayerBenchmark: warm up for at least 3 calls and `warmup` seconds, then time at least `reps`
+    # calls and as many more as fit in `seconds`
+    reps, warmup, seconds = timing
+    start = time.perf_counter()
+    calls = 0
+    while calls < 3 or time.perf_counter() - start < warmup:
         fn()
+        calls += 1
     times = []
-    for _ in range(reps):
+    begin = time.perf_counter()
+    while len(times) < reps or time.perf_counter() - begin < seconds:
         start = time.perf_counter()
         fn()
         times.append((time.perf_counter() - start) * 1e3)
     return min(times), statistics.median(times)
 
 
-def bench(name, blocks, shape, reps, memory_format=torch.contiguous_format):
+def bench(name, blocks, shape, timing, memory_format=torch.contiguous_format):
     net = torch.nn.Sequential(*blocks).to(memory_format=memory_format)
     opt = torch.optim.Adam(net.parameters(), lr=1e-3)
     x = torch.rand(*shape).to(memory_format=memory_format)
@@ -119,35 +126,37 @@ def bench(name, blocks, shape, reps, memory_format=torch.contiguous_format):
         with torch.no_grad():
             net(x)
 
-    tmin, tmed = timed(train, reps)
-    imin, imed = timed(infer, reps)
+    tmin, tmed = timed(train, timing)
+    imin, imed = timed(infer, timing)
     print(f"| PyTorch {name} | {tmin:.1f} / {tmed:.1f} | {imin:.1f} / {imed:.1f} |", flush=True)
 
 
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--reps", type=int, default=10)
+    parser.add_argument("--reps", type=int, default=20)
+    parser.add_argument("--warmup", type=float, default=2.0, help="minimum warm-up seconds per case")
+    parser.add_argument("--seconds", type=float, default=3.0, help="minimum timed seconds per case")
     args = parser.parse_args()
     torch.set_num_threads(2)
     torch.manual_seed(1)
-    reps = 3 if args.quick else args.reps
+    timing = (3, 0.0, 0.0) if args.quick else (args.reps, args.warmup, args.seconds)
     print(f"PyTorch {torch.__version__}, threads {torch.get_num_threads()}, mkldnn {torch.backends.mkldnn.is_available()}")
     print("| configuration | train step min / median (ms) | inference min / median (ms) |\n|---|---|---|")
     for width in ([64] if args.quick else [64, 256, 1024]):
         bench(f"GradientFlowDense x8, width {width}, batch 256",
-              [GradientFlowDense(width) for _ in range(8)], (256, width), reps)
+              [GradientFlowDense(width) for _ in range(8)], (256, width), timing)
     # NCHW (PyTorch's default layout and DL4J's) and channels_last (NHWC in memory, which oneDNN runs faster; compared
     # with StructNet's NHWC case of the same name)
     for channels, size in [(32, 28)] + ([] if args.quick else [(64, 32)]):
         for fmt, label in ((torch.contiguous_format, ""), (torch.channels_last, ", channels last (NHWC)")):
             bench(f"GradientFlowConv2D x4, {channels} ch, {size}x{size}, batch 64{label}",
-                  [GradientFlowConv2D(channels, size) for _ in range(4)], (64, channels, size, size), reps, fmt)
+                  [GradientFlowConv2D(channels, size) for _ in range(4)], (64, channels, size, size), timing, fmt)
     bench("SymplecticConv2D x4, 32 ch, 28x28, batch 64", [SymplecticConv2D(32) for _ in range(4)], (64, 32, 28, 28),
-          reps)
+          timing)
     width = 64 if args.quick else 256
     bench(f"G-SympNet x8, width {width}, batch 256",
-          [GradientModule(width // 2, width, i % 2 == 0) for i in range(8)], (256, width), reps)
+          [GradientModule(width // 2, width, i % 2 == 0) for i in range(8)], (256, width), timing)
 
 
 if __name__ == "__main__":

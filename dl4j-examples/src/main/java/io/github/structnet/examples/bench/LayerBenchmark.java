@@ -22,8 +22,12 @@ import java.util.Locale;
  * (after the pass that computes and caches the certified bounds), the achieved GFLOP/s
  * of the median training step (flops counted from the block formulas), its share of the sgemm rate, the share of the
  * step spent in power iteration, and the peak resident memory.
- * <p>Usage: {@code LayerBenchmark [--quick] [--reps N] [--only TEXT]}. Timings are for comparison within one run on
- * one machine: run it on an otherwise idle machine.
+ * <p>Warm-up and repetitions: every case first trains and infers for at least 3 steps and {@code --warmup} seconds
+ * (default 2), so that the JIT compiler has compiled the step's Java code before timing starts, then times at least
+ * {@code --reps} steps (default 20) and as many more as fit in {@code --seconds} (default 3), so that fast cases get
+ * stable medians. The PyTorch side ({@code bench/pytorch_bench.py}) follows the same rules.
+ * <p>Usage: {@code LayerBenchmark [--quick] [--reps N] [--warmup SECONDS] [--seconds SECONDS] [--only TEXT]}. Timings are for comparison
+ * within one run on one machine: run it on an otherwise idle machine.
  */
 public final class LayerBenchmark {
 
@@ -54,38 +58,52 @@ public final class LayerBenchmark {
         return 2.0 * n * n * n / median(t) / 1e9;
     }
 
-    /** Runs one case: {@code reps} timed training steps and inference passes after 3 warm-up steps. */
-    public static Row run(BenchmarkCase c, int reps) {
+    /**
+     * Runs one case: after a warm-up of at least 3 steps and {@code warmupSeconds}, at least {@code reps} timed
+     * training steps and inference passes, and as many more as fit in {@code measureSeconds} each.
+     */
+    public static Row run(BenchmarkCase c, int reps, double warmupSeconds, double measureSeconds) {
         collectGarbage();
         MultiLayerNetwork net = c.network().get();
         INDArray x = Nd4j.rand(DataType.FLOAT, c.inputShape());
         INDArray y = Nd4j.rand(DataType.FLOAT, c.labelShape());
-        for (int i = 0; i < 3; i++) {
+        long warmupStart = System.nanoTime();
+        for (int i = 0; i < 3 || System.nanoTime() - warmupStart < warmupSeconds * 1e9; i++) {
             net.fit(x, y);
             net.output(x);
         }
         long peak = Pointer.physicalBytes();
-        double[] train = new double[reps];
-        double[] infer = new double[reps];
-        double[] power = new double[reps];
-        for (int i = 0; i < reps; i++) {
-            long s = System.nanoTime();
-            net.fit(x, y);
-            train[i] = (System.nanoTime() - s) / 1e6;
-            peak = Math.max(peak, Pointer.physicalBytes());
-            power[i] = powerIterationMillis(net);
-        }
+        long[] peakBytes = {peak};
+        List<Double> power = new ArrayList<>();
+        double[] train = timed(reps, measureSeconds, () -> net.fit(x, y), () -> {
+            peakBytes[0] = Math.max(peakBytes[0], Pointer.physicalBytes());
+            power.add(powerIterationMillis(net));
+        });
         // inference with fixed weights: the first pass computes (and caches) the layers' certified bounds
         net.output(x);
-        for (int i = 0; i < reps; i++) {
-            long s = System.nanoTime();
-            net.output(x);
-            infer[i] = (System.nanoTime() - s) / 1e6;
-            peak = Math.max(peak, Pointer.physicalBytes());
-        }
+        double[] infer = timed(reps, measureSeconds, () -> net.output(x),
+                () -> peakBytes[0] = Math.max(peakBytes[0], Pointer.physicalBytes()));
+        peak = peakBytes[0];
         double trainMedian = median(train);
         return new Row(c.name(), min(train), trainMedian, min(infer), median(infer),
-                c.trainingFlops() / (trainMedian / 1e3) / 1e9, median(power) / trainMedian, peak / 1e6);
+                c.trainingFlops() / (trainMedian / 1e3) / 1e9,
+                median(power.stream().mapToDouble(Double::doubleValue).toArray()) / trainMedian, peak / 1e6);
+    }
+
+    /**
+     * Times {@code call} at least {@code reps} times and until {@code seconds} have passed; runs {@code after} (not
+     * timed) after each call. Milliseconds per call.
+     */
+    private static double[] timed(int reps, double seconds, Runnable call, Runnable after) {
+        List<Double> times = new ArrayList<>();
+        long start = System.nanoTime();
+        while (times.size() < reps || System.nanoTime() - start < seconds * 1e9) {
+            long s = System.nanoTime();
+            call.run();
+            times.add((System.nanoTime() - s) / 1e6);
+            after.run();
+        }
+        return times.stream().mapToDouble(Double::doubleValue).toArray();
     }
 
     /**
@@ -142,18 +160,24 @@ public final class LayerBenchmark {
 
     public static void main(String[] args) {
         boolean quick = false;
-        int reps = 10;
+        int reps = 20;
+        double warmup = 2.0;
+        double measure = 3.0;
         String only = null;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--quick" -> {
                     quick = true;
                     reps = 3;
+                    warmup = 0.0;
+                    measure = 0.0;
                 }
                 case "--reps" -> reps = Integer.parseInt(args[++i]);
+                case "--warmup" -> warmup = Double.parseDouble(args[++i]);
+                case "--seconds" -> measure = Double.parseDouble(args[++i]);
                 case "--only" -> only = args[++i];
                 default -> throw new IllegalArgumentException("unknown argument '" + args[i]
-                        + "'; usage: LayerBenchmark [--quick] [--reps N] [--only TEXT]");
+                        + "'; usage: LayerBenchmark [--quick] [--reps N] [--warmup SECONDS] [--seconds SECONDS] [--only TEXT]");
             }
         }
         System.out.println(Backends.requireSupported());
@@ -161,7 +185,7 @@ public final class LayerBenchmark {
         List<Row> rows = new ArrayList<>();
         for (BenchmarkCase c : BenchmarkCases.all(quick)) {
             if (only == null || c.name().contains(only)) {
-                Row r = run(c, reps);
+                Row r = run(c, reps, warmup, measure);
                 System.out.printf(Locale.ROOT, "%s: train %.1f ms (median), inference %.1f ms%n", r.name(),
                         r.trainMedian(), r.inferMedian());
                 rows.add(r);
