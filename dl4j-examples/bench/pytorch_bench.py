@@ -134,7 +134,7 @@ def bench(name, blocks, shape, timing, memory_format=torch.contiguous_format):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--reps", type=int, default=20)
+    parser.add_argument("--reps", type=int, default=10)
     parser.add_argument("--warmup", type=float, default=2.0, help="minimum warm-up seconds per case")
     parser.add_argument("--seconds", type=float, default=3.0, help="minimum timed seconds per case")
     args = parser.parse_args()

@@ -24,7 +24,7 @@ import java.util.Locale;
  * step spent in power iteration, and the peak resident memory.
  * <p>Warm-up and repetitions: every case first trains and infers for at least 3 steps and {@code --warmup} seconds
  * (default 2), so that the JIT compiler has compiled the step's Java code before timing starts, then times at least
- * {@code --reps} steps (default 20) and as many more as fit in {@code --seconds} (default 3), so that fast cases get
+ * {@code --reps} steps (default 10) and as many more as fit in {@code --seconds} (default 3), so that fast cases get
  * stable medians. The PyTorch side ({@code bench/pytorch_bench.py}) follows the same rules.
  * <p>Usage: {@code LayerBenchmark [--quick] [--reps N] [--warmup SECONDS] [--seconds SECONDS] [--only TEXT]}. Timings are for comparison
  * within one run on one machine: run it on an otherwise idle machine.
@@ -160,7 +160,7 @@ public final class LayerBenchmark {
 
     public static void main(String[] args) {
         boolean quick = false;
-        int reps = 20;
+        int reps = 10;
         double warmup = 2.0;
         double measure = 3.0;
         String only = null;
