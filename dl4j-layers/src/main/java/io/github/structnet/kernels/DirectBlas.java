@@ -2,6 +2,7 @@ package io.github.structnet.kernels;
 
 import org.bytedeco.javacpp.DoublePointer;
 import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.Loader;
 import org.bytedeco.openblas.global.openblas_nolapack;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -36,7 +37,8 @@ final class DirectBlas {
             if (!"CpuBackend".equals(Nd4j.getBackend().getClass().getSimpleName())) {
                 return false;
             }
-            return openblas_nolapack.CblasRowMajor == 101;
+            // the library ND4J's CPU backend has loaded already; a failure here leaves every call to ND4J
+            return Loader.load(openblas_nolapack.class) != null;
         } catch (Throwable notLinked) {
             return false;
         }
