@@ -14,8 +14,9 @@ import org.nd4j.linalg.factory.Nd4j;
  * 25 µs (2 cores, AVX-512; see the package documentation).
  * <p>Products are cut into row blocks of fewer than 2¹⁸ multiply–adds, the size below which OpenBLAS 0.3.19 runs a
  * gemm on the calling thread alone: inside a training step its worker threads otherwise contend for the cores with
- * ND4J's OpenMP threads (measured: median step 15–17 ms whole, 9–11 ms in blocks, at width 64). Larger products
- * ({@link #MAX_PRODUCT_WORK}) stay with ND4J, whose oneDNN product uses both cores without that contention.
+ * ND4J's OpenMP threads (measured at width 64, before the other changes of that session: median step 14.5–16.9 ms with
+ * whole products, 9.4–11.0 ms with blocks). Larger products ({@link #MAX_PRODUCT_WORK}) stay with ND4J, whose oneDNN
+ * product uses both cores without that contention.
  * <p>Every method returns false (and does nothing) when it cannot take the operands: another backend (CUDA), another
  * data type than float or double, strides BLAS cannot express, or operands too large; callers then use ND4J.
  */

@@ -43,7 +43,7 @@ public final class Sums {
         return columns(m, 1.0, out);
     }
 
-    /** α times the column sums of m [rows, columns], written into {@code out} as in {@link #columns(INDArray, INDArray)}. */
+    /** α times the column sums of m [rows, columns], written into {@code out} as in {@link #columns}. */
     public static INDArray columns(INDArray m, double alpha, INDArray out) {
         if (!blasReady(m) || m.rank() != 2 || out.dataType() != m.dataType()) {
             INDArray sums = m.sum(true, 0).muli(alpha);

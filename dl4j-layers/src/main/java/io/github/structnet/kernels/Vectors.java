@@ -5,9 +5,9 @@ import org.nd4j.linalg.api.ops.impl.reduce3.Dot;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * Inner products, Euclidean norms and copies of whole arrays. Small contiguous float and double arrays (up to 2¹⁸ elements)
- * go straight to BLAS ({@code cblas_sdot}, {@code cblas_snrm2}, {@code cblas_scopy}: a few µs), anything else through ND4J's reductions
- * (about 100 µs a call inside a training step, whatever the size). Same values up to rounding.
+ * Inner products, Euclidean norms and copies of whole arrays. Small contiguous float and double arrays (up to 2¹⁸
+ * elements) go straight to BLAS ({@code cblas_sdot}, {@code cblas_snrm2}, {@code cblas_scopy}: a few µs), anything
+ * else through ND4J (about 100 µs a call inside a training step, whatever the size). Same values up to rounding.
  */
 public final class Vectors {
 

@@ -26,8 +26,8 @@ import java.util.Locale;
  * (default 2), so that the JIT compiler has compiled the step's Java code before timing starts, then times at least
  * {@code --reps} steps (default 10) and as many more as fit in {@code --seconds} (default 3), so that fast cases get
  * stable medians. The PyTorch side ({@code bench/pytorch_bench.py}) follows the same rules.
- * <p>Usage: {@code LayerBenchmark [--quick] [--reps N] [--warmup SECONDS] [--seconds SECONDS] [--only TEXT]}. Timings are for comparison
- * within one run on one machine: run it on an otherwise idle machine.
+ * <p>Usage: {@code LayerBenchmark [--quick] [--reps N] [--warmup SECONDS] [--seconds SECONDS] [--only TEXT]}.
+ * Timings are for comparison within one run on one machine: run it on an otherwise idle machine.
  */
 public final class LayerBenchmark {
 
@@ -177,7 +177,8 @@ public final class LayerBenchmark {
                 case "--seconds" -> measure = Double.parseDouble(args[++i]);
                 case "--only" -> only = args[++i];
                 default -> throw new IllegalArgumentException("unknown argument '" + args[i]
-                        + "'; usage: LayerBenchmark [--quick] [--reps N] [--warmup SECONDS] [--seconds SECONDS] [--only TEXT]");
+                        + "'; usage: LayerBenchmark [--quick] [--reps N] [--warmup SECONDS] [--seconds SECONDS]"
+                        + " [--only TEXT]");
             }
         }
         System.out.println(Backends.requireSupported());
