@@ -5,10 +5,10 @@
  * <ul>
  *   <li>[256, 1024]·[1024, 1024]ᵀ takes 4–9 ms through {@code INDArray.mmul} and 1.8–2.0 ms through
  *       {@link org.nd4j.linalg.factory.Nd4j#gemm} with a preallocated output, α and β ({@link Gemm});</li>
- *   <li>every {@code Nd4j.gemm} or reduction call costs about 100 µs before any arithmetic: [256, 64]·[64, 64]ᵀ takes
- *       144 µs through it and 24–27 µs as one {@code cblas_sgemm} on the arrays' buffers, so small products, dots,
- *       norms and copies call OpenBLAS directly ({@code DirectBlas}, behind {@link Gemm}, {@link Vectors} and
- *       {@link Sums});</li>
+ *   <li>inside a training step, small products through {@code Nd4j.gemm} took 150–200 µs each (profiled at width
+ *       64; 28 µs standalone), because they run on ND4J's OpenMP threads; one {@code cblas_sgemm} on the arrays'
+ *       buffers, on the calling thread, does not wait for them, so small products, dots, norms and copies call
+ *       OpenBLAS directly ({@code DirectBlas}, behind {@link Gemm}, {@link Vectors} and {@link Sums});</li>
  *   <li>the activation functions' {@code getActivation}/{@code backprop} run custom ops ({@code relu},
  *       {@code relu_bp}): ReLU's backprop on 64×32×28×28 takes 11 ms; inside a training step the legacy
  *       {@code step} op and a multiply take 1.1 ms, one legacy compare-and-set 2.0 ms, while on 256×64 the single
