@@ -6,6 +6,12 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -62,6 +68,35 @@ class DirectBlasTest {
         INDArray out = Nd4j.create(DataType.FLOAT, 4096, 1);
         assertFalse(DirectBlas.gemm(tall, false, column, false, 1.0, 0.0, out, 4096, 1, 128));
         assertClose(tall.mmul(column), Gemm.accumulate(tall, false, column, false, 1.0, 0.0, out), 1e-3);
+    }
+
+    @Test
+    void concurrentCallsFromSeveralThreadsEachGetTheirOwnProduct() throws Exception {
+        int threads = 4;
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try {
+            List<Future<Double>> errors = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                long seed = 100 + t;
+                errors.add(pool.submit(() -> {
+                    Nd4j.getRandom().setSeed(seed);
+                    double worst = 0;
+                    for (int i = 0; i < 25; i++) {
+                        INDArray a = Nd4j.randn(DataType.FLOAT, 256, 64);
+                        INDArray b = Nd4j.randn(DataType.FLOAT, 64, 64);
+                        INDArray c = Nd4j.create(DataType.FLOAT, 256, 64);
+                        Gemm.accumulate(a, false, b, true, 1.0, 0.0, c);
+                        worst = Math.max(worst, a.mmul(b.transpose()).subi(c).amaxNumber().doubleValue());
+                    }
+                    return worst;
+                }));
+            }
+            for (Future<Double> e : errors) {
+                assertTrue(e.get() <= 1e-3, "max abs difference " + e.get());
+            }
+        } finally {
+            pool.shutdownNow();
+        }
     }
 
     @Test
