@@ -125,8 +125,11 @@ final class DirectBlas {
                 && isContiguous(x);
     }
 
-    /** Elements laid out one after another in c order, whatever the shape (a view of consecutive elements too). */
-    private static boolean isContiguous(INDArray x) {
+    /**
+     * Elements laid out one after another in c order, whatever the shape (a view of consecutive elements too), so that
+     * a c-order reshape is a view and BLAS may read the buffer as one vector.
+     */
+    static boolean isContiguous(INDArray x) {
         long expected = 1;
         for (int d = x.rank() - 1; d >= 0; d--) {
             if (x.size(d) != 1 && x.stride(d) != expected) {
@@ -137,7 +140,7 @@ final class DirectBlas {
         return true;
     }
 
-    private static boolean isBlasType(DataType type) {
+    static boolean isBlasType(DataType type) {
         return type == DataType.FLOAT || type == DataType.DOUBLE;
     }
 

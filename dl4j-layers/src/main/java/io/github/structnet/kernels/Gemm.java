@@ -54,8 +54,8 @@ public final class Gemm {
 
     /**
      * C ← 1 r + β C: writes (β = 0) or adds (β = 1) the row vector r [1, n] to every row of C [m, n], as a rank-one
-     * product with a cached column of ones (a bias term; one BLAS call where ND4J's broadcast took about 100 µs inside a training step).
-     * Returns C.
+     * product with a cached column of ones (a bias term; one BLAS call where ND4J's broadcast took about 100 µs inside
+     * a training step). Returns C.
      */
     public static INDArray broadcastRow(INDArray row, double beta, INDArray c) {
         INDArray r = row.reshape(1, row.length());

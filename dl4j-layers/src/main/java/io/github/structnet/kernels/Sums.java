@@ -1,11 +1,8 @@
 package io.github.structnet.kernels;
 
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-
-import java.util.Arrays;
 
 /**
  * Sums as matrix–vector products with a vector of ones. ND4J 1.0.0-M2.1's reductions read memory at about 4 GB/s on
@@ -28,8 +25,9 @@ public final class Sums {
         long rows = x.rank() >= 2 ? x.size(0) : 1;
         long columns = x.length() / rows;
         try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
-            INDArray rowSums = Gemm.product(x.reshape('c', rows, columns), false, ones(x.dataType(), columns), false);
-            double total = Vectors.dot(rowSums, ones(x.dataType(), rows));
+            INDArray rowSums = Gemm.product(x.reshape('c', rows, columns), false,
+                    Constants.ones(x.dataType(), columns), false);
+            double total = Vectors.dot(rowSums, Constants.ones(x.dataType(), rows));
             rowSums.close();
             return total;
         }
@@ -51,7 +49,8 @@ public final class Sums {
             sums.close();
             return out;
         }
-        Gemm.accumulate(ones(m.dataType(), m.rows()), true, m, false, alpha, 0.0, out.reshape('c', 1, m.columns()));
+        Gemm.accumulate(Constants.ones(m.dataType(), m.rows()), true, m, false, alpha, 0.0,
+                out.reshape('c', 1, m.columns()));
         return out;
     }
 
@@ -70,7 +69,8 @@ public final class Sums {
         long rows = x.size(0) * channels;
         long spatial = x.size(2) * x.size(3);
         try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
-            INDArray perSample = Gemm.product(x.reshape('c', rows, spatial), false, ones(x.dataType(), spatial), false);
+            INDArray perSample = Gemm.product(x.reshape('c', rows, spatial), false,
+                    Constants.ones(x.dataType(), spatial), false);
             columns(perSample.reshape('c', x.size(0), channels), out.reshape('c', 1, channels));
             perSample.close();
         }
@@ -78,12 +78,6 @@ public final class Sums {
     }
 
     private static boolean blasReady(INDArray x) {
-        DataType t = x.dataType();
-        return (t == DataType.FLOAT || t == DataType.DOUBLE) && x.ordering() == 'c'
-                && Arrays.equals(x.stride(), Nd4j.getStrides(x.shape(), 'c'));
-    }
-
-    private static INDArray ones(DataType type, long length) {
-        return Constants.ones(type, length);
+        return DirectBlas.isBlasType(x.dataType()) && DirectBlas.isContiguous(x);
     }
 }

@@ -7,7 +7,6 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.reduce3.Dot;
 import org.nd4j.linalg.factory.Nd4j;
 
-import java.util.Arrays;
 import java.util.Locale;
 
 /**
@@ -23,19 +22,13 @@ public final class KernelBenchmark {
     private KernelBenchmark() {
     }
 
-    /** The median time of {@code call} in microseconds, after as many warm-up calls. */
+    /** The median time of {@code call} in microseconds over {@code reps} calls, after as many warm-up calls. */
     static double medianMicros(Runnable call, int reps) {
         for (int i = 0; i < reps; i++) {
             call.run();
         }
-        double[] t = new double[reps];
-        for (int i = 0; i < reps; i++) {
-            long s = System.nanoTime();
-            call.run();
-            t[i] = (System.nanoTime() - s) / 1e3;
-        }
-        Arrays.sort(t);
-        return t[reps / 2];
+        return 1e3 * LayerBenchmark.median(LayerBenchmark.timed(reps, 0.0, call, () -> {
+        }));
     }
 
     public static void main(String[] args) {

@@ -72,29 +72,27 @@ public final class LayerBenchmark {
             net.fit(x, y);
             net.output(x);
         }
-        long peak = Pointer.physicalBytes();
-        long[] peakBytes = {peak};
+        long[] peak = {Pointer.physicalBytes()};
         List<Double> power = new ArrayList<>();
         double[] train = timed(reps, measureSeconds, () -> net.fit(x, y), () -> {
-            peakBytes[0] = Math.max(peakBytes[0], Pointer.physicalBytes());
+            peak[0] = Math.max(peak[0], Pointer.physicalBytes());
             power.add(powerIterationMillis(net));
         });
         // inference with fixed weights: the first pass computes (and caches) the layers' certified bounds
         net.output(x);
         double[] infer = timed(reps, measureSeconds, () -> net.output(x),
-                () -> peakBytes[0] = Math.max(peakBytes[0], Pointer.physicalBytes()));
-        peak = peakBytes[0];
+                () -> peak[0] = Math.max(peak[0], Pointer.physicalBytes()));
         double trainMedian = median(train);
         return new Row(c.name(), min(train), trainMedian, min(infer), median(infer),
                 c.trainingFlops() / (trainMedian / 1e3) / 1e9,
-                median(power.stream().mapToDouble(Double::doubleValue).toArray()) / trainMedian, peak / 1e6);
+                median(power.stream().mapToDouble(Double::doubleValue).toArray()) / trainMedian, peak[0] / 1e6);
     }
 
     /**
      * Times {@code call} at least {@code reps} times and until {@code seconds} have passed; runs {@code after} (not
      * timed) after each call. Milliseconds per call.
      */
-    private static double[] timed(int reps, double seconds, Runnable call, Runnable after) {
+    static double[] timed(int reps, double seconds, Runnable call, Runnable after) {
         List<Double> times = new ArrayList<>();
         long start = System.nanoTime();
         while (times.size() < reps || System.nanoTime() - start < seconds * 1e9) {
@@ -148,7 +146,7 @@ public final class LayerBenchmark {
         return sb.toString();
     }
 
-    private static double median(double[] v) {
+    static double median(double[] v) {
         double[] s = v.clone();
         Arrays.sort(s);
         return s.length % 2 == 1 ? s[s.length / 2] : 0.5 * (s[s.length / 2 - 1] + s[s.length / 2]);
