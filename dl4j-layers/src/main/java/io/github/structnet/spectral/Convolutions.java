@@ -1,6 +1,7 @@
 package io.github.structnet.spectral;
 
 import io.github.structnet.kernels.Constants;
+import io.github.structnet.kernels.DirectConvolution;
 import io.github.structnet.kernels.Gemm;
 import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.nd4j.autodiff.samediff.SDVariable;
@@ -76,8 +77,7 @@ public final class Convolutions {
 
     /** K x on ND4J arrays. */
     public static INDArray apply(INDArray x, INDArray weights, int stride) {
-        int k = (int) weights.size(0);
-        return Nd4j.cnn().conv2d(x, weights, config(k, stride));
+        return apply(x, weights, null, stride);
     }
 
     /**
@@ -88,7 +88,7 @@ public final class Convolutions {
     public static INDArray adjoint(INDArray y, INDArray weights, int stride, long[] inputShape) {
         int k = (int) weights.size(0);
         if (stride == 1) {
-            return Nd4j.cnn().conv2d(y, flipped(weights), config(k, 1));
+            return apply(y, flipped(weights), 1);
         }
         INDArray inputGradient = Nd4j.create(y.dataType(), inputShape);
         // conv2d_bp integer arguments: kH, kW, sH, sW, pH, pW, dH, dW, same mode, NCHW
@@ -101,8 +101,13 @@ public final class Convolutions {
 
     /** K x + b on ND4J arrays (stride 1 or 2, "same" padding), b [C′]. */
     public static INDArray apply(INDArray x, INDArray weights, INDArray bias, int stride) {
+        if (stride == 1) {
+            INDArray out = Nd4j.createUninitialized(x.dataType(), x.size(0), weights.size(3), x.size(2), x.size(3));
+            return apply(x, weights, bias, 1, CNN2DFormat.NCHW, out);
+        }
         int k = (int) weights.size(0);
-        return Nd4j.cnn().conv2d(x, weights, bias, config(k, stride));
+        return bias == null ? Nd4j.cnn().conv2d(x, weights, config(k, stride))
+                : Nd4j.cnn().conv2d(x, weights, bias, config(k, stride));
     }
 
     /** K x (+ b when {@code bias} is not null) written into {@code out}, which must have the output's shape. */
@@ -113,6 +118,9 @@ public final class Convolutions {
     /** {@link #apply(INDArray, INDArray, INDArray, int, INDArray)} on arrays of the given layout. */
     public static INDArray apply(INDArray x, INDArray weights, INDArray bias, int stride, CNN2DFormat format,
                                  INDArray out) {
+        if (stride == 1 && DirectConvolution.forward(x, weights, bias, format == CNN2DFormat.NHWC, out)) {
+            return out;
+        }
         int k = (int) weights.size(0);
         DynamicCustomOp.DynamicCustomOpsBuilder op = DynamicCustomOp.builder("conv2d");
         if (bias == null) {
@@ -147,6 +155,11 @@ public final class Convolutions {
     public static INDArray[] backward(INDArray x, INDArray weights, INDArray bias, INDArray gradient, int stride,
                                       CNN2DFormat format, INDArray inputGradient, INDArray weightGradient,
                                       INDArray biasGradient) {
+        if (stride == 1 && DirectConvolution.backward(x, weights, bias, gradient, format == CNN2DFormat.NHWC,
+                inputGradient, weightGradient, biasGradient)) {
+            return bias == null ? new INDArray[]{inputGradient, weightGradient}
+                    : new INDArray[]{inputGradient, weightGradient, biasGradient};
+        }
         int k = (int) weights.size(0);
         DynamicCustomOp.DynamicCustomOpsBuilder op = DynamicCustomOp.builder("conv2d_bp");
         if (bias == null) {

@@ -1,0 +1,195 @@
+package io.github.structnet.kernels;
+
+import io.github.structnet.kernels.ConvolutionPlans.BackwardPlan;
+import io.github.structnet.kernels.ConvolutionPlans.ForwardPlan;
+import org.bytedeco.dnnl.convolution_backward_data;
+import org.bytedeco.dnnl.convolution_backward_weights;
+import org.bytedeco.dnnl.convolution_forward;
+import org.bytedeco.dnnl.engine;
+import org.bytedeco.dnnl.global.dnnl;
+import org.bytedeco.dnnl.stream;
+import org.bytedeco.javacpp.Loader;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Float "same" k×k convolutions with stride 1 (odd k) and their gradients, computed by calling oneDNN 2.5 directly
+ * ({@code org.bytedeco:dnnl}) with primitives built once per shape and kept for the calling thread.
+ * <pre>
+ *   forward:  out = K x (+ b)                       x [N, C, H, W] or [N, H, W, C], K [k, k, C, C′], b [C′]
+ *   backward: ∂x = Kᵀ g,  ∂K = Σ x ⋆ g,  ∂b = Σ g    for an output gradient g
+ * </pre>
+ * Why: ND4J 1.0.0-M2.1 rebuilds oneDNN's primitive descriptors on every {@code conv2d}/{@code conv2d_bp} call, reorders
+ * the output gradient twice in {@code conv2d_bp}, and runs the forward pass with the direct algorithm while its
+ * backward pass already uses Winograd F(4×4, 3×3). Here every pass of a 3×3 kernel runs Winograd (direct where oneDNN
+ * has no Winograd for the shape), each operand is reordered once, and nothing is rebuilt. For one 3×3, 32-channel
+ * convolution of a 64×28×28 batch, forward plus backward take 6.4–6.8 ms here against 8.5–10.3 ms through ND4J
+ * (standalone, 2 cores, AVX-512, NCHW and NHWC; relative error against double precision 2e-7 forward and 6e-7 for the
+ * input gradient, the same as ND4J's float results).
+ * <p>Both methods return false, and do nothing, when they cannot take the operands: another backend than ND4J's CPU
+ * backend, another data type than float, arrays that are not contiguous in c order, an even or non-square kernel,
+ * inconsistent shapes, or oneDNN unavailable on the platform. Callers then use ND4J's ops.
+ */
+public final class DirectConvolution {
+
+    /** The most shapes a thread keeps primitives for; past it the thread's cache starts again. */
+    static final int MAX_PLANS_PER_THREAD = 64;
+
+    private static final engine ENGINE = probe();
+    private static final ThreadLocal<ThreadPlans> PLANS = ThreadLocal.withInitial(ThreadPlans::new);
+    private static final AtomicLong CALLS = new AtomicLong();
+
+    private DirectConvolution() {
+    }
+
+    private static engine probe() {
+        try {
+            if (!"CpuBackend".equals(Nd4j.getBackend().getClass().getSimpleName())) {
+                return null;
+            }
+            Loader.load(dnnl.class);
+            return new engine(engine.kind.cpu, 0);
+        } catch (Throwable unavailable) {
+            return null; // no oneDNN natives for this platform: every call stays with ND4J
+        }
+    }
+
+    /** Whether oneDNN is loaded and convolutions can run here (CPU backend only). */
+    public static boolean isAvailable() {
+        return ENGINE != null;
+    }
+
+    /** Calls computed here since the JVM started (for tests that check the route was taken). */
+    static long calls() {
+        return CALLS.get();
+    }
+
+    /**
+     * out ← K x (+ b) when the operands allow it.
+     *
+     * @param channelsLast true for [N, H, W, C] arrays, false for [N, C, H, W]
+     * @param bias         [C′] or null
+     * @param out          the output, shaped like x with C′ channels; overwritten
+     * @return whether the convolution was computed here
+     */
+    public static boolean forward(INDArray x, INDArray weights, INDArray bias, boolean channelsLast, INDArray out) {
+        ConvolutionShape shape = ConvolutionShape.of(x, weights, channelsLast);
+        if (shape == null || !ready(x, weights, out) || (bias != null && !ready(bias))
+                || !shape.isOutput(out) || (bias != null && bias.length() != shape.outChannels())) {
+            return false;
+        }
+        ForwardPlan plan = PLANS.get().forward(new PlanKey(shape, bias != null));
+        plan.run(x, weights, bias, out);
+        CALLS.incrementAndGet();
+        return true;
+    }
+
+    /**
+     * The gradients of out = K x (+ b) for an output gradient g, when the operands allow it.
+     *
+     * @param bias         [C′] or null (then {@code biasGradient} is ignored)
+     * @param gradient     g, shaped like the output
+     * @param inputGradient  ∂x, shaped like x; overwritten
+     * @param weightGradient ∂K, shaped like K; overwritten
+     * @param biasGradient   ∂b [C′]; overwritten when bias is given
+     * @return whether the gradients were computed here
+     */
+    public static boolean backward(INDArray x, INDArray weights, INDArray bias, INDArray gradient, boolean channelsLast,
+                                   INDArray inputGradient, INDArray weightGradient, INDArray biasGradient) {
+        ConvolutionShape shape = ConvolutionShape.of(x, weights, channelsLast);
+        boolean withBias = bias != null;
+        if (shape == null || !ready(x, weights, gradient, inputGradient, weightGradient)
+                || (withBias && !ready(biasGradient)) || !shape.isOutput(gradient)
+                || !Arrays.equals(inputGradient.shape(), x.shape())
+                || !Arrays.equals(weightGradient.shape(), weights.shape())
+                || (withBias && biasGradient.length() != shape.outChannels())) {
+            return false;
+        }
+        BackwardPlan plan = PLANS.get().backward(new PlanKey(shape, withBias));
+        plan.run(x, weights, gradient, inputGradient, weightGradient, withBias ? biasGradient : null);
+        CALLS.incrementAndGet();
+        return true;
+    }
+
+    private static boolean ready(INDArray... arrays) {
+        if (ENGINE == null) {
+            return false;
+        }
+        for (INDArray a : arrays) {
+            if (a == null || a.dataType() != DataType.FLOAT || a.length() == 0 || !DirectBlas.isContiguous(a)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** What a set of primitives is built for: the convolution's shape and whether it has a bias. */
+    record PlanKey(ConvolutionShape shape, boolean bias) {
+    }
+
+    /** The primitives of one thread, per shape (a stream is not thread-safe, so each thread has its own). */
+    private static final class ThreadPlans {
+        private final stream stream = new stream(ENGINE);
+        private final ConvolutionPlans.Scratch scratch = new ConvolutionPlans.Scratch();
+        private final Map<PlanKey, ForwardPlan> forward = new HashMap<>();
+        private final Map<PlanKey, BackwardPlan> backward = new HashMap<>();
+
+        ForwardPlan forward(PlanKey key) {
+            if (forward.size() >= MAX_PLANS_PER_THREAD) {
+                forward.clear();
+            }
+            return forward.computeIfAbsent(key, k -> new ForwardPlan(ENGINE, stream, scratch, k));
+        }
+
+        BackwardPlan backward(PlanKey key) {
+            if (backward.size() >= MAX_PLANS_PER_THREAD) {
+                backward.clear();
+            }
+            return backward.computeIfAbsent(key, k -> new BackwardPlan(ENGINE, stream, scratch, k));
+        }
+    }
+
+    /** Winograd for 3×3 kernels where oneDNN offers it for the shape, otherwise the direct algorithm. */
+    static Chosen forwardDescriptor(engine engine, PlanKey key) {
+        ConvolutionShape s = key.shape();
+        for (dnnl.algorithm algorithm : s.algorithms()) {
+            try {
+                convolution_forward.desc d = key.bias()
+                        ? new convolution_forward.desc(dnnl.prop_kind.forward_training, algorithm, s.anyInput(),
+                                s.anyWeights(), s.biasLayout(), s.anyOutput(), s.strides(), s.padding(), s.padding())
+                        : new convolution_forward.desc(dnnl.prop_kind.forward_training, algorithm, s.anyInput(),
+                                s.anyWeights(), s.anyOutput(), s.strides(), s.padding(), s.padding());
+                return new Chosen(new convolution_forward.primitive_desc(d, engine), algorithm);
+            } catch (RuntimeException notOffered) {
+                // oneDNN has no implementation of this algorithm for the shape; try the next
+            }
+        }
+        throw new IllegalStateException("oneDNN offers no convolution for " + s);
+    }
+
+    /** A forward primitive descriptor and the algorithm it was created with (the backward passes use the same). */
+    record Chosen(convolution_forward.primitive_desc descriptor, dnnl.algorithm algorithm) {
+
+        convolution_backward_data.primitive_desc data(engine engine, ConvolutionShape s) {
+            return new convolution_backward_data.primitive_desc(new convolution_backward_data.desc(algorithm,
+                    s.anyInput(), s.anyWeights(), s.anyOutput(), s.strides(), s.padding(), s.padding()), engine,
+                    descriptor);
+        }
+
+        convolution_backward_weights.primitive_desc weights(engine engine, PlanKey key) {
+            ConvolutionShape s = key.shape();
+            convolution_backward_weights.desc d = key.bias()
+                    ? new convolution_backward_weights.desc(algorithm, s.anyInput(), s.anyWeights(), s.biasLayout(),
+                            s.anyOutput(), s.strides(), s.padding(), s.padding())
+                    : new convolution_backward_weights.desc(algorithm, s.anyInput(), s.anyWeights(), s.anyOutput(),
+                            s.strides(), s.padding(), s.padding());
+            return new convolution_backward_weights.primitive_desc(d, engine, descriptor);
+        }
+    }
+}
