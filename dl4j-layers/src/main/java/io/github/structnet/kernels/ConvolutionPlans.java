@@ -111,9 +111,15 @@ final class ConvolutionPlans {
         private final convolution_forward primitive;
         private final IntMemoryMap args = new IntMemoryMap();
 
-        ForwardPlan(engine engine, stream stream, Scratch scratch, DirectConvolution.PlanKey key) {
+        /** The plan, or null when oneDNN cannot fuse the key's ReLU into the algorithm chosen for the shape. */
+        static ForwardPlan of(engine engine, stream stream, Scratch scratch, DirectConvolution.PlanKey key) {
+            DirectConvolution.Chosen chosen = DirectConvolution.forwardDescriptor(engine, key);
+            return chosen == null ? null : new ForwardPlan(engine, stream, scratch, key, chosen.descriptor());
+        }
+
+        private ForwardPlan(engine engine, stream stream, Scratch scratch, DirectConvolution.PlanKey key,
+                            convolution_forward.primitive_desc pd) {
             ConvolutionShape s = key.shape();
-            convolution_forward.primitive_desc pd = DirectConvolution.forwardDescriptor(engine, key).descriptor();
             this.stream = stream;
             this.scratch = scratch;
             this.input = new Operand(engine, s.userInput(), pd.src_desc(), 0, true, false);

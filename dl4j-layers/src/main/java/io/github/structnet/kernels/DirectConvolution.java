@@ -7,6 +7,8 @@ import org.bytedeco.dnnl.convolution_backward_weights;
 import org.bytedeco.dnnl.convolution_forward;
 import org.bytedeco.dnnl.engine;
 import org.bytedeco.dnnl.global.dnnl;
+import org.bytedeco.dnnl.post_ops;
+import org.bytedeco.dnnl.primitive_attr;
 import org.bytedeco.dnnl.stream;
 import org.bytedeco.javacpp.Loader;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -15,7 +17,9 @@ import org.nd4j.linalg.factory.Nd4j;
 
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -79,12 +83,31 @@ public final class DirectConvolution {
      * @return whether the convolution was computed here
      */
     public static boolean forward(INDArray x, INDArray weights, INDArray bias, boolean channelsLast, INDArray out) {
+        return forward(x, weights, bias, channelsLast, false, out);
+    }
+
+    /**
+     * out ← max(K x (+ b), 0) in one pass (ReLU as a oneDNN post-op), when the operands allow it and oneDNN can fuse
+     * the rectifier into the algorithm {@link #forward} would use; otherwise nothing is done.
+     *
+     * @return whether the rectified convolution was computed here
+     */
+    public static boolean forwardRectified(INDArray x, INDArray weights, INDArray bias, boolean channelsLast,
+                                           INDArray out) {
+        return forward(x, weights, bias, channelsLast, true, out);
+    }
+
+    private static boolean forward(INDArray x, INDArray weights, INDArray bias, boolean channelsLast, boolean rectified,
+                                   INDArray out) {
         ConvolutionShape shape = ConvolutionShape.of(x, weights, channelsLast);
         if (shape == null || !ready(x, weights, out) || (bias != null && !ready(bias))
                 || !shape.isOutput(out) || (bias != null && bias.length() != shape.outChannels())) {
             return false;
         }
-        ForwardPlan plan = PLANS.get().forward(new PlanKey(shape, bias != null));
+        ForwardPlan plan = PLANS.get().forward(new PlanKey(shape, bias != null, rectified));
+        if (plan == null) {
+            return false;
+        }
         plan.run(x, weights, bias, out);
         CALLS.incrementAndGet();
         return true;
@@ -111,7 +134,7 @@ public final class DirectConvolution {
                 || (withBias && biasGradient.length() != shape.outChannels())) {
             return false;
         }
-        BackwardPlan plan = PLANS.get().backward(new PlanKey(shape, withBias));
+        BackwardPlan plan = PLANS.get().backward(new PlanKey(shape, withBias, false));
         plan.run(x, weights, gradient, inputGradient, weightGradient, withBias ? biasGradient : null);
         CALLS.incrementAndGet();
         return true;
@@ -129,22 +152,23 @@ public final class DirectConvolution {
         return true;
     }
 
-    /** What a set of primitives is built for: the convolution's shape and whether it has a bias. */
-    record PlanKey(ConvolutionShape shape, boolean bias) {
+    /** What a set of primitives is built for: the convolution's shape, whether it has a bias and a fused ReLU. */
+    record PlanKey(ConvolutionShape shape, boolean bias, boolean rectified) {
     }
 
     /** The primitives of one thread, per shape (a stream is not thread-safe, so each thread has its own). */
     private static final class ThreadPlans {
         private final stream stream = new stream(ENGINE);
         private final ConvolutionPlans.Scratch scratch = new ConvolutionPlans.Scratch();
-        private final Map<PlanKey, ForwardPlan> forward = new HashMap<>();
+        private final Map<PlanKey, Optional<ForwardPlan>> forward = new HashMap<>();
         private final Map<PlanKey, BackwardPlan> backward = new HashMap<>();
 
         ForwardPlan forward(PlanKey key) {
             if (forward.size() >= MAX_PLANS_PER_THREAD) {
                 forward.clear();
             }
-            return forward.computeIfAbsent(key, k -> new ForwardPlan(ENGINE, stream, scratch, k));
+            return forward.computeIfAbsent(key, k -> Optional.ofNullable(ForwardPlan.of(ENGINE, stream, scratch, k)))
+                    .orElse(null);
         }
 
         BackwardPlan backward(PlanKey key) {
@@ -155,22 +179,38 @@ public final class DirectConvolution {
         }
     }
 
-    /** Winograd for 3×3 kernels where oneDNN offers it for the shape, otherwise the direct algorithm. */
+    /**
+     * Winograd for 3×3 kernels where oneDNN offers it for the shape, otherwise the direct algorithm; with a fused ReLU
+     * only the first of these (null if oneDNN cannot fuse it there: the unfused pair is then faster).
+     */
     static Chosen forwardDescriptor(engine engine, PlanKey key) {
         ConvolutionShape s = key.shape();
-        for (dnnl.algorithm algorithm : s.algorithms()) {
+        List<dnnl.algorithm> algorithms = key.rectified() ? s.algorithms().subList(0, 1) : s.algorithms();
+        for (dnnl.algorithm algorithm : algorithms) {
             try {
                 convolution_forward.desc d = key.bias()
                         ? new convolution_forward.desc(dnnl.prop_kind.forward_training, algorithm, s.anyInput(),
                                 s.anyWeights(), s.biasLayout(), s.anyOutput(), s.strides(), s.padding(), s.padding())
                         : new convolution_forward.desc(dnnl.prop_kind.forward_training, algorithm, s.anyInput(),
                                 s.anyWeights(), s.anyOutput(), s.strides(), s.padding(), s.padding());
-                return new Chosen(new convolution_forward.primitive_desc(d, engine), algorithm);
+                return new Chosen(key.rectified() ? new convolution_forward.primitive_desc(d, rectifier(), engine)
+                        : new convolution_forward.primitive_desc(d, engine), algorithm);
             } catch (RuntimeException notOffered) {
-                // oneDNN has no implementation of this algorithm for the shape; try the next
+                // oneDNN has no implementation of this algorithm (with this post-op) for the shape; try the next
             }
         }
+        if (key.rectified()) {
+            return null;
+        }
         throw new IllegalStateException("oneDNN offers no convolution for " + s);
+    }
+
+    private static primitive_attr rectifier() {
+        post_ops ops = new post_ops();
+        ops.append_eltwise(1f, dnnl.algorithm.eltwise_relu, 0f, 0f);
+        primitive_attr attr = new primitive_attr();
+        attr.set_post_ops(ops);
+        return attr;
     }
 
     /** A forward primitive descriptor and the algorithm it was created with (the backward passes use the same). */

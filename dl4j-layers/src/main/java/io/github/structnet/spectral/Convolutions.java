@@ -134,6 +134,15 @@ public final class Convolutions {
     }
 
     /**
+     * out ← max(K x + b, 0) (stride 1) in one fused pass where {@link DirectConvolution#forwardRectified} can; returns
+     * false, leaving out untouched, where it cannot (the caller then convolves and rectifies separately).
+     */
+    public static boolean applyRectified(INDArray x, INDArray weights, INDArray bias, CNN2DFormat format,
+                                         INDArray out) {
+        return DirectConvolution.forwardRectified(x, weights, bias, format == CNN2DFormat.NHWC, out);
+    }
+
+    /**
      * Both gradients of y = K x (+ b) for an output gradient g, in one call: {Kᵀ g, ∂⟨g, Kx⟩/∂K} and, when
      * {@code bias} is given, Σ g over batch and space as a third element.
      */
