@@ -1,9 +1,11 @@
 package io.github.structnet.examples.bench;
 
+import io.github.structnet.kernels.DirectConvolution;
 import io.github.structnet.kernels.Gemm;
 import io.github.structnet.kernels.Vectors;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.DynamicCustomOp;
 import org.nd4j.linalg.api.ops.impl.reduce3.Dot;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -13,7 +15,8 @@ import java.util.Locale;
  * Per-call times of the kernels the direct passes use, next to the ND4J routes they replace, as a Markdown table:
  * the products of a width-n dense layer at batch 256 ({@code Gemm.accumulate}, which calls OpenBLAS directly up to
  * 2²² multiply–adds, against {@code Nd4j.gemm}) and a dot and a norm of a [256, n] array ({@code Vectors} against
- * ND4J's {@code Dot} and {@code norm2Number}). Medians of repeated calls after warm-up, float32, single calls in
+ * ND4J's {@code Dot} and {@code norm2Number}), and 3×3 convolutions ({@code DirectConvolution} against ND4J's
+ * {@code conv2d} and {@code conv2d_bp}). Medians of repeated calls after warm-up, float32, single calls in
  * isolation: inside a training step other threads compete and the figures differ.
  * <p>Usage: {@code KernelBenchmark [--quick]}.
  */
@@ -54,5 +57,45 @@ public final class KernelBenchmark {
                     dot, nd4jDot, norm, nd4jNorm));
         }
         System.out.print(sb);
+        System.out.print(convolutions(quick));
+    }
+
+    /**
+     * One 3×3 "same" convolution with bias, C → C channels, batch 64: forward and backward (input, weight and bias
+     * gradients) through {@link DirectConvolution} (oneDNN called directly) against ND4J's {@code conv2d} and
+     * {@code conv2d_bp}, in both layouts.
+     */
+    static String convolutions(boolean quick) {
+        StringBuilder sb = new StringBuilder("\n| convolution | forward: direct / ND4J (ms) | backward: direct / ND4J (ms)"
+                + " |\n|---|---|---|\n");
+        int batch = quick ? 8 : 64;
+        int reps = quick ? 5 : 40;
+        for (int[] cs : quick ? new int[][]{{16, 14}} : new int[][]{{32, 28}, {64, 32}}) {
+            for (boolean last : new boolean[]{false, true}) {
+                int c = cs[0];
+                int size = cs[1];
+                long[] shape = last ? new long[]{batch, size, size, c} : new long[]{batch, c, size, size};
+                INDArray x = Nd4j.rand(DataType.FLOAT, shape);
+                INDArray g = Nd4j.rand(DataType.FLOAT, shape);
+                INDArray k = Nd4j.rand(DataType.FLOAT, 3, 3, c, c);
+                INDArray b = Nd4j.rand(DataType.FLOAT, c);
+                INDArray y = x.ulike();
+                INDArray gx = x.ulike();
+                INDArray gk = k.ulike();
+                INDArray gb = b.ulike();
+                int layout = last ? 1 : 0;
+                double direct = medianMicros(() -> DirectConvolution.forward(x, k, b, last, y), reps) / 1e3;
+                double nd4j = medianMicros(() -> Nd4j.exec(DynamicCustomOp.builder("conv2d").addInputs(x, k, b)
+                        .addOutputs(y).addIntegerArguments(3, 3, 1, 1, 0, 0, 1, 1, 1, layout).build()), reps) / 1e3;
+                double directBack = medianMicros(() -> DirectConvolution.backward(x, k, b, g, last, gx, gk, gb), reps)
+                        / 1e3;
+                double nd4jBack = medianMicros(() -> Nd4j.exec(DynamicCustomOp.builder("conv2d_bp")
+                        .addInputs(x, k, b, g).addOutputs(gx, gk, gb)
+                        .addIntegerArguments(3, 3, 1, 1, 0, 0, 1, 1, 1, layout).build()), reps) / 1e3;
+                sb.append(String.format(Locale.ROOT, "| %d ch, %dx%d, batch %d, %s | %.2f / %.2f | %.2f / %.2f |%n", c,
+                        size, size, batch, last ? "NHWC" : "NCHW", direct, nd4j, directBack, nd4jBack));
+            }
+        }
+        return sb.toString();
     }
 }
