@@ -6,6 +6,7 @@ import org.bytedeco.dnnl.convolution_backward_data;
 import org.bytedeco.dnnl.convolution_backward_weights;
 import org.bytedeco.dnnl.convolution_forward;
 import org.bytedeco.dnnl.engine;
+import org.bytedeco.dnnl.dnnl_version_t;
 import org.bytedeco.dnnl.global.dnnl;
 import org.bytedeco.dnnl.post_ops;
 import org.bytedeco.dnnl.primitive_attr;
@@ -38,35 +39,58 @@ import java.util.concurrent.atomic.AtomicLong;
  * input gradient, the same as ND4J's float results).
  * <p>Both methods return false, and do nothing, when they cannot take the operands: another backend than ND4J's CPU
  * backend, another data type than float, arrays that are not contiguous in c order, an even or non-square kernel,
- * inconsistent shapes, or oneDNN unavailable on the platform. Callers then use ND4J's ops.
+ * inconsistent shapes, oneDNN unavailable on the platform, or the route switched off with
+ * {@code -Dstructnet.directConvolution=false} (read on every call). Callers then use ND4J's ops.
  */
 public final class DirectConvolution {
 
     /** The most shapes a thread keeps primitives for; past it the thread's cache starts again. */
     static final int MAX_PLANS_PER_THREAD = 64;
+    /** System property that turns the direct route off ({@code -Dstructnet.directConvolution=false}), read per call. */
+    public static final String SWITCH_PROPERTY = "structnet.directConvolution";
 
-    private static final engine ENGINE = probe();
+    private static final Probe PROBE = Probe.run();
+    private static final engine ENGINE = PROBE.cpuEngine();
     private static final ThreadLocal<ThreadPlans> PLANS = ThreadLocal.withInitial(ThreadPlans::new);
     private static final AtomicLong CALLS = new AtomicLong();
 
     private DirectConvolution() {
     }
 
-    private static engine probe() {
-        try {
-            if (!"CpuBackend".equals(Nd4j.getBackend().getClass().getSimpleName())) {
-                return null;
+    /** The oneDNN CPU engine, or null with the reason the direct route is off. */
+    private record Probe(engine cpuEngine, String status) {
+
+        static Probe run() {
+            try {
+                String backend = Nd4j.getBackend().getClass().getSimpleName();
+                if (!"CpuBackend".equals(backend)) {
+                    return new Probe(null, "off on " + backend + ": ND4J's conv2d");
+                }
+                Loader.load(dnnl.class);
+                engine cpu = new engine(engine.kind.cpu, 0);
+                dnnl_version_t v = dnnl.dnnl_version();
+                return new Probe(cpu, "oneDNN " + v.major() + "." + v.minor() + "." + v.patch()
+                        + " called directly (float, stride 1)");
+            } catch (Throwable unavailable) {
+                // no oneDNN natives for this platform: every call stays with ND4J
+                return new Probe(null, "off, oneDNN did not load (" + unavailable + "): ND4J's conv2d");
             }
-            Loader.load(dnnl.class);
-            return new engine(engine.kind.cpu, 0);
-        } catch (Throwable unavailable) {
-            return null; // no oneDNN natives for this platform: every call stays with ND4J
         }
     }
 
     /** Whether oneDNN is loaded and convolutions can run here (CPU backend only). */
     public static boolean isAvailable() {
         return ENGINE != null;
+    }
+
+    /** Which route convolutions take, and why, for logs and benchmark headers. */
+    public static String status() {
+        return "convolutions: " + (ENGINE != null && switchedOff()
+                ? "off (-D" + SWITCH_PROPERTY + "=false): ND4J's conv2d" : PROBE.status());
+    }
+
+    private static boolean switchedOff() {
+        return "false".equalsIgnoreCase(System.getProperty(SWITCH_PROPERTY));
     }
 
     /** Calls computed here since the JVM started (for tests that check the route was taken). */
@@ -141,7 +165,7 @@ public final class DirectConvolution {
     }
 
     private static boolean ready(INDArray... arrays) {
-        if (ENGINE == null) {
+        if (ENGINE == null || switchedOff()) {
             return false;
         }
         for (INDArray a : arrays) {

@@ -34,7 +34,8 @@ import java.util.Map;
  * runs with (after training, reload, {@code setParams}). While training σ_K is the power-iteration estimate.
  * <p>Shapes: input/output [mb, C, H, W], or [mb, H, W, C] when the input type is NHWC (the layout is taken from it);
  * K [k, k, C, C′], b [C′], t [1, 1]; state {@value #VECTOR_KEY} [1, C, H, W] in either layout (power-iteration
- * vector, saved with the model, never trained). NHWC runs the forward convolutions 1.4–1.5× faster on oneDNN.
+ * vector, saved with the model, never trained). In float on the CPU backend the convolutions run on oneDNN directly
+ * ({@link io.github.structnet.kernels.DirectConvolution}: Winograd, with ReLU fused into K x + b), in both layouts.
  *
  * @see <a href="https://arxiv.org/abs/2110.12690">Meunier et al. 2022, A dynamical system perspective for
  * Lipschitz neural networks (Convex Potential Layers)</a>

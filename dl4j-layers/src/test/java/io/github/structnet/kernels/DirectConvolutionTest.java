@@ -90,6 +90,22 @@ class DirectConvolutionTest {
     }
 
     @Test
+    void systemPropertySwitchesTheRouteOffAndBackOn() {
+        INDArray x = Nd4j.rand(DataType.FLOAT, 2, 4, 6, 6);
+        INDArray w = Nd4j.rand(DataType.FLOAT, 3, 3, 4, 4);
+        INDArray y = x.ulike();
+        try {
+            System.setProperty(DirectConvolution.SWITCH_PROPERTY, "false");
+            assertFalse(DirectConvolution.forward(x, w, null, false, y));
+            assertTrue(DirectConvolution.status().contains("off"), DirectConvolution.status());
+        } finally {
+            System.clearProperty(DirectConvolution.SWITCH_PROPERTY);
+        }
+        assertTrue(DirectConvolution.forward(x, w, null, false, y));
+        assertTrue(DirectConvolution.status().contains("oneDNN 2.5"), DirectConvolution.status());
+    }
+
+    @Test
     void concurrentCallsFromSeveralThreadsEachGetTheirOwnResult() throws Exception {
         int threads = 3;
         ExecutorService pool = Executors.newFixedThreadPool(threads);
