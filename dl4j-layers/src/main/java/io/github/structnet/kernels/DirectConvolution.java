@@ -6,15 +6,12 @@ import org.bytedeco.dnnl.convolution_backward_data;
 import org.bytedeco.dnnl.convolution_backward_weights;
 import org.bytedeco.dnnl.convolution_forward;
 import org.bytedeco.dnnl.engine;
-import org.bytedeco.dnnl.dnnl_version_t;
 import org.bytedeco.dnnl.global.dnnl;
 import org.bytedeco.dnnl.post_ops;
 import org.bytedeco.dnnl.primitive_attr;
 import org.bytedeco.dnnl.stream;
-import org.bytedeco.javacpp.Loader;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 import java.util.Arrays;
 import java.util.HashMap;
@@ -40,57 +37,22 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>Both methods return false, and do nothing, when they cannot take the operands: another backend than ND4J's CPU
  * backend, another data type than float, arrays that are not contiguous in c order, an even or non-square kernel,
  * inconsistent shapes, oneDNN unavailable on the platform, or the route switched off with
- * {@code -Dstructnet.directConvolution=false} (read on every call). Callers then use ND4J's ops.
+ * {@code -Dstructnet.oneDnn=false} (read on every call). Callers then use ND4J's ops.
  */
 public final class DirectConvolution {
 
     /** The most shapes a thread keeps primitives for; past it the thread's cache starts again. */
     static final int MAX_PLANS_PER_THREAD = 64;
-    /** System property that turns the direct route off ({@code -Dstructnet.directConvolution=false}), read per call. */
-    public static final String SWITCH_PROPERTY = "structnet.directConvolution";
 
-    private static final Probe PROBE = Probe.run();
-    private static final engine ENGINE = PROBE.cpuEngine();
     private static final ThreadLocal<ThreadPlans> PLANS = ThreadLocal.withInitial(ThreadPlans::new);
     private static final AtomicLong CALLS = new AtomicLong();
 
     private DirectConvolution() {
     }
 
-    /** The oneDNN CPU engine, or null with the reason the direct route is off. */
-    private record Probe(engine cpuEngine, String status) {
-
-        static Probe run() {
-            try {
-                String backend = Nd4j.getBackend().getClass().getSimpleName();
-                if (!"CpuBackend".equals(backend)) {
-                    return new Probe(null, "off on " + backend + ": ND4J's conv2d");
-                }
-                Loader.load(dnnl.class);
-                engine cpu = new engine(engine.kind.cpu, 0);
-                dnnl_version_t v = dnnl.dnnl_version();
-                return new Probe(cpu, "oneDNN " + v.major() + "." + v.minor() + "." + v.patch()
-                        + " called directly (float, stride 1)");
-            } catch (Throwable unavailable) {
-                // no oneDNN natives for this platform: every call stays with ND4J
-                return new Probe(null, "off, oneDNN did not load (" + unavailable + "): ND4J's conv2d");
-            }
-        }
-    }
-
-    /** Whether oneDNN is loaded and convolutions can run here (CPU backend only). */
+    /** Whether convolutions can run here ({@link OneDnn#isActive}). */
     public static boolean isAvailable() {
-        return ENGINE != null;
-    }
-
-    /** Which route convolutions take, and why, for logs and benchmark headers. */
-    public static String status() {
-        return "convolutions: " + (ENGINE != null && switchedOff()
-                ? "off (-D" + SWITCH_PROPERTY + "=false): ND4J's conv2d" : PROBE.status());
-    }
-
-    private static boolean switchedOff() {
-        return "false".equalsIgnoreCase(System.getProperty(SWITCH_PROPERTY));
+        return OneDnn.isActive();
     }
 
     /** Calls computed here since the JVM started (for tests that check the route was taken). */
@@ -165,7 +127,7 @@ public final class DirectConvolution {
     }
 
     private static boolean ready(INDArray... arrays) {
-        if (ENGINE == null || switchedOff()) {
+        if (OneDnn.engine() == null) {
             return false;
         }
         for (INDArray a : arrays) {
@@ -182,7 +144,8 @@ public final class DirectConvolution {
 
     /** The primitives of one thread, per shape (a stream is not thread-safe, so each thread has its own). */
     private static final class ThreadPlans {
-        private final stream stream = new stream(ENGINE);
+        private final engine engine = OneDnn.loadedEngine();
+        private final stream stream = new stream(engine);
         private final ConvolutionPlans.Scratch scratch = new ConvolutionPlans.Scratch();
         private final Map<PlanKey, Optional<ForwardPlan>> forward = new HashMap<>();
         private final Map<PlanKey, BackwardPlan> backward = new HashMap<>();
@@ -191,7 +154,7 @@ public final class DirectConvolution {
             if (forward.size() >= MAX_PLANS_PER_THREAD) {
                 forward.clear();
             }
-            return forward.computeIfAbsent(key, k -> Optional.ofNullable(ForwardPlan.of(ENGINE, stream, scratch, k)))
+            return forward.computeIfAbsent(key, k -> Optional.ofNullable(ForwardPlan.of(engine, stream, scratch, k)))
                     .orElse(null);
         }
 
@@ -199,7 +162,7 @@ public final class DirectConvolution {
             if (backward.size() >= MAX_PLANS_PER_THREAD) {
                 backward.clear();
             }
-            return backward.computeIfAbsent(key, k -> new BackwardPlan(ENGINE, stream, scratch, k));
+            return backward.computeIfAbsent(key, k -> new BackwardPlan(engine, stream, scratch, k));
         }
     }
 

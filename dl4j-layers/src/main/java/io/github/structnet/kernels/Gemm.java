@@ -10,8 +10,10 @@ import org.nd4j.linalg.factory.Nd4j;
  * <p>Products of up to 2²² multiply–adds (a width-64 or width-128 dense layer) call OpenBLAS directly, in row blocks
  * that it runs on the calling thread ({@code DirectBlas}). Standalone that is no faster (slower at width 128, where
  * {@code Nd4j.gemm} uses both cores), but inside a training step it is: median 8-block step at width 64 15–19 ms →
- * 7–9 ms, at width 128 16.1–16.3 → 11.3–11.9 ms. Larger products go through {@code Nd4j.gemm}: at width 256 direct
- * calls made the step 1.6–3.4× slower, on one thread or on OpenBLAS's two.
+ * 7–9 ms, at width 128 16.1–16.3 → 11.3–11.9 ms. At width 256 such direct calls made the step 1.6–3.4× slower, on
+ * one thread or on OpenBLAS's two, so larger float products with β = 0 or 1 go to oneDNN's matmul, called directly
+ * ({@code DirectMatmul}: 1.8 ms against 1.9–2.6 ms through {@code Nd4j.gemm} for [256, 1024]·[1024, 1024]ᵀ), and the
+ * rest through {@code Nd4j.gemm}.
  */
 public final class Gemm {
 
@@ -46,7 +48,8 @@ public final class Gemm {
             throw new IllegalArgumentException("Gemm: the result must be a contiguous c-order matrix, got strides "
                     + java.util.Arrays.toString(c.stride()) + " for shape " + java.util.Arrays.toString(c.shape()));
         }
-        if (!DirectBlas.gemm(a, transposeA, b, transposeB, alpha, beta, c, rows, columns, inner)) {
+        if (!DirectBlas.gemm(a, transposeA, b, transposeB, alpha, beta, c, rows, columns, inner)
+                && !DirectMatmul.gemm(a, transposeA, b, transposeB, alpha, beta, c, rows, columns, inner)) {
             Nd4j.gemm(a, b, c, transposeA, transposeB, alpha, beta);
         }
         return c;

@@ -56,7 +56,7 @@ class DirectBlasTest {
     }
 
     @Test
-    void largeProductsAndLargeMatrixVectorProductsStayWithNd4j() {
+    void largeProductsAndLargeMatrixVectorProductsLeaveTheDirectBlasRoute() {
         INDArray a = Nd4j.rand(DataType.FLOAT, 256, 128);
         INDArray b = Nd4j.rand(DataType.FLOAT, 128, 256);
         INDArray c = Nd4j.create(DataType.FLOAT, 256, 256);

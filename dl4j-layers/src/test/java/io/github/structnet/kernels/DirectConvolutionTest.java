@@ -95,14 +95,14 @@ class DirectConvolutionTest {
         INDArray w = Nd4j.rand(DataType.FLOAT, 3, 3, 4, 4);
         INDArray y = x.ulike();
         try {
-            System.setProperty(DirectConvolution.SWITCH_PROPERTY, "false");
+            System.setProperty(OneDnn.SWITCH_PROPERTY, "false");
             assertFalse(DirectConvolution.forward(x, w, null, false, y));
-            assertTrue(DirectConvolution.status().contains("off"), DirectConvolution.status());
+            assertTrue(OneDnn.status().contains("off"), OneDnn.status());
         } finally {
-            System.clearProperty(DirectConvolution.SWITCH_PROPERTY);
+            System.clearProperty(OneDnn.SWITCH_PROPERTY);
         }
         assertTrue(DirectConvolution.forward(x, w, null, false, y));
-        assertTrue(DirectConvolution.status().contains("oneDNN 2.5"), DirectConvolution.status());
+        assertTrue(OneDnn.status().contains("oneDNN 2.5"), OneDnn.status());
     }
 
     @Test

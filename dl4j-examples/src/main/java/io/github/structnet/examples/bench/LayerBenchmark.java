@@ -1,7 +1,7 @@
 package io.github.structnet.examples.bench;
 
 import io.github.structnet.backend.Backends;
-import io.github.structnet.kernels.DirectConvolution;
+import io.github.structnet.kernels.OneDnn;
 import io.github.structnet.kernels.Gemm;
 import io.github.structnet.samediff.StructuredParameters;
 import org.bytedeco.javacpp.Pointer;
@@ -181,7 +181,7 @@ public final class LayerBenchmark {
             }
         }
         System.out.println(Backends.requireSupported());
-        System.out.println(DirectConvolution.status());
+        System.out.println(OneDnn.status());
         double sgemm = sgemmGflops(2048, quick ? 3 : 10);
         List<Row> rows = new ArrayList<>();
         for (BenchmarkCase c : BenchmarkCases.all(quick)) {

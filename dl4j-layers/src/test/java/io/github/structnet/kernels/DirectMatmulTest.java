@@ -1,0 +1,126 @@
+package io.github.structnet.kernels;
+
+import io.github.structnet.lipschitz.GradientFlowDense;
+import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.LossLayer;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+import org.nd4j.linalg.lossfunctions.LossFunctions;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Large float products through oneDNN's matmul: taken past {@link DirectMatmul#MIN_WORK} multiply–adds, and equal to
+ * the double-precision product for every transpose combination, α, β ∈ {0, 1}, and operands that are views inside a
+ * larger buffer (strided rows included); what it refuses still comes out right through {@link Gemm}.
+ */
+class DirectMatmulTest {
+
+    private static final int M = 96;
+    private static final int N = 200;
+    private static final int K = 300; // 5.76 M multiply–adds, past MIN_WORK
+
+    @Test
+    void everyTransposeCombinationWithAlphaAndBetaMatchesTheDoubleProduct() {
+        Nd4j.getRandom().setSeed(2);
+        assertTrue((long) M * N * K > DirectMatmul.MIN_WORK);
+        for (boolean ta : new boolean[]{false, true}) {
+            for (boolean tb : new boolean[]{false, true}) {
+                for (double beta : new double[]{0.0, 1.0}) {
+                    INDArray a = stridedView(ta ? K : M, ta ? M : K);
+                    INDArray b = stridedView(tb ? N : K, tb ? K : N);
+                    INDArray c0 = Nd4j.randn(DataType.FLOAT, M, N);
+                    INDArray c = beta == 0.0 ? Nd4j.valueArrayOf(new long[]{M, N}, Float.NaN, DataType.FLOAT) : c0.dup();
+                    INDArray expected = product(a, ta, b, tb).muli(-0.37);
+                    if (beta == 1.0) {
+                        expected.addi(c0.castTo(DataType.DOUBLE));
+                    }
+                    assertTrue(DirectMatmul.gemm(a, ta, b, tb, -0.37, beta, c, M, N, K),
+                            "route not taken: ta " + ta + ", tb " + tb + ", beta " + beta);
+                    assertClose(expected, c, "ta " + ta + ", tb " + tb + ", beta " + beta);
+                }
+            }
+        }
+    }
+
+    @Test
+    void whatItRefusesGemmStillComputes() {
+        INDArray a = Nd4j.rand(DataType.FLOAT, M, K);
+        INDArray b = Nd4j.rand(DataType.FLOAT, K, N);
+        INDArray c0 = Nd4j.rand(DataType.FLOAT, M, N);
+        INDArray c = c0.dup();
+        assertFalse(DirectMatmul.gemm(a, false, b, false, 1.0, 0.5, c, M, N, K), "beta 0.5");
+        assertClose(product(a, false, b, false).addi(c0.castTo(DataType.DOUBLE).muli(0.5)),
+                Gemm.accumulate(a, false, b, false, 1.0, 0.5, c), "beta 0.5 through Gemm");
+        INDArray small = Nd4j.rand(DataType.FLOAT, 8, 8);
+        assertFalse(DirectMatmul.gemm(small, false, small, false, 1.0, 0.0, small.ulike(), 8, 8, 8), "small product");
+        INDArray ad = a.castTo(DataType.DOUBLE);
+        assertFalse(DirectMatmul.gemm(ad, false, b.castTo(DataType.DOUBLE), false, 1.0, 0.0,
+                Nd4j.create(DataType.DOUBLE, M, N), M, N, K), "double precision");
+        try {
+            System.setProperty(OneDnn.SWITCH_PROPERTY, "false");
+            assertFalse(DirectMatmul.gemm(a, false, b, false, 1.0, 0.0, c, M, N, K), "switched off");
+        } finally {
+            System.clearProperty(OneDnn.SWITCH_PROPERTY);
+        }
+    }
+
+    @Test
+    void floatDenseNetworkOnOneDnnComputesTheDoubleNetwork() {
+        Nd4j.getRandom().setSeed(4);
+        int width = 300;
+        int batch = 64; // products of 64·300·300 = 5.76 M multiply–adds
+        MultiLayerNetwork exact = denseNet(DataType.DOUBLE, width);
+        MultiLayerNetwork fast = denseNet(DataType.FLOAT, width);
+        fast.setParams(exact.params().castTo(DataType.FLOAT));
+        INDArray x = Nd4j.randn(DataType.DOUBLE, batch, width);
+        INDArray labels = Nd4j.randn(DataType.DOUBLE, batch, width);
+        assertClose(exact.output(x), fast.output(x.castTo(DataType.FLOAT)), "inference output");
+        exact.setInput(x);
+        exact.setLabels(labels);
+        exact.computeGradientAndScore();
+        fast.setInput(x.castTo(DataType.FLOAT));
+        fast.setLabels(labels.castTo(DataType.FLOAT));
+        fast.computeGradientAndScore();
+        assertClose(exact.gradient().gradient(), fast.gradient().gradient(), "gradient");
+    }
+
+    private static MultiLayerNetwork denseNet(DataType type, int width) {
+        MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder().dataType(type).seed(3).list()
+                .layer(new GradientFlowDense.Builder().nHidden(width).build())
+                .layer(new GradientFlowDense.Builder().nHidden(width).build())
+                .layer(new LossLayer.Builder(
+                        LossFunctions.LossFunction.MSE)
+                        .activation(Activation.IDENTITY).build())
+                .setInputType(InputType.feedForward(width)).build();
+        MultiLayerNetwork net = new MultiLayerNetwork(conf);
+        net.init();
+        return net;
+    }
+
+    /** A float matrix whose rows are 5 elements apart more than its width, inside a larger buffer. */
+    private static INDArray stridedView(int rows, int columns) {
+        INDArray buffer = Nd4j.randn(DataType.FLOAT, rows + 1, columns + 5);
+        return buffer.get(NDArrayIndex.interval(1, rows + 1), NDArrayIndex.interval(2, columns + 2));
+    }
+
+    private static INDArray product(INDArray a, boolean ta, INDArray b, boolean tb) {
+        INDArray ad = a.castTo(DataType.DOUBLE);
+        INDArray bd = b.castTo(DataType.DOUBLE);
+        return (ta ? ad.transpose() : ad).mmul(tb ? bd.transpose() : bd);
+    }
+
+    private static void assertClose(INDArray expected, INDArray actual, String what) {
+        INDArray diff = expected.sub(actual.castTo(DataType.DOUBLE));
+        double err = diff.norm2Number().doubleValue() / expected.norm2Number().doubleValue();
+        assertTrue(err < 1e-5, what + ": relative error " + err);
+    }
+}
