@@ -121,6 +121,9 @@ public final class DirectConvolution {
             return false;
         }
         BackwardPlan plan = PLANS.get().backward(new PlanKey(shape, withBias, false));
+        if (plan == null) {
+            return false;
+        }
         plan.run(x, weights, gradient, inputGradient, weightGradient, withBias ? biasGradient : null);
         CALLS.incrementAndGet();
         return true;
@@ -148,13 +151,13 @@ public final class DirectConvolution {
         private final stream stream = new stream(engine);
         private final ConvolutionPlans.Scratch scratch = new ConvolutionPlans.Scratch();
         private final Map<PlanKey, Optional<ForwardPlan>> forward = new HashMap<>();
-        private final Map<PlanKey, BackwardPlan> backward = new HashMap<>();
+        private final Map<PlanKey, Optional<BackwardPlan>> backward = new HashMap<>();
 
         ForwardPlan forward(PlanKey key) {
             if (forward.size() >= MAX_PLANS_PER_THREAD) {
                 forward.clear();
             }
-            return forward.computeIfAbsent(key, k -> Optional.ofNullable(ForwardPlan.of(engine, stream, scratch, k)))
+            return forward.computeIfAbsent(key, k -> build(() -> ForwardPlan.of(engine, stream, scratch, k)))
                     .orElse(null);
         }
 
@@ -162,7 +165,17 @@ public final class DirectConvolution {
             if (backward.size() >= MAX_PLANS_PER_THREAD) {
                 backward.clear();
             }
-            return backward.computeIfAbsent(key, k -> new BackwardPlan(engine, stream, scratch, k));
+            return backward.computeIfAbsent(key, k -> build(() -> new BackwardPlan(engine, stream, scratch, k)))
+                    .orElse(null);
+        }
+
+        /** The plan, or empty (remembered, so the shape goes to ND4J from then on) if oneDNN refuses the shape. */
+        private static <P> Optional<P> build(java.util.function.Supplier<P> plan) {
+            try {
+                return Optional.ofNullable(plan.get());
+            } catch (RuntimeException refused) {
+                return Optional.empty();
+            }
         }
     }
 

@@ -15,6 +15,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Large float products C ← α op(A) op(B) + β C (β = 0 or 1) through oneDNN 2.5's matmul, called directly with the
@@ -27,7 +28,7 @@ final class DirectMatmul {
     /** Products of more multiply–adds than this come here (smaller ones go to OpenBLAS on the calling thread). */
     static final long MIN_WORK = DirectBlas.MAX_PRODUCT_WORK;
     private static final int MAX_PLANS_PER_THREAD = 64;
-    private static final ThreadLocal<Map<Key, Plan>> PLANS = ThreadLocal.withInitial(HashMap::new);
+    private static final ThreadLocal<Map<Key, Optional<Plan>>> PLANS = ThreadLocal.withInitial(HashMap::new);
 
     private DirectMatmul() {
     }
@@ -52,12 +53,28 @@ final class DirectMatmul {
         long[] stridesA = transposeA ? new long[]{a.stride(1), a.stride(0)} : new long[]{a.stride(0), a.stride(1)};
         long[] stridesB = transposeB ? new long[]{b.stride(1), b.stride(0)} : new long[]{b.stride(0), b.stride(1)};
         Key key = new Key(m, n, k, stridesA[0], stridesA[1], stridesB[0], stridesB[1], c.stride(0), beta != 0.0);
-        Map<Key, Plan> plans = PLANS.get();
+        if (Math.min(stridesA[0], stridesA[1]) != 1 || Math.min(stridesB[0], stridesB[1]) != 1) {
+            return false; // neither rows nor columns contiguous: ND4J copies such views itself
+        }
+        Map<Key, Optional<Plan>> plans = PLANS.get();
         if (plans.size() >= MAX_PLANS_PER_THREAD && !plans.containsKey(key)) {
             plans.clear();
         }
-        plans.computeIfAbsent(key, kk -> new Plan(OneDnn.loadedEngine(), kk)).run(a, b, c, (float) alpha);
+        Optional<Plan> plan = plans.computeIfAbsent(key, DirectMatmul::build);
+        if (plan.isEmpty()) {
+            return false;
+        }
+        plan.get().run(a, b, c, (float) alpha);
         return true;
+    }
+
+    /** The plan, or empty (remembered) if oneDNN has no matmul for these strides. */
+    private static Optional<Plan> build(Key key) {
+        try {
+            return Optional.of(new Plan(OneDnn.loadedEngine(), key));
+        } catch (RuntimeException refused) {
+            return Optional.empty();
+        }
     }
 
     /** Shape, strides and whether C is accumulated into. */

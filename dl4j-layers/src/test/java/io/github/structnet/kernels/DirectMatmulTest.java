@@ -60,6 +60,11 @@ class DirectMatmulTest {
         assertFalse(DirectMatmul.gemm(a, false, b, false, 1.0, 0.5, c, M, N, K), "beta 0.5");
         assertClose(product(a, false, b, false).addi(c0.castTo(DataType.DOUBLE).muli(0.5)),
                 Gemm.accumulate(a, false, b, false, 1.0, 0.5, c), "beta 0.5 through Gemm");
+        INDArray everyOtherColumn = Nd4j.rand(DataType.FLOAT, M, 2 * K).get(NDArrayIndex.all(),
+                NDArrayIndex.interval(0, 2, 2 * K));
+        assertFalse(DirectMatmul.gemm(everyOtherColumn, false, b, false, 1.0, 0.0, c, M, N, K), "no unit stride");
+        assertClose(product(everyOtherColumn, false, b, false),
+                Gemm.accumulate(everyOtherColumn, false, b, false, 1.0, 0.0, c), "no unit stride through Gemm");
         INDArray small = Nd4j.rand(DataType.FLOAT, 8, 8);
         assertFalse(DirectMatmul.gemm(small, false, small, false, 1.0, 0.0, small.ulike(), 8, 8, 8), "small product");
         INDArray ad = a.castTo(DataType.DOUBLE);
