@@ -7,6 +7,8 @@ import org.bytedeco.dnnl.convolution_forward;
 import org.bytedeco.dnnl.engine;
 import org.bytedeco.dnnl.global.dnnl;
 import org.bytedeco.dnnl.memory;
+import org.bytedeco.dnnl.post_ops;
+import org.bytedeco.dnnl.primitive_attr;
 import org.bytedeco.dnnl.reorder;
 import org.bytedeco.dnnl.stream;
 import org.bytedeco.javacpp.BytePointer;
@@ -14,6 +16,7 @@ import org.bytedeco.javacpp.Pointer;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.util.ArrayList;
+import java.util.List;
 import java.util.List;
 
 /** The oneDNN primitives and memory of {@link DirectConvolution}, built once per shape and thread. */
@@ -113,7 +116,7 @@ final class ConvolutionPlans {
 
         /** The plan, or null when oneDNN cannot fuse the key's ReLU into the algorithm chosen for the shape. */
         static ForwardPlan of(engine engine, stream stream, Scratch scratch, DirectConvolution.PlanKey key) {
-            DirectConvolution.Chosen chosen = DirectConvolution.forwardDescriptor(engine, key);
+            Chosen chosen = forwardDescriptor(engine, key);
             return chosen == null ? null : new ForwardPlan(engine, stream, scratch, key, chosen.descriptor());
         }
 
@@ -169,7 +172,7 @@ final class ConvolutionPlans {
 
         BackwardPlan(engine engine, stream stream, Scratch scratch, DirectConvolution.PlanKey key) {
             ConvolutionShape s = key.shape();
-            DirectConvolution.Chosen chosen = DirectConvolution.forwardDescriptor(engine, key);
+            Chosen chosen = forwardDescriptor(engine, key);
             convolution_backward_data.primitive_desc dataPd = chosen.data(engine, s);
             convolution_backward_weights.primitive_desc weightPd = chosen.weights(engine, key);
             this.stream = stream;
@@ -222,6 +225,60 @@ final class ConvolutionPlans {
                 biasGradient.writeBack(stream);
             }
             stream._wait();
+        }
+    }
+
+    /**
+     * Winograd for 3×3 kernels where oneDNN offers it for the shape, otherwise the direct algorithm; with a fused ReLU
+     * only the first of these (null if oneDNN cannot fuse it there: the unfused pair is then faster).
+     */
+    static Chosen forwardDescriptor(engine engine, DirectConvolution.PlanKey key) {
+        ConvolutionShape s = key.shape();
+        List<dnnl.algorithm> algorithms = key.rectified() ? s.algorithms().subList(0, 1) : s.algorithms();
+        for (dnnl.algorithm algorithm : algorithms) {
+            try {
+                convolution_forward.desc d = key.bias()
+                        ? new convolution_forward.desc(dnnl.prop_kind.forward_training, algorithm, s.anyInput(),
+                                s.anyWeights(), s.biasLayout(), s.anyOutput(), s.strides(), s.padding(), s.padding())
+                        : new convolution_forward.desc(dnnl.prop_kind.forward_training, algorithm, s.anyInput(),
+                                s.anyWeights(), s.anyOutput(), s.strides(), s.padding(), s.padding());
+                return new Chosen(key.rectified() ? new convolution_forward.primitive_desc(d, rectifier(), engine)
+                        : new convolution_forward.primitive_desc(d, engine), algorithm);
+            } catch (RuntimeException notOffered) {
+                // oneDNN has no implementation of this algorithm (with this post-op) for the shape; try the next
+            }
+        }
+        if (key.rectified()) {
+            return null;
+        }
+        throw new IllegalStateException("oneDNN offers no convolution for " + s);
+    }
+
+    private static primitive_attr rectifier() {
+        post_ops ops = new post_ops();
+        ops.append_eltwise(1f, dnnl.algorithm.eltwise_relu, 0f, 0f);
+        primitive_attr attr = new primitive_attr();
+        attr.set_post_ops(ops);
+        return attr;
+    }
+
+    /** A forward primitive descriptor and the algorithm it was created with (the backward passes use the same). */
+    record Chosen(convolution_forward.primitive_desc descriptor, dnnl.algorithm algorithm) {
+
+        convolution_backward_data.primitive_desc data(engine engine, ConvolutionShape s) {
+            return new convolution_backward_data.primitive_desc(new convolution_backward_data.desc(algorithm,
+                    s.anyInput(), s.anyWeights(), s.anyOutput(), s.strides(), s.padding(), s.padding()), engine,
+                    descriptor);
+        }
+
+        convolution_backward_weights.primitive_desc weights(engine engine, DirectConvolution.PlanKey key) {
+            ConvolutionShape s = key.shape();
+            convolution_backward_weights.desc d = key.bias()
+                    ? new convolution_backward_weights.desc(algorithm, s.anyInput(), s.anyWeights(), s.biasLayout(),
+                            s.anyOutput(), s.strides(), s.padding(), s.padding())
+                    : new convolution_backward_weights.desc(algorithm, s.anyInput(), s.anyWeights(), s.anyOutput(),
+                            s.strides(), s.padding(), s.padding());
+            return new convolution_backward_weights.primitive_desc(d, engine, descriptor);
         }
     }
 }

@@ -2,20 +2,13 @@ package io.github.structnet.kernels;
 
 import io.github.structnet.kernels.ConvolutionPlans.BackwardPlan;
 import io.github.structnet.kernels.ConvolutionPlans.ForwardPlan;
-import org.bytedeco.dnnl.convolution_backward_data;
-import org.bytedeco.dnnl.convolution_backward_weights;
-import org.bytedeco.dnnl.convolution_forward;
 import org.bytedeco.dnnl.engine;
-import org.bytedeco.dnnl.global.dnnl;
-import org.bytedeco.dnnl.post_ops;
-import org.bytedeco.dnnl.primitive_attr;
 import org.bytedeco.dnnl.stream;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
@@ -34,7 +27,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * convolution of a 64×28×28 batch, forward plus backward take 6.4–6.8 ms here against 8.5–10.3 ms through ND4J
  * (standalone, 2 cores, AVX-512, NCHW and NHWC; relative error against double precision 2e-7 forward and 6e-7 for the
  * input gradient, the same as ND4J's float results).
- * <p>Both methods return false, and do nothing, when they cannot take the operands: another backend than ND4J's CPU
+ * <p>The methods return false, and do nothing, when they cannot take the operands: another backend than ND4J's CPU
  * backend, another data type than float, arrays that are not contiguous in c order, an even or non-square kernel,
  * inconsistent shapes, oneDNN unavailable on the platform, or the route switched off with
  * {@code -Dstructnet.oneDnn=false} (read on every call). Callers then use ND4J's ops.
@@ -176,60 +169,6 @@ public final class DirectConvolution {
             } catch (RuntimeException refused) {
                 return Optional.empty();
             }
-        }
-    }
-
-    /**
-     * Winograd for 3×3 kernels where oneDNN offers it for the shape, otherwise the direct algorithm; with a fused ReLU
-     * only the first of these (null if oneDNN cannot fuse it there: the unfused pair is then faster).
-     */
-    static Chosen forwardDescriptor(engine engine, PlanKey key) {
-        ConvolutionShape s = key.shape();
-        List<dnnl.algorithm> algorithms = key.rectified() ? s.algorithms().subList(0, 1) : s.algorithms();
-        for (dnnl.algorithm algorithm : algorithms) {
-            try {
-                convolution_forward.desc d = key.bias()
-                        ? new convolution_forward.desc(dnnl.prop_kind.forward_training, algorithm, s.anyInput(),
-                                s.anyWeights(), s.biasLayout(), s.anyOutput(), s.strides(), s.padding(), s.padding())
-                        : new convolution_forward.desc(dnnl.prop_kind.forward_training, algorithm, s.anyInput(),
-                                s.anyWeights(), s.anyOutput(), s.strides(), s.padding(), s.padding());
-                return new Chosen(key.rectified() ? new convolution_forward.primitive_desc(d, rectifier(), engine)
-                        : new convolution_forward.primitive_desc(d, engine), algorithm);
-            } catch (RuntimeException notOffered) {
-                // oneDNN has no implementation of this algorithm (with this post-op) for the shape; try the next
-            }
-        }
-        if (key.rectified()) {
-            return null;
-        }
-        throw new IllegalStateException("oneDNN offers no convolution for " + s);
-    }
-
-    private static primitive_attr rectifier() {
-        post_ops ops = new post_ops();
-        ops.append_eltwise(1f, dnnl.algorithm.eltwise_relu, 0f, 0f);
-        primitive_attr attr = new primitive_attr();
-        attr.set_post_ops(ops);
-        return attr;
-    }
-
-    /** A forward primitive descriptor and the algorithm it was created with (the backward passes use the same). */
-    record Chosen(convolution_forward.primitive_desc descriptor, dnnl.algorithm algorithm) {
-
-        convolution_backward_data.primitive_desc data(engine engine, ConvolutionShape s) {
-            return new convolution_backward_data.primitive_desc(new convolution_backward_data.desc(algorithm,
-                    s.anyInput(), s.anyWeights(), s.anyOutput(), s.strides(), s.padding(), s.padding()), engine,
-                    descriptor);
-        }
-
-        convolution_backward_weights.primitive_desc weights(engine engine, PlanKey key) {
-            ConvolutionShape s = key.shape();
-            convolution_backward_weights.desc d = key.bias()
-                    ? new convolution_backward_weights.desc(algorithm, s.anyInput(), s.anyWeights(), s.biasLayout(),
-                            s.anyOutput(), s.strides(), s.padding(), s.padding())
-                    : new convolution_backward_weights.desc(algorithm, s.anyInput(), s.anyWeights(), s.anyOutput(),
-                            s.strides(), s.padding(), s.padding());
-            return new convolution_backward_weights.primitive_desc(d, engine, descriptor);
         }
     }
 }
