@@ -61,19 +61,8 @@ class DirectConvolutionLayersTest {
             INDArray labels = Nd4j.randn(DataType.DOUBLE, MB, (long) C * SIZE * SIZE);
 
             long before = DirectConvolution.calls();
-            INDArray fastOut = fast.output(x.castTo(DataType.FLOAT));
+            FloatAgainstDouble.assertSameNetwork(exact, fast, x, labels, 1e-5, 1e-4, format.toString());
             assertTrue(DirectConvolution.calls() > before, format + ": the float network did not use oneDNN");
-            assertClose(exact.output(x), fastOut, 1e-5, format + " inference output");
-
-            exact.setInput(x);
-            exact.setLabels(labels);
-            exact.computeGradientAndScore();
-            fast.setInput(x.castTo(DataType.FLOAT));
-            fast.setLabels(labels.castTo(DataType.FLOAT));
-            fast.computeGradientAndScore();
-            assertTrue(Math.abs(exact.score() - fast.score()) <= 1e-5 * exact.score(), format + " loss: "
-                    + exact.score() + " against " + fast.score());
-            assertClose(exact.gradient().gradient(), fast.gradient().gradient(), 1e-4, format + " gradient");
         }
     }
 
@@ -102,11 +91,5 @@ class DirectConvolutionLayersTest {
         }
         // float rounding of outputs of norm ~10 moves a difference of norm ~1 by ~1e-6 relative
         assertTrue(worst <= 1 + 1e-5, "Lipschitz ratio " + worst);
-    }
-
-    private static void assertClose(INDArray expected, INDArray actual, double relative, String what) {
-        INDArray e = expected.castTo(DataType.DOUBLE);
-        double err = e.sub(actual.castTo(DataType.DOUBLE)).norm2Number().doubleValue() / e.norm2Number().doubleValue();
-        assertTrue(err < relative, what + ": relative error " + err);
     }
 }

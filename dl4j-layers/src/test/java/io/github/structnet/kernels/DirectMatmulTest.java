@@ -88,14 +88,7 @@ class DirectMatmulTest {
         fast.setParams(exact.params().castTo(DataType.FLOAT));
         INDArray x = Nd4j.randn(DataType.DOUBLE, batch, width);
         INDArray labels = Nd4j.randn(DataType.DOUBLE, batch, width);
-        assertClose(exact.output(x), fast.output(x.castTo(DataType.FLOAT)), "inference output");
-        exact.setInput(x);
-        exact.setLabels(labels);
-        exact.computeGradientAndScore();
-        fast.setInput(x.castTo(DataType.FLOAT));
-        fast.setLabels(labels.castTo(DataType.FLOAT));
-        fast.computeGradientAndScore();
-        assertClose(exact.gradient().gradient(), fast.gradient().gradient(), "gradient");
+        FloatAgainstDouble.assertSameNetwork(exact, fast, x, labels, 1e-5, 1e-5, "dense");
     }
 
     private static MultiLayerNetwork denseNet(DataType type, int width) {
