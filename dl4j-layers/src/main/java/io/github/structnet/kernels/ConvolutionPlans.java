@@ -17,7 +17,6 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.List;
 
 /** The oneDNN primitives and memory of {@link DirectConvolution}, built once per shape and thread. */
 final class ConvolutionPlans {

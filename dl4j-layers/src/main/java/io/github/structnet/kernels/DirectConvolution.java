@@ -2,15 +2,10 @@ package io.github.structnet.kernels;
 
 import io.github.structnet.kernels.ConvolutionPlans.BackwardPlan;
 import io.github.structnet.kernels.ConvolutionPlans.ForwardPlan;
-import org.bytedeco.dnnl.engine;
-import org.bytedeco.dnnl.stream;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.util.Arrays;
-import java.util.HashMap;
-import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -33,9 +28,6 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code -Dstructnet.oneDnn=false} (read on every call). Callers then use ND4J's ops.
  */
 public final class DirectConvolution {
-
-    /** The most shapes a thread keeps primitives for; past it the thread's cache starts again. */
-    static final int MAX_PLANS_PER_THREAD = 64;
 
     private static final ThreadLocal<ThreadPlans> PLANS = ThreadLocal.withInitial(ThreadPlans::new);
     private static final AtomicLong CALLS = new AtomicLong();
@@ -138,37 +130,18 @@ public final class DirectConvolution {
     record PlanKey(ConvolutionShape shape, boolean bias, boolean rectified) {
     }
 
-    /** The primitives of one thread, per shape (a stream is not thread-safe, so each thread has its own). */
+    /** The primitives of one thread, per shape, on the thread's stream ({@link OneDnn#stream}). */
     private static final class ThreadPlans {
-        private final engine engine = OneDnn.loadedEngine();
-        private final stream stream = new stream(engine);
         private final ConvolutionPlans.Scratch scratch = new ConvolutionPlans.Scratch();
-        private final Map<PlanKey, Optional<ForwardPlan>> forward = new HashMap<>();
-        private final Map<PlanKey, Optional<BackwardPlan>> backward = new HashMap<>();
+        private final PlanCache<PlanKey, ForwardPlan> forward = new PlanCache<>();
+        private final PlanCache<PlanKey, BackwardPlan> backward = new PlanCache<>();
 
         ForwardPlan forward(PlanKey key) {
-            if (forward.size() >= MAX_PLANS_PER_THREAD) {
-                forward.clear();
-            }
-            return forward.computeIfAbsent(key, k -> build(() -> ForwardPlan.of(engine, stream, scratch, k)))
-                    .orElse(null);
+            return forward.get(key, k -> ForwardPlan.of(OneDnn.loadedEngine(), OneDnn.stream(), scratch, k));
         }
 
         BackwardPlan backward(PlanKey key) {
-            if (backward.size() >= MAX_PLANS_PER_THREAD) {
-                backward.clear();
-            }
-            return backward.computeIfAbsent(key, k -> build(() -> new BackwardPlan(engine, stream, scratch, k)))
-                    .orElse(null);
-        }
-
-        /** The plan, or empty (remembered, so the shape goes to ND4J from then on) if oneDNN refuses the shape. */
-        private static <P> Optional<P> build(java.util.function.Supplier<P> plan) {
-            try {
-                return Optional.ofNullable(plan.get());
-            } catch (RuntimeException refused) {
-                return Optional.empty();
-            }
+            return backward.get(key, k -> new BackwardPlan(OneDnn.loadedEngine(), OneDnn.stream(), scratch, k));
         }
     }
 }

@@ -13,10 +13,6 @@ import org.bytedeco.javacpp.Pointer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
-import java.util.HashMap;
-import java.util.Map;
-import java.util.Optional;
-
 /**
  * Large float products C ← α op(A) op(B) + β C (β = 0 or 1) through oneDNN 2.5's matmul, called directly with the
  * primitive built once per shape, strides and β, and α passed at run time. At the products of a width-1024 dense
@@ -27,8 +23,7 @@ final class DirectMatmul {
 
     /** Products of more multiply–adds than this come here (smaller ones go to OpenBLAS on the calling thread). */
     static final long MIN_WORK = DirectBlas.MAX_PRODUCT_WORK;
-    private static final int MAX_PLANS_PER_THREAD = 64;
-    private static final ThreadLocal<Map<Key, Optional<Plan>>> PLANS = ThreadLocal.withInitial(HashMap::new);
+    private static final ThreadLocal<PlanCache<Key, Plan>> PLANS = ThreadLocal.withInitial(PlanCache::new);
 
     private DirectMatmul() {
     }
@@ -45,36 +40,22 @@ final class DirectMatmul {
                 || a.rank() != 2 || b.rank() != 2 || c.stride(1) != 1) {
             return false;
         }
-        engine engine = OneDnn.engine();
-        if (engine == null) {
+        if (OneDnn.engine() == null) {
             return false;
         }
         // op(X) as a logical matrix: a transpose swaps the strides, never copies
         long[] stridesA = transposeA ? new long[]{a.stride(1), a.stride(0)} : new long[]{a.stride(0), a.stride(1)};
         long[] stridesB = transposeB ? new long[]{b.stride(1), b.stride(0)} : new long[]{b.stride(0), b.stride(1)};
-        Key key = new Key(m, n, k, stridesA[0], stridesA[1], stridesB[0], stridesB[1], c.stride(0), beta != 0.0);
         if (Math.min(stridesA[0], stridesA[1]) != 1 || Math.min(stridesB[0], stridesB[1]) != 1) {
             return false; // neither rows nor columns contiguous: ND4J copies such views itself
         }
-        Map<Key, Optional<Plan>> plans = PLANS.get();
-        if (plans.size() >= MAX_PLANS_PER_THREAD && !plans.containsKey(key)) {
-            plans.clear();
-        }
-        Optional<Plan> plan = plans.computeIfAbsent(key, DirectMatmul::build);
-        if (plan.isEmpty()) {
+        Key key = new Key(m, n, k, stridesA[0], stridesA[1], stridesB[0], stridesB[1], c.stride(0), beta != 0.0);
+        Plan plan = PLANS.get().get(key, kk -> new Plan(OneDnn.loadedEngine(), OneDnn.stream(), kk));
+        if (plan == null) {
             return false;
         }
-        plan.get().run(a, b, c, (float) alpha);
+        plan.run(a, b, c, (float) alpha);
         return true;
-    }
-
-    /** The plan, or empty (remembered) if oneDNN has no matmul for these strides. */
-    private static Optional<Plan> build(Key key) {
-        try {
-            return Optional.of(new Plan(OneDnn.loadedEngine(), key));
-        } catch (RuntimeException refused) {
-            return Optional.empty();
-        }
     }
 
     /** Shape, strides and whether C is accumulated into. */
@@ -91,8 +72,8 @@ final class DirectMatmul {
         private final matmul primitive;
         private final IntMemoryMap args = new IntMemoryMap();
 
-        Plan(engine engine, Key key) {
-            this.stream = new stream(engine);
+        Plan(engine engine, stream stream, Key key) {
+            this.stream = stream;
             memory.desc da = new memory.desc(new long[]{key.m(), key.k()}, memory.data_type.f32,
                     new long[]{key.a0(), key.a1()});
             memory.desc db = new memory.desc(new long[]{key.k(), key.n()}, memory.data_type.f32,

@@ -3,13 +3,15 @@ package io.github.structnet.kernels;
 import org.bytedeco.dnnl.dnnl_version_t;
 import org.bytedeco.dnnl.engine;
 import org.bytedeco.dnnl.global.dnnl;
+import org.bytedeco.dnnl.stream;
 import org.bytedeco.javacpp.Loader;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * oneDNN 2.5 as loaded by JavaCPP ({@code org.bytedeco:dnnl}), for the direct routes of {@link DirectConvolution} and
- * of large products in {@link Gemm}: its CPU engine, or the reason it is not used. ND4J links its own copy of oneDNN inside its library,
- * which Java cannot call; this one shares ND4J's OpenMP runtime (one libgomp in the process).
+ * of large products in {@link Gemm}: its CPU engine and each thread's stream, or the reason it is not used. ND4J
+ * links its own copy of oneDNN inside its library, which Java cannot call; this one shares ND4J's OpenMP runtime (one
+ * libgomp in the process).
  */
 public final class OneDnn {
 
@@ -17,6 +19,8 @@ public final class OneDnn {
     public static final String SWITCH_PROPERTY = "structnet.oneDnn";
 
     private static final Probe PROBE = Probe.run();
+    /** A stream is not thread-safe: each thread has its own, shared by all its primitives. */
+    private static final ThreadLocal<stream> STREAMS = ThreadLocal.withInitial(() -> new stream(PROBE.cpu()));
 
     private OneDnn() {
     }
@@ -29,6 +33,11 @@ public final class OneDnn {
     /** The CPU engine whatever the switch says (null when oneDNN did not load), for per-thread state. */
     static engine loadedEngine() {
         return PROBE.cpu();
+    }
+
+    /** The calling thread's stream on the CPU engine (only once {@link #engine} has returned an engine). */
+    static stream stream() {
+        return STREAMS.get();
     }
 
     /** Whether the direct oneDNN routes run (oneDNN loaded on ND4J's CPU backend, switch not off). */

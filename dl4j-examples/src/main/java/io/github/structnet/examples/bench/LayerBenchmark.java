@@ -1,8 +1,8 @@
 package io.github.structnet.examples.bench;
 
 import io.github.structnet.backend.Backends;
-import io.github.structnet.kernels.OneDnn;
 import io.github.structnet.kernels.Gemm;
+import io.github.structnet.kernels.OneDnn;
 import io.github.structnet.samediff.StructuredParameters;
 import org.bytedeco.javacpp.Pointer;
 import org.deeplearning4j.nn.api.Layer;

@@ -1,0 +1,40 @@
+package io.github.structnet.kernels;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
+
+/**
+ * One thread's oneDNN primitives by key ({@link DirectConvolution}, {@link DirectMatmul}), built on first use. A key
+ * oneDNN refuses is remembered as refused, so its calls go to ND4J from then on without trying again; when a new key
+ * arrives with {@value #CAPACITY} keys held, the cache starts again.
+ */
+final class PlanCache<K, P> {
+
+    /** The most keys one cache holds. */
+    static final int CAPACITY = 64;
+
+    private final Map<K, Optional<P>> plans = new HashMap<>();
+
+    /** The plan for {@code key}, built on first use; null if oneDNN refuses the key (build returns null or throws). */
+    P get(K key, Function<K, P> build) {
+        Optional<P> plan = plans.get(key);
+        if (plan == null) {
+            if (plans.size() >= CAPACITY) {
+                plans.clear();
+            }
+            plan = tryBuild(key, build);
+            plans.put(key, plan);
+        }
+        return plan.orElse(null);
+    }
+
+    private static <K, P> Optional<P> tryBuild(K key, Function<K, P> build) {
+        try {
+            return Optional.ofNullable(build.apply(key));
+        } catch (RuntimeException refused) {
+            return Optional.empty(); // oneDNN has no implementation for this shape, layout or stride
+        }
+    }
+}
