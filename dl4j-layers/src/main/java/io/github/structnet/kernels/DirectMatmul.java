@@ -35,7 +35,28 @@ final class DirectMatmul {
      */
     static boolean gemm(INDArray a, boolean transposeA, INDArray b, boolean transposeB, double alpha, double beta,
                         INDArray c, long m, long n, long k) {
-        if (m * n * k <= MIN_WORK || m < 2 || n < 2 || k < 2 || (beta != 0.0 && beta != 1.0)
+        if (beta != 0.0 && beta != 1.0) {
+            return false;
+        }
+        return run(a, transposeA, b, transposeB, alpha, beta != 0.0, null, false, c, m, n, k);
+    }
+
+    /**
+     * C ← σ(op(A) op(B) + 1 r) with the row r [1, n] as oneDNN's bias and σ = ReLU as a post-op when {@code rectify}
+     * (the identity otherwise): one pass over C instead of a broadcast, an accumulating product and an activation.
+     * Same conditions as {@link #gemm}, and r a float row with unit stride.
+     */
+    static boolean affine(INDArray a, boolean transposeA, INDArray b, boolean transposeB, INDArray row, boolean rectify,
+                          INDArray c, long m, long n, long k) {
+        if (row.dataType() != DataType.FLOAT || row.length() != n || row.elementWiseStride() != 1) {
+            return false;
+        }
+        return run(a, transposeA, b, transposeB, 1.0, false, row, rectify, c, m, n, k);
+    }
+
+    private static boolean run(INDArray a, boolean transposeA, INDArray b, boolean transposeB, double alpha,
+                               boolean accumulate, INDArray bias, boolean rectify, INDArray c, long m, long n, long k) {
+        if (m * n * k <= MIN_WORK || m < 2 || n < 2 || k < 2
                 || a.dataType() != DataType.FLOAT || b.dataType() != DataType.FLOAT || c.dataType() != DataType.FLOAT
                 || a.rank() != 2 || b.rank() != 2 || c.stride(1) != 1) {
             return false;
@@ -49,17 +70,19 @@ final class DirectMatmul {
         if (Math.min(stridesA[0], stridesA[1]) != 1 || Math.min(stridesB[0], stridesB[1]) != 1) {
             return false; // neither rows nor columns contiguous: ND4J copies such views itself
         }
-        Key key = new Key(m, n, k, stridesA[0], stridesA[1], stridesB[0], stridesB[1], c.stride(0), beta != 0.0);
+        Key key = new Key(m, n, k, stridesA[0], stridesA[1], stridesB[0], stridesB[1], c.stride(0), accumulate,
+                bias != null, rectify);
         Plan plan = PLANS.get().get(key, kk -> new Plan(OneDnn.loadedEngine(), OneDnn.stream(), kk));
         if (plan == null) {
             return false;
         }
-        plan.run(a, b, c, (float) alpha);
+        plan.run(a, b, bias, c, (float) alpha);
         return true;
     }
 
-    /** Shape, strides and whether C is accumulated into. */
-    private record Key(long m, long n, long k, long a0, long a1, long b0, long b1, long ldc, boolean accumulate) {
+    /** Shape, strides, whether C is accumulated into, whether a bias row is added, whether ReLU follows. */
+    private record Key(long m, long n, long k, long a0, long a1, long b0, long b1, long ldc, boolean accumulate,
+                       boolean bias, boolean rectify) {
     }
 
     /** The primitive of one key for one thread, with its memories and the run-time α. */
@@ -68,6 +91,7 @@ final class DirectMatmul {
         private final memory a;
         private final memory b;
         private final memory c;
+        private final memory bias;
         private final FloatPointer alpha = new FloatPointer(1);
         private final matmul primitive;
         private final IntMemoryMap args = new IntMemoryMap();
@@ -82,26 +106,38 @@ final class DirectMatmul {
                     new long[]{key.ldc(), 1});
             primitive_attr attr = new primitive_attr();
             attr.set_output_scales(0, new float[]{(float) dnnl.DNNL_RUNTIME_F32_VAL});
+            post_ops post = new post_ops();
             if (key.accumulate()) {
-                post_ops sum = new post_ops();
-                sum.append_sum();
-                attr.set_post_ops(sum);
+                post.append_sum();
             }
-            matmul.primitive_desc pd = new matmul.primitive_desc(new matmul.desc(da, db, dc), attr, engine);
+            if (key.rectify()) {
+                post.append_eltwise(1f, dnnl.algorithm.eltwise_relu, 0f, 0f);
+            }
+            attr.set_post_ops(post);
+            memory.desc dbias = new memory.desc(new long[]{1, key.n()}, memory.data_type.f32, new long[]{key.n(), 1});
+            matmul.desc desc = key.bias() ? new matmul.desc(da, db, dbias, dc) : new matmul.desc(da, db, dc);
+            matmul.primitive_desc pd = new matmul.primitive_desc(desc, attr, engine);
             this.primitive = new matmul(pd);
             this.a = new memory(da, engine, (Pointer) null);
             this.b = new memory(db, engine, (Pointer) null);
             this.c = new memory(dc, engine, (Pointer) null);
+            this.bias = key.bias() ? new memory(dbias, engine, (Pointer) null) : null;
             memory scale = new memory(new memory.desc(new long[]{1}, memory.data_type.f32, memory.format_tag.x), engine,
                     alpha);
             args.put(dnnl.DNNL_ARG_SRC, a);
             args.put(dnnl.DNNL_ARG_WEIGHTS, b);
             args.put(dnnl.DNNL_ARG_DST, c);
             args.put(dnnl.DNNL_ARG_ATTR_OUTPUT_SCALES, scale);
+            if (bias != null) {
+                args.put(dnnl.DNNL_ARG_BIAS, bias);
+            }
         }
 
-        void run(INDArray x, INDArray y, INDArray out, float scale) {
+        void run(INDArray x, INDArray y, INDArray row, INDArray out, float scale) {
             a.set_data_handle(x.data().addressPointer());
+            if (bias != null) {
+                bias.set_data_handle(row.data().addressPointer());
+            }
             b.set_data_handle(y.data().addressPointer());
             c.set_data_handle(out.data().addressPointer());
             alpha.put(0, scale);

@@ -75,8 +75,9 @@ public class GradientFlowDense extends AbstractNormalisedDense implements Direct
 
     /**
      * The same block with hand-written ND4J calls (what the runtime runs): z = x Wᵀ + b, a = σ(z), y = x − τ a W as
-     * two BLAS products (the second accumulates into a copy of x in {@link PassMemory#result}), keeping a (and z,
-     * unless σ′ is read off a) in reused scratch arrays for backprop.
+     * two products (the first with b and, for ReLU, σ fused in, {@link Gemm#affine}; the second accumulates into a
+     * copy of x in {@link PassMemory#result}), keeping a (and z, unless σ′ is read off a) in reused scratch arrays for
+     * backprop.
      */
     @Override
     public Forward forward(Map<String, INDArray> p, INDArray x, boolean training, PassMemory memory) {
@@ -97,10 +98,12 @@ public class GradientFlowDense extends AbstractNormalisedDense implements Direct
         GradientFlowStep step = GradientFlowStep.of(sigma, p.get(STEP_KEY), safetyFraction);
         long[] hiddenShape = {x.size(0), nHidden};
         boolean keepZ = ActivationPass.needsPreActivation(activation);
-        INDArray z = Gemm.broadcastRow(p.get(BIAS_KEY), 0.0, memory.scratch("z", x.dataType(), hiddenShape));
-        Gemm.accumulate(x, false, w, true, 1.0, 1.0, z);
-        INDArray a = ActivationPass.activate(activation, z, keepZ ? memory.scratch("a", x.dataType(), hiddenShape) : z,
-                training);
+        // ReLU is fused into the product (z itself is not needed for its backprop); other activations follow it
+        boolean fused = activation == Activation.RELU;
+        INDArray z = Gemm.affine(x, false, w, true, p.get(BIAS_KEY), fused,
+                memory.scratch("z", x.dataType(), hiddenShape));
+        INDArray a = fused ? z : ActivationPass.activate(activation, z,
+                keepZ ? memory.scratch("a", x.dataType(), hiddenShape) : z, training);
         INDArray out = Gemm.accumulate(a, false, w, false, -step.tau(), 1.0,
                 Vectors.copy(x, memory.result(x.dataType(), x.shape())));
         Map<String, Object> saved = new HashMap<>();

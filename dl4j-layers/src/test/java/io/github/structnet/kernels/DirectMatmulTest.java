@@ -79,6 +79,34 @@ class DirectMatmulTest {
     }
 
     @Test
+    void affineWithFusedBiasAndReluMatchesTheDoubleMapOnEveryRoute() {
+        Nd4j.getRandom().setSeed(6);
+        INDArray a = stridedView(M, K);
+        INDArray w = stridedView(N, K);
+        INDArray params = Nd4j.randn(DataType.FLOAT, 1, N + 3);
+        INDArray bias = params.get(NDArrayIndex.point(0), NDArrayIndex.interval(3, N + 3)).reshape(1, N);
+        for (boolean rectify : new boolean[]{false, true}) {
+            INDArray expected = product(a, false, w, true).addiRowVector(bias.castTo(DataType.DOUBLE));
+            if (rectify) {
+                expected = org.nd4j.linalg.ops.transforms.Transforms.relu(expected, false);
+            }
+            INDArray c = Nd4j.valueArrayOf(new long[]{M, N}, Float.NaN, DataType.FLOAT);
+            assertTrue(DirectMatmul.affine(a, false, w, true, bias, rectify, c, M, N, K), "route not taken");
+            assertClose(expected, c, "oneDNN, rectify " + rectify);
+            try {
+                System.setProperty(OneDnn.SWITCH_PROPERTY, "false");
+                INDArray viaNd4j = Nd4j.valueArrayOf(new long[]{M, N}, Float.NaN, DataType.FLOAT);
+                assertClose(expected, Gemm.affine(a, false, w, true, bias, rectify, viaNd4j), "ND4J, rectify " + rectify);
+            } finally {
+                System.clearProperty(OneDnn.SWITCH_PROPERTY);
+            }
+            INDArray ad = a.castTo(DataType.DOUBLE);
+            assertClose(expected, Gemm.affine(ad, false, w.castTo(DataType.DOUBLE), true, bias.castTo(DataType.DOUBLE),
+                    rectify, Nd4j.create(DataType.DOUBLE, M, N)), "double, rectify " + rectify);
+        }
+    }
+
+    @Test
     void floatDenseNetworkOnOneDnnComputesTheDoubleNetwork() {
         Nd4j.getRandom().setSeed(4);
         int width = 300;

@@ -4,6 +4,7 @@ import io.github.structnet.lipschitz.GradientFlowConv2D;
 import io.github.structnet.lipschitz.GradientFlowDense;
 import io.github.structnet.symplectic.SymplecticConv2D;
 import io.github.structnet.symplectic.SympNets;
+import io.github.structnet.updater.FusedAdam;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.CNN2DFormat;
@@ -16,6 +17,7 @@ import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.learning.config.Adam;
+import org.nd4j.linalg.learning.config.IUpdater;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 
 import java.util.ArrayList;
@@ -23,13 +25,17 @@ import java.util.List;
 
 /**
  * The configurations of the performance issue: StructNet blocks and the same arithmetic with DL4J's native layers.
- * Every network is float, trained with Adam, and ends with an MSE loss layer against a target of the input's size
- * (flattened for the convolutional cases).
+ * Every network is float, trained with Adam ({@link FusedAdam}, DL4J's Adam step in fused oneDNN passes, for
+ * StructNet's blocks and DL4J's layers alike; one width-1024 case repeats with DL4J's own {@link Adam}), and ends with
+ * an MSE loss layer against a target of the input's size (flattened for the convolutional cases).
  */
 public final class BenchmarkCases {
 
     /** The name suffix of the NHWC cases, the same on the PyTorch side. */
     public static final String CHANNELS_LAST = ", channels last (NHWC)";
+    /** The name suffix of a case trained with DL4J's own Adam. */
+    public static final String STOCK_ADAM = ", DL4J's Adam";
+    private static final double LEARNING_RATE = 1e-3;
 
     private BenchmarkCases() {
     }
@@ -40,6 +46,9 @@ public final class BenchmarkCases {
         for (int width : quick ? new int[]{64} : new int[]{64, 256, 1024}) {
             cases.add(gradientFlowDense(256, width, 8));
             cases.add(nativeDense(256, width, 8));
+        }
+        if (!quick) {
+            cases.add(gradientFlowDense(256, 1024, 8, new Adam(LEARNING_RATE)));
         }
         cases.add(gradientFlowConv(64, 32, 28, 4, CNN2DFormat.NCHW));
         cases.add(gradientFlowConv(64, 32, 28, 4, CNN2DFormat.NHWC));
@@ -56,9 +65,16 @@ public final class BenchmarkCases {
 
     /** 8 GradientFlowDense blocks of width n (hidden n): 2 matrix products of 2·B·n² flops per block and pass. */
     public static BenchmarkCase gradientFlowDense(int batch, int width, int blocks) {
-        return new BenchmarkCase(String.format("GradientFlowDense x%d, width %d, batch %d", blocks, width, batch),
-                () -> denseNet(width, blocks, () -> new GradientFlowDense.Builder().nHidden(width).build()),
-                new long[]{batch, width}, new long[]{batch, width}, 3.0 * blocks * 4.0 * batch * width * width);
+        return gradientFlowDense(batch, width, blocks, new FusedAdam(LEARNING_RATE));
+    }
+
+    /** The same with another updater; DL4J's {@link Adam} adds {@value #STOCK_ADAM} to the name. */
+    public static BenchmarkCase gradientFlowDense(int batch, int width, int blocks, IUpdater updater) {
+        String suffix = updater instanceof FusedAdam ? "" : STOCK_ADAM;
+        return new BenchmarkCase(String.format("GradientFlowDense x%d, width %d, batch %d%s", blocks, width, batch,
+                suffix), () -> denseNet(width, blocks, () -> new GradientFlowDense.Builder().nHidden(width).build(),
+                updater), new long[]{batch, width}, new long[]{batch, width},
+                3.0 * blocks * 4.0 * batch * width * width);
     }
 
     /** The same products with DL4J DenseLayers: 2 per block (n → n, ReLU then identity). */
@@ -115,7 +131,12 @@ public final class BenchmarkCases {
     }
 
     private static MultiLayerNetwork denseNet(int width, int layers, java.util.function.Supplier<Layer> layer) {
-        NeuralNetConfiguration.ListBuilder list = base().list();
+        return denseNet(width, layers, layer, new FusedAdam(LEARNING_RATE));
+    }
+
+    private static MultiLayerNetwork denseNet(int width, int layers, java.util.function.Supplier<Layer> layer,
+                                              IUpdater updater) {
+        NeuralNetConfiguration.ListBuilder list = base().updater(updater).list();
         for (int i = 0; i < layers; i++) {
             list.layer(layer.get());
         }
@@ -138,7 +159,7 @@ public final class BenchmarkCases {
     }
 
     private static NeuralNetConfiguration.Builder base() {
-        return new NeuralNetConfiguration.Builder().dataType(DataType.FLOAT).seed(1).updater(new Adam(1e-3));
+        return new NeuralNetConfiguration.Builder().dataType(DataType.FLOAT).seed(1).updater(new FusedAdam(LEARNING_RATE));
     }
 
     private static LossLayer mse() {
