@@ -15,7 +15,6 @@ import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.indexing.NDArrayIndex;
 
 import java.util.HashMap;
 import java.util.Map;
@@ -47,8 +46,6 @@ public class GradientFlowDense extends AbstractNormalisedDense implements Direct
     public static final String STEP_KEY = "t";
     /** Added to σ_W² so that W = 0 gives τ finite (it only lowers τ). */
     static final double NORM_FLOOR = 1e-12;
-    /** Scratch name of the stacked factor [δ; a; r] of the weight gradient, [2·mb + 1, h]. */
-    private static final String FACTORS = "factors";
 
     private long nHidden;
     private Activation activation;
@@ -80,8 +77,7 @@ public class GradientFlowDense extends AbstractNormalisedDense implements Direct
      * The same block with hand-written ND4J calls (what the runtime runs): z = x Wᵀ + b, a = σ(z), y = x − τ a W as
      * two products (the first with b and, for ReLU, σ fused in, {@link Gemm#affine}; the second accumulates into a
      * copy of x in {@link PassMemory#result}), keeping a (and z, unless σ′ is read off a) in reused scratch arrays for
-     * backprop. A training pass writes a into the middle rows of the stacked factor of the weight gradient
-     * ({@link #backward}).
+     * backprop.
      */
     @Override
     public Forward forward(Map<String, INDArray> p, INDArray x, boolean training, PassMemory memory) {
@@ -100,23 +96,14 @@ public class GradientFlowDense extends AbstractNormalisedDense implements Direct
             sigma = certifiedNorm(p);
         }
         GradientFlowStep step = GradientFlowStep.of(sigma, p.get(STEP_KEY), safetyFraction);
-        long batch = x.size(0);
-        long[] hiddenShape = {batch, nHidden};
+        long[] hiddenShape = {x.size(0), nHidden};
         boolean keepZ = ActivationPass.needsPreActivation(activation);
-        INDArray factors = training ? memory.scratch(FACTORS, x.dataType(), 2 * batch + 1, nHidden) : null;
-        INDArray target = training ? rows(factors, batch, 2 * batch)
-                : keepZ ? memory.scratch("a", x.dataType(), hiddenShape) : null;
-        INDArray z;
-        INDArray a;
-        if (activation == Activation.RELU) {
-            // ReLU fused into the product: its backprop reads a alone
-            z = Gemm.affine(x, false, w, true, p.get(BIAS_KEY), true,
-                    target != null ? target : memory.scratch("z", x.dataType(), hiddenShape));
-            a = z;
-        } else {
-            z = Gemm.affine(x, false, w, true, p.get(BIAS_KEY), false, memory.scratch("z", x.dataType(), hiddenShape));
-            a = ActivationPass.activate(activation, z, target != null ? target : z, training);
-        }
+        // ReLU is fused into the product (z itself is not needed for its backprop); other activations follow it
+        boolean fused = activation == Activation.RELU;
+        INDArray z = Gemm.affine(x, false, w, true, p.get(BIAS_KEY), fused,
+                memory.scratch("z", x.dataType(), hiddenShape));
+        INDArray a = fused ? z : ActivationPass.activate(activation, z,
+                keepZ ? memory.scratch("a", x.dataType(), hiddenShape) : z, training);
         INDArray out = Gemm.accumulate(a, false, w, false, -step.tau(), 1.0,
                 Vectors.copy(x, memory.result(x.dataType(), x.shape())));
         Map<String, Object> saved = new HashMap<>();
@@ -127,70 +114,46 @@ public class GradientFlowDense extends AbstractNormalisedDense implements Direct
         if (training) {
             saved.put("direction", direction);
             saved.put("image", image);
-            saved.put(FACTORS, factors);
         }
         saved.put("step", step);
         return new Forward(x, out, saved);
     }
 
     /**
-     * The vector–Jacobian product of {@link #forward} in three products: ∂/∂a = −τ ε Wᵀ, ∂/∂x = ε + ∂z W, and
-     * ∂/∂W = ∂zᵀ x − τ aᵀ ε + (∂ℓ/∂σ / σ) (W v̂) v̂ᵀ (the last term from σ = ‖W v̂‖) as one product of depth 2·mb + 1,
-     * −τ [δ; a; r]ᵀ [x; ε; v̂] with δ = σ′(z) ⊙ ε Wᵀ and r = (∂ℓ/∂σ / σ) W v̂ / (−τ): at width 1024 that takes 3.4–3.6
-     * ms where two products and a rank-one update took 3.9–4.5 ms; and ∂/∂t through τ.
+     * The vector–Jacobian product of {@link #forward}, four BLAS products: ∂/∂a = −τ ε Wᵀ, ∂/∂x = ε + ∂z W,
+     * ∂/∂W = ∂zᵀ x − τ aᵀ ε (accumulated in the gradient array) plus the rank-one term of σ = ‖W v̂‖, and ∂/∂t
+     * through τ.
      */
     @Override
     public Backward backward(Map<String, INDArray> p, Forward f, INDArray epsilon, PassMemory memory) {
         INDArray w = p.get(WEIGHT_KEY);
         INDArray x = f.input();
         INDArray a = (INDArray) f.saved().get("a");
-        INDArray factors = (INDArray) f.saved().get(FACTORS);
-        if (factors == null) {
-            throw new IllegalStateException(describe() + ": backprop needs the training-mode forward pass of its input");
-        }
         GradientFlowStep step = (GradientFlowStep) f.saved().get("step");
         double sigma = step.sigma();
         double tau = step.tau();
-        long batch = x.size(0);
 
-        INDArray gradZ = Gemm.accumulate(epsilon, false, w, true, 1.0, 0.0, rows(factors, 0, batch)); // ε Wᵀ
+        INDArray gradZ = Gemm.accumulate(epsilon, false, w, true, 1.0, 0.0,
+                memory.scratch("gradZ", a.dataType(), a.shape()));                 // ε Wᵀ, [mb, h]
         double gradTau = -Vectors.dot(gradZ, a);                                     // −⟨ε, a W⟩
         // δ = σ′(z) ⊙ ε Wᵀ; the gradient at z is −τ δ, the −τ going into the products' α
         INDArray delta = ActivationPass.backprop(activation, (INDArray) f.saved().get("z"), a, gradZ,
                 memory.scratch("work", a.dataType(), a.shape()));
         INDArray gradX = Gemm.accumulate(delta, false, w, false, -tau, 1.0,
                 Vectors.copy(epsilon, memory.result(x.dataType(), x.shape())));
+        INDArray gradW = Gemm.accumulate(delta, true, x, false, -tau, 0.0, memory.gradient(WEIGHT_KEY));
+        Gemm.accumulate(a, true, epsilon, false, -tau, 1.0, gradW);
         double gradSigma = step.gradientOfSigma(gradTau);
-        boolean rankOne = gradSigma != 0 && sigma > 0;                               // ∂‖W v̂‖/∂W = (W v̂) v̂ᵀ / σ
-        INDArray image = (INDArray) f.saved().get("image");
-        INDArray direction = (INDArray) f.saved().get("direction");
-        INDArray gradW = memory.gradient(WEIGHT_KEY);
-        if (tau != 0) {
-            long depth = rankOne ? 2 * batch + 1 : 2 * batch;
-            INDArray inputs = memory.scratch("inputs", x.dataType(), 2 * batch + 1, nIn);
-            Vectors.copy(x, rows(inputs, 0, batch));
-            Vectors.copy(epsilon, rows(inputs, batch, 2 * batch));
-            if (rankOne) {
-                Vectors.copy(direction, rows(inputs, 2 * batch, depth));
-                Vectors.copy(image, rows(factors, 2 * batch, depth)).muli(gradSigma / sigma / -tau);
-            }
-            Gemm.accumulate(rows(factors, 0, depth), true, rows(inputs, 0, depth), false, -tau, 0.0, gradW);
-        } else {
-            gradW.assign(0);
-            if (rankOne) {
-                Gemm.accumulate(image, true, direction, false, gradSigma / sigma, 1.0, gradW);
-            }
+        if (gradSigma != 0 && sigma > 0) {
+            INDArray image = (INDArray) f.saved().get("image");
+            INDArray direction = (INDArray) f.saved().get("direction");
+            Gemm.accumulate(image, true, direction, false, gradSigma / sigma, 1.0, gradW); // ∂‖W v̂‖/∂W = (W v̂) v̂ᵀ / σ
         }
         Map<String, INDArray> grads = new HashMap<>();
         grads.put(WEIGHT_KEY, gradW);
         grads.put(BIAS_KEY, Sums.columns(delta, -tau, memory.gradient(BIAS_KEY)));
         grads.put(STEP_KEY, memory.gradient(STEP_KEY).assign(step.gradientOfT(gradTau)));
         return new Backward(grads, gradX);
-    }
-
-    /** Rows [from, to) of a c-order matrix, a contiguous view (the matrix itself when that is all of it). */
-    private static INDArray rows(INDArray m, long from, long to) {
-        return from == 0 && to == m.rows() ? m : m.get(NDArrayIndex.interval(from, to), NDArrayIndex.all());
     }
 
     @Override
