@@ -81,6 +81,23 @@ public final class Gemm {
     }
 
     /**
+     * C ← α op(A) op(B) + D, with D shaped like C (a residual: the input plus a correction). Float products past 2²²
+     * multiply–adds run as one oneDNN matmul that reads D through a binary-add post-op; others copy D into C and
+     * accumulate. D may be any matrix of C's shape; C is as in {@link #accumulate}. Returns C.
+     */
+    public static INDArray onto(INDArray a, boolean transposeA, INDArray b, boolean transposeB, double alpha,
+                                INDArray d, INDArray c) {
+        long rows = transposeA ? a.columns() : a.rows();
+        long inner = transposeA ? a.rows() : a.columns();
+        long columns = transposeB ? b.rows() : b.columns();
+        if (c.rank() == 2 && c.rows() == rows && c.columns() == columns && isContiguousRowMajor(c)
+                && DirectMatmul.onto(a, transposeA, b, transposeB, alpha, d, c, rows, columns, inner)) {
+            return c;
+        }
+        return accumulate(a, transposeA, b, transposeB, alpha, 1.0, Vectors.copy(d, c));
+    }
+
+    /**
      * C ← 1 r + β C: writes (β = 0) or adds (β = 1) the row vector r [1, n] to every row of C [m, n], as a rank-one
      * product with a cached column of ones (a bias term; one BLAS call where ND4J's broadcast took about 100 µs inside
      * a training step). Returns C.

@@ -75,9 +75,9 @@ public class GradientFlowDense extends AbstractNormalisedDense implements Direct
 
     /**
      * The same block with hand-written ND4J calls (what the runtime runs): z = x Wᵀ + b, a = σ(z), y = x − τ a W as
-     * two products (the first with b and, for ReLU, σ fused in, {@link Gemm#affine}; the second accumulates into a
-     * copy of x in {@link PassMemory#result}), keeping a (and z, unless σ′ is read off a) in reused scratch arrays for
-     * backprop.
+     * two products (the first with b and, for ReLU, σ fused in, {@link Gemm#affine}; the second adds x as it writes
+     * {@link PassMemory#result}, {@link Gemm#onto}), keeping a (and z, unless σ′ is read off a) in reused scratch
+     * arrays for backprop.
      */
     @Override
     public Forward forward(Map<String, INDArray> p, INDArray x, boolean training, PassMemory memory) {
@@ -104,8 +104,7 @@ public class GradientFlowDense extends AbstractNormalisedDense implements Direct
                 memory.scratch("z", x.dataType(), hiddenShape));
         INDArray a = fused ? z : ActivationPass.activate(activation, z,
                 keepZ ? memory.scratch("a", x.dataType(), hiddenShape) : z, training);
-        INDArray out = Gemm.accumulate(a, false, w, false, -step.tau(), 1.0,
-                Vectors.copy(x, memory.result(x.dataType(), x.shape())));
+        INDArray out = Gemm.onto(a, false, w, false, -step.tau(), x, memory.result(x.dataType(), x.shape()));
         Map<String, Object> saved = new HashMap<>();
         if (keepZ) {
             saved.put("z", z);
@@ -139,8 +138,7 @@ public class GradientFlowDense extends AbstractNormalisedDense implements Direct
         // δ = σ′(z) ⊙ ε Wᵀ; the gradient at z is −τ δ, the −τ going into the products' α
         INDArray delta = ActivationPass.backprop(activation, (INDArray) f.saved().get("z"), a, gradZ,
                 memory.scratch("work", a.dataType(), a.shape()));
-        INDArray gradX = Gemm.accumulate(delta, false, w, false, -tau, 1.0,
-                Vectors.copy(epsilon, memory.result(x.dataType(), x.shape())));
+        INDArray gradX = Gemm.onto(delta, false, w, false, -tau, epsilon, memory.result(x.dataType(), x.shape()));
         INDArray gradW = Gemm.accumulate(delta, true, x, false, -tau, 0.0, memory.gradient(WEIGHT_KEY));
         Gemm.accumulate(a, true, epsilon, false, -tau, 1.0, gradW);
         double gradSigma = step.gradientOfSigma(gradTau);

@@ -14,6 +14,7 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -76,6 +77,31 @@ class DirectMatmulTest {
         } finally {
             System.clearProperty(OneDnn.SWITCH_PROPERTY);
         }
+    }
+
+    @Test
+    void productOntoAnAddendMatchesTheDoubleSumOnEveryRoute() {
+        Nd4j.getRandom().setSeed(8);
+        INDArray a = stridedView(M, K);
+        INDArray b = stridedView(K, N);
+        INDArray d = stridedView(M, N);
+        INDArray dBefore = d.dup();
+        INDArray expected = product(a, false, b, false).muli(-0.3).addi(d.castTo(DataType.DOUBLE));
+        INDArray c = Nd4j.valueArrayOf(new long[]{M, N}, Float.NaN, DataType.FLOAT);
+        assertTrue(DirectMatmul.onto(a, false, b, false, -0.3, d, c, M, N, K), "route not taken");
+        assertClose(expected, c, "oneDNN");
+        assertEquals(dBefore, d, "the addend was changed");
+        try {
+            System.setProperty(OneDnn.SWITCH_PROPERTY, "false");
+            assertClose(expected, Gemm.onto(a, false, b, false, -0.3, d,
+                    Nd4j.valueArrayOf(new long[]{M, N}, Float.NaN, DataType.FLOAT)), "ND4J");
+        } finally {
+            System.clearProperty(OneDnn.SWITCH_PROPERTY);
+        }
+        INDArray small = Nd4j.rand(DataType.DOUBLE, 5, 4);
+        assertClose(small.mmul(small.transpose()).muli(2.0).addi(Nd4j.eye(5).castTo(DataType.DOUBLE)),
+                Gemm.onto(small, false, small, true, 2.0, Nd4j.eye(5).castTo(DataType.DOUBLE),
+                        Nd4j.create(DataType.DOUBLE, 5, 5)), "small double");
     }
 
     @Test
