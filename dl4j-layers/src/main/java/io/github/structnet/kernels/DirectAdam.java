@@ -91,9 +91,9 @@ public final class DirectAdam {
         private final binary meanPass;
         private final binary variancePass;
         private final binary updatePass;
-        private final IntMemoryMap meanArgs = new IntMemoryMap();
-        private final IntMemoryMap varianceArgs = new IntMemoryMap();
-        private final IntMemoryMap updateArgs = new IntMemoryMap();
+        private final IntMemoryMap meanArgs;
+        private final IntMemoryMap varianceArgs;
+        private final IntMemoryMap updateArgs;
 
         Plan(engine engine, stream stream, Key key) {
             this.stream = stream;
@@ -106,22 +106,16 @@ public final class DirectAdam {
             primitive_attr meanAttr = new primitive_attr();
             meanAttr.set_scales(dnnl.DNNL_ARG_SRC_0, 0, new float[]{key.beta1()});
             meanAttr.set_scales(dnnl.DNNL_ARG_SRC_1, 0, new float[]{1f - key.beta1()});
-            meanPass = new binary(new binary.primitive_desc(
-                    new binary.desc(dnnl.algorithm.binary_add, flat, flat, flat), meanAttr, engine));
-            meanArgs.put(dnnl.DNNL_ARG_SRC_0, mean);
-            meanArgs.put(dnnl.DNNL_ARG_SRC_1, gradient);
-            meanArgs.put(dnnl.DNNL_ARG_DST, mean);
+            meanPass = pass(dnnl.algorithm.binary_add, flat, meanAttr, engine);
+            meanArgs = arguments(mean, gradient, mean);
 
             primitive_attr varianceAttr = new primitive_attr();
             varianceAttr.set_scales(dnnl.DNNL_ARG_SRC_0, 0, new float[]{1f - key.beta2()});
             post_ops accumulate = new post_ops();
             accumulate.append_sum(key.beta2(), 0);
             varianceAttr.set_post_ops(accumulate);
-            variancePass = new binary(new binary.primitive_desc(
-                    new binary.desc(dnnl.algorithm.binary_mul, flat, flat, flat), varianceAttr, engine));
-            varianceArgs.put(dnnl.DNNL_ARG_SRC_0, gradient);
-            varianceArgs.put(dnnl.DNNL_ARG_SRC_1, gradient);
-            varianceArgs.put(dnnl.DNNL_ARG_DST, variance);
+            variancePass = pass(dnnl.algorithm.binary_mul, flat, varianceAttr, engine);
+            varianceArgs = arguments(gradient, gradient, variance);
 
             // max(v, v) = v, then the post-ops; oneDNN's eltwise primitive with post-ops falls back to a reference
             // implementation, the binary primitive keeps its JIT kernel
@@ -133,13 +127,23 @@ public final class DirectAdam {
             update.append_binary(dnnl.algorithm.binary_mul, scalar);
             primitive_attr updateAttr = new primitive_attr();
             updateAttr.set_post_ops(update);
-            updatePass = new binary(new binary.primitive_desc(
-                    new binary.desc(dnnl.algorithm.binary_max, flat, flat, flat), updateAttr, engine));
-            updateArgs.put(dnnl.DNNL_ARG_SRC_0, variance);
-            updateArgs.put(dnnl.DNNL_ARG_SRC_1, variance);
-            updateArgs.put(dnnl.DNNL_ARG_DST, gradient);
+            updatePass = pass(dnnl.algorithm.binary_max, flat, updateAttr, engine);
+            updateArgs = arguments(variance, variance, gradient);
             updateArgs.put(postOpOperand(3), mean);
             updateArgs.put(postOpOperand(4), new memory(scalar, engine, stepSize));
+        }
+
+        /** One element-wise binary primitive on flat float vectors, with its scales and post-ops. */
+        private static binary pass(dnnl.algorithm algorithm, memory.desc flat, primitive_attr attr, engine engine) {
+            return new binary(new binary.primitive_desc(new binary.desc(algorithm, flat, flat, flat), attr, engine));
+        }
+
+        private static IntMemoryMap arguments(memory first, memory second, memory result) {
+            IntMemoryMap args = new IntMemoryMap();
+            args.put(dnnl.DNNL_ARG_SRC_0, first);
+            args.put(dnnl.DNNL_ARG_SRC_1, second);
+            args.put(dnnl.DNNL_ARG_DST, result);
+            return args;
         }
 
         /** The argument index of the second operand of the binary post-op at {@code index}. */
