@@ -68,7 +68,7 @@ public final class DirectAdam {
             return false;
         }
         for (INDArray a : new INDArray[]{g, m, v}) {
-            if (a.elementWiseStride() != 1 || a.isEmpty()) {
+            if (a.elementWiseStride() != 1) {
                 return false;
             }
         }

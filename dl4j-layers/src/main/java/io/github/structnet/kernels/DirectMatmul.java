@@ -42,14 +42,13 @@ final class DirectMatmul {
     }
 
     /**
-     * C ← α op(A) op(B) + D with D [m, n] read by oneDNN's binary-add post-op: one pass over C where a copy of D into
-     * C and an accumulating product took two (a copy of 1 MB costs 0.2 ms inside a training step, from L3). Same
-     * conditions as {@link #gemm}, and D a float matrix with unit column stride.
+     * C ← α op(A) op(B) + D with D [m, n] (shape checked by {@link Gemm#onto}) read by oneDNN's binary-add post-op:
+     * one pass over C where a copy of D into C and an accumulating product took two (a copy of 1 MB costs 0.2 ms
+     * inside a training step, from L3). Same conditions as {@link #gemm}, and D a float matrix with unit column stride.
      */
     static boolean onto(INDArray a, boolean transposeA, INDArray b, boolean transposeB, double alpha, INDArray d,
                         INDArray c, long m, long n, long k) {
-        if (d.dataType() != DataType.FLOAT || d.rank() != 2 || d.rows() != m || d.columns() != n
-                || (n > 1 && d.stride(1) != 1)) {
+        if (d.dataType() != DataType.FLOAT || (n > 1 && d.stride(1) != 1)) {
             return false;
         }
         return run(a, transposeA, b, transposeB, alpha, false, null, false, d, c, m, n, k);
@@ -58,11 +57,12 @@ final class DirectMatmul {
     /**
      * C ← σ(op(A) op(B) + 1 r) with the row r [1, n] as oneDNN's bias and σ = ReLU as a post-op when {@code rectify}
      * (the identity otherwise): one pass over C instead of a broadcast, an accumulating product and an activation.
-     * Same conditions as {@link #gemm}, and r a float row with unit stride.
+     * Same conditions as {@link #gemm}, and r a float row of n elements (checked by {@link Gemm#affine}) with unit
+     * stride.
      */
     static boolean affine(INDArray a, boolean transposeA, INDArray b, boolean transposeB, INDArray row, boolean rectify,
                           INDArray c, long m, long n, long k) {
-        if (row.dataType() != DataType.FLOAT || row.length() != n || row.elementWiseStride() != 1) {
+        if (row.dataType() != DataType.FLOAT || row.elementWiseStride() != 1) {
             return false;
         }
         return run(a, transposeA, b, transposeB, 1.0, false, row, rectify, null, c, m, n, k);
@@ -138,14 +138,15 @@ final class DirectMatmul {
                 post.append_eltwise(1f, dnnl.algorithm.eltwise_relu, 0f, 0f);
             }
             attr.set_post_ops(post);
-            memory.desc dbias = new memory.desc(new long[]{1, key.n()}, memory.data_type.f32, new long[]{key.n(), 1});
-            matmul.desc desc = key.bias() ? new matmul.desc(da, db, dbias, dc) : new matmul.desc(da, db, dc);
+            memory.desc dbias = key.bias() ? new memory.desc(new long[]{1, key.n()}, memory.data_type.f32,
+                    new long[]{key.n(), 1}) : null;
+            matmul.desc desc = dbias != null ? new matmul.desc(da, db, dbias, dc) : new matmul.desc(da, db, dc);
             matmul.primitive_desc pd = new matmul.primitive_desc(desc, attr, engine);
             this.primitive = new matmul(pd);
             this.a = new memory(da, engine, (Pointer) null);
             this.b = new memory(db, engine, (Pointer) null);
             this.c = new memory(dc, engine, (Pointer) null);
-            this.bias = key.bias() ? new memory(dbias, engine, (Pointer) null) : null;
+            this.bias = dbias != null ? new memory(dbias, engine, (Pointer) null) : null;
             this.addend = daddend != null ? new memory(daddend, engine, (Pointer) null) : null;
             memory scale = new memory(new memory.desc(new long[]{1}, memory.data_type.f32, memory.format_tag.x), engine,
                     alpha);

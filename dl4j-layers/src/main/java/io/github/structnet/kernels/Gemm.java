@@ -36,20 +36,9 @@ public final class Gemm {
      */
     public static INDArray accumulate(INDArray a, boolean transposeA, INDArray b, boolean transposeB, double alpha,
                                       double beta, INDArray c) {
-        long rows = transposeA ? a.columns() : a.rows();
-        long inner = transposeA ? a.rows() : a.columns();
-        long innerB = transposeB ? b.columns() : b.rows();
-        long columns = transposeB ? b.rows() : b.columns();
-        if (a.rank() != 2 || b.rank() != 2 || inner != innerB || c.rows() != rows || c.columns() != columns) {
-            throw new IllegalArgumentException("Gemm: cannot multiply " + describe(a, transposeA) + " by "
-                    + describe(b, transposeB) + " into " + java.util.Arrays.toString(c.shape()));
-        }
-        if (!isContiguousRowMajor(c)) {
-            throw new IllegalArgumentException("Gemm: the result must be a contiguous c-order matrix, got strides "
-                    + java.util.Arrays.toString(c.stride()) + " for shape " + java.util.Arrays.toString(c.shape()));
-        }
-        if (!DirectBlas.gemm(a, transposeA, b, transposeB, alpha, beta, c, rows, columns, inner)
-                && !DirectMatmul.gemm(a, transposeA, b, transposeB, alpha, beta, c, rows, columns, inner)) {
+        Dims d = Dims.check(a, transposeA, b, transposeB, c);
+        if (!DirectBlas.gemm(a, transposeA, b, transposeB, alpha, beta, c, d.rows(), d.columns(), d.inner())
+                && !DirectMatmul.gemm(a, transposeA, b, transposeB, alpha, beta, c, d.rows(), d.columns(), d.inner())) {
             Nd4j.gemm(a, b, c, transposeA, transposeB, alpha, beta);
         }
         return c;
@@ -65,15 +54,12 @@ public final class Gemm {
      */
     public static INDArray affine(INDArray a, boolean transposeA, INDArray b, boolean transposeB, INDArray row,
                                   boolean rectify, INDArray c) {
-        long rows = transposeA ? a.columns() : a.rows();
-        long inner = transposeA ? a.rows() : a.columns();
-        long columns = transposeB ? b.rows() : b.columns();
-        if (row.length() != columns) {
-            throw new IllegalArgumentException("Gemm: a bias row of " + row.length() + " elements for " + columns
+        Dims d = Dims.check(a, transposeA, b, transposeB, c);
+        if (row.length() != d.columns()) {
+            throw new IllegalArgumentException("Gemm: a bias row of " + row.length() + " elements for " + d.columns()
                     + " columns");
         }
-        if (c.rank() == 2 && c.rows() == rows && c.columns() == columns && isContiguousRowMajor(c)
-                && DirectMatmul.affine(a, transposeA, b, transposeB, row, rectify, c, rows, columns, inner)) {
+        if (DirectMatmul.affine(a, transposeA, b, transposeB, row, rectify, c, d.rows(), d.columns(), d.inner())) {
             return c;
         }
         accumulate(a, transposeA, b, transposeB, 1.0, 1.0, broadcastRow(row, 0.0, c));
@@ -84,14 +70,17 @@ public final class Gemm {
      * C ← α op(A) op(B) + D, with D shaped like C (a residual: the input plus a correction). Float products past 2²²
      * multiply–adds run as one oneDNN matmul that reads D through a binary-add post-op; others copy D into C and
      * accumulate. D may be any matrix of C's shape; C is as in {@link #accumulate}. Returns C.
+     *
+     * @throws IllegalArgumentException as {@link #accumulate}, or if D is not shaped like C
      */
     public static INDArray onto(INDArray a, boolean transposeA, INDArray b, boolean transposeB, double alpha,
                                 INDArray d, INDArray c) {
-        long rows = transposeA ? a.columns() : a.rows();
-        long inner = transposeA ? a.rows() : a.columns();
-        long columns = transposeB ? b.rows() : b.columns();
-        if (c.rank() == 2 && c.rows() == rows && c.columns() == columns && isContiguousRowMajor(c)
-                && DirectMatmul.onto(a, transposeA, b, transposeB, alpha, d, c, rows, columns, inner)) {
+        Dims dims = Dims.check(a, transposeA, b, transposeB, c);
+        if (d.rank() != 2 || d.rows() != dims.rows() || d.columns() != dims.columns()) {
+            throw new IllegalArgumentException("Gemm: cannot add " + java.util.Arrays.toString(d.shape()) + " to a "
+                    + dims.rows() + "×" + dims.columns() + " product");
+        }
+        if (DirectMatmul.onto(a, transposeA, b, transposeB, alpha, d, c, dims.rows(), dims.columns(), dims.inner())) {
             return c;
         }
         return accumulate(a, transposeA, b, transposeB, alpha, 1.0, Vectors.copy(d, c));
@@ -105,6 +94,26 @@ public final class Gemm {
     public static INDArray broadcastRow(INDArray row, double beta, INDArray c) {
         INDArray r = row.reshape(1, row.length());
         return accumulate(Constants.ones(c.dataType(), c.rows()), false, r, false, 1.0, beta, c);
+    }
+
+    /** The dimensions of op(A) [rows, inner] · op(B) [inner, columns], checked against each other and C. */
+    private record Dims(long rows, long inner, long columns) {
+
+        static Dims check(INDArray a, boolean transposeA, INDArray b, boolean transposeB, INDArray c) {
+            long rows = transposeA ? a.columns() : a.rows();
+            long inner = transposeA ? a.rows() : a.columns();
+            long innerB = transposeB ? b.columns() : b.rows();
+            long columns = transposeB ? b.rows() : b.columns();
+            if (a.rank() != 2 || b.rank() != 2 || inner != innerB || c.rows() != rows || c.columns() != columns) {
+                throw new IllegalArgumentException("Gemm: cannot multiply " + describe(a, transposeA) + " by "
+                        + describe(b, transposeB) + " into " + java.util.Arrays.toString(c.shape()));
+            }
+            if (!isContiguousRowMajor(c)) {
+                throw new IllegalArgumentException("Gemm: the result must be a contiguous c-order matrix, got strides "
+                        + java.util.Arrays.toString(c.stride()) + " for shape " + java.util.Arrays.toString(c.shape()));
+            }
+            return new Dims(rows, inner, columns);
+        }
     }
 
     /** Row-major with rows packed one after another (a view of consecutive elements qualifies). */

@@ -48,7 +48,7 @@ public final class BenchmarkCases {
             cases.add(nativeDense(256, width, 8));
         }
         if (!quick) {
-            cases.add(gradientFlowDense(256, 1024, 8, new Adam(LEARNING_RATE)));
+            cases.add(gradientFlowDenseWithStockAdam(256, 1024, 8));
         }
         cases.add(gradientFlowConv(64, 32, 28, 4, CNN2DFormat.NCHW));
         cases.add(gradientFlowConv(64, 32, 28, 4, CNN2DFormat.NHWC));
@@ -65,12 +65,18 @@ public final class BenchmarkCases {
 
     /** 8 GradientFlowDense blocks of width n (hidden n): 2 matrix products of 2·B·n² flops per block and pass. */
     public static BenchmarkCase gradientFlowDense(int batch, int width, int blocks) {
-        return gradientFlowDense(batch, width, blocks, new FusedAdam(LEARNING_RATE));
+        return gradientFlowDense(batch, width, blocks, fusedAdam(), "");
     }
 
-    /** The same with another updater; DL4J's {@link Adam} adds {@value #STOCK_ADAM} to the name. */
-    public static BenchmarkCase gradientFlowDense(int batch, int width, int blocks, IUpdater updater) {
-        String suffix = updater instanceof FusedAdam ? "" : STOCK_ADAM;
+    /**
+     * The same trained with DL4J's own {@link Adam} (ND4J's {@code adam_updater} op), named with {@value #STOCK_ADAM}.
+     */
+    public static BenchmarkCase gradientFlowDenseWithStockAdam(int batch, int width, int blocks) {
+        return gradientFlowDense(batch, width, blocks, new Adam(LEARNING_RATE), STOCK_ADAM);
+    }
+
+    private static BenchmarkCase gradientFlowDense(int batch, int width, int blocks, IUpdater updater,
+                                                   String suffix) {
         return new BenchmarkCase(String.format("GradientFlowDense x%d, width %d, batch %d%s", blocks, width, batch,
                 suffix), () -> denseNet(width, blocks, () -> new GradientFlowDense.Builder().nHidden(width).build(),
                 updater), new long[]{batch, width}, new long[]{batch, width},
@@ -81,7 +87,7 @@ public final class BenchmarkCases {
     public static BenchmarkCase nativeDense(int batch, int width, int blocks) {
         return new BenchmarkCase(String.format("DL4J DenseLayer x%d, width %d, batch %d", 2 * blocks, width, batch),
                 () -> denseNet(width, 2 * blocks, () -> new DenseLayer.Builder().nOut(width).activation(Activation.RELU)
-                        .build()),
+                        .build(), fusedAdam()),
                 new long[]{batch, width}, new long[]{batch, width}, 3.0 * blocks * 4.0 * batch * width * width);
     }
 
@@ -130,13 +136,9 @@ public final class BenchmarkCases {
         return 3.0 * convolutions * 2.0 * batch * size * size * 9.0 * channels * channels;
     }
 
-    private static MultiLayerNetwork denseNet(int width, int layers, java.util.function.Supplier<Layer> layer) {
-        return denseNet(width, layers, layer, new FusedAdam(LEARNING_RATE));
-    }
-
     private static MultiLayerNetwork denseNet(int width, int layers, java.util.function.Supplier<Layer> layer,
                                               IUpdater updater) {
-        NeuralNetConfiguration.ListBuilder list = base().updater(updater).list();
+        NeuralNetConfiguration.ListBuilder list = base(updater).list();
         for (int i = 0; i < layers; i++) {
             list.layer(layer.get());
         }
@@ -159,7 +161,16 @@ public final class BenchmarkCases {
     }
 
     private static NeuralNetConfiguration.Builder base() {
-        return new NeuralNetConfiguration.Builder().dataType(DataType.FLOAT).seed(1).updater(new FusedAdam(LEARNING_RATE));
+        return base(fusedAdam());
+    }
+
+    private static NeuralNetConfiguration.Builder base(IUpdater updater) {
+        return new NeuralNetConfiguration.Builder().dataType(DataType.FLOAT).seed(1).updater(updater);
+    }
+
+    /** The updater of every case: DL4J's Adam step, computed by {@link FusedAdam}. */
+    private static IUpdater fusedAdam() {
+        return new FusedAdam(LEARNING_RATE);
     }
 
     private static LossLayer mse() {
