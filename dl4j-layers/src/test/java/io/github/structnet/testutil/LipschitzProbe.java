@@ -59,19 +59,20 @@ public final class LipschitzProbe {
     /**
      * Searches pairs (x, y) maximising R = ‖f(x) − f(y)‖² / ‖x − y‖² by normalised gradient ascent, with the
      * gradients J(x)ᵀu from the network's backpropagation, starting from the best pairs of a random pool of
-     * 100 × pairs; returns the best ratio evaluated at inference.
+     * 100 × pairs; returns the best ratio evaluated at inference. Pairs have the network's data type.
      */
     public static double maxAdversarialPairRatio(MultiLayerNetwork body, int dim, int pairs, int steps, long seed) {
         Nd4j.getRandom().setSeed(seed);
+        DataType type = body.params().dataType();
         UnaryOperator<INDArray> f = in -> body.output(in, false);
         // start from the best pairs of a random pool, then climb
         int pool = 100 * pairs;
-        INDArray px = Nd4j.randn(DataType.DOUBLE, pool, dim).muli(2);
-        INDArray py = px.add(Nd4j.randn(DataType.DOUBLE, pool, dim).muli(0.5));
+        INDArray px = Nd4j.randn(type, pool, dim).muli(2);
+        INDArray py = px.add(Nd4j.randn(type, pool, dim).muli(0.5));
         INDArray poolRatios = f.apply(px).sub(f.apply(py)).norm2(1).div(px.sub(py).norm2(1));
         INDArray order = Nd4j.sortWithIndices(poolRatios.dup(), 0, false)[0];
-        INDArray x = Nd4j.create(DataType.DOUBLE, pairs, dim);
-        INDArray y = Nd4j.create(DataType.DOUBLE, pairs, dim);
+        INDArray x = Nd4j.create(type, pairs, dim);
+        INDArray y = Nd4j.create(type, pairs, dim);
         for (int i = 0; i < pairs; i++) {
             x.putRow(i, px.getRow(order.getLong(i)));
             y.putRow(i, py.getRow(order.getLong(i)));
