@@ -71,7 +71,8 @@ public final class Backends {
         boolean tooOld = device.major() < MIN_MAJOR || device.major() == MIN_MAJOR && device.minor() < MIN_MINOR;
         if (tooNew || tooOld) {
             throw new UnsupportedOperationException("GPU " + device + " is not supported by the ND4J CUDA backend "
-                    + "nd4j-cuda-11.6:1.0.0-M2.1, which has kernels for compute capability " + MIN_MAJOR + "." + MIN_MINOR
+                    + "nd4j-cuda-11.6:1.0.0-M2.1, which has kernels for compute capability " + MIN_MAJOR + "."
+                            + MIN_MINOR
                     + " to " + MAX_MAJOR + "." + MAX_MINOR + " only (no PTX for newer GPUs such as Hopper, 9.0). "
                     + "Use the CPU backend (build without -Pcuda) or a GPU in that range.");
         }
@@ -103,7 +104,8 @@ public final class Backends {
             for (Object o : list) {
                 Map<String, Object> m = (Map<String, Object>) o;
                 devices.add(new Device(String.valueOf(m.get("cuda.deviceName")),
-                        ((Number) m.get("cuda.deviceMajor")).intValue(), ((Number) m.get("cuda.deviceMinor")).intValue()));
+                        ((Number) m.get("cuda.deviceMajor")).intValue(), ((Number) m.get("cuda.deviceMinor"))
+                                .intValue()));
             }
         }
         Object threads = env.getOrDefault("omp.threads", -1);
@@ -117,7 +119,8 @@ public final class Backends {
         try {
             Process p = new ProcessBuilder("nvidia-smi", "--query-gpu=name,compute_cap", "--format=csv,noheader")
                     .redirectErrorStream(true).start();
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(),
+                    StandardCharsets.UTF_8))) {
                 String line;
                 while ((line = r.readLine()) != null) {
                     Device d = parseNvidiaSmiLine(line);

@@ -1,5 +1,6 @@
 package io.github.structnet.certify;
 
+import io.github.structnet.lipschitz.LipschitzBounded;
 import io.github.structnet.lipschitz.MaxMin;
 import io.github.structnet.lipschitz.MonotoneActivations;
 import io.github.structnet.spectral.ConvolutionNorm;
@@ -39,8 +40,9 @@ import java.util.Arrays;
 /** Certified per-layer Lipschitz bounds for {@link NetworkLipschitz} (internal). */
 final class LayerBounds {
 
-    static final String SUPPORTED = "StructNet layers; DenseLayer/OutputLayer/ConvolutionLayer (\"same\" geometry, stride 1"
-            + " or 2) and ActivationLayer with a monotone 1-Lipschitz activation or MaxMin; non-overlapping max or"
+    static final String SUPPORTED = "StructNet layers; DenseLayer/OutputLayer/ConvolutionLayer (\"same\" geometry, "
+            + "stride 1 or 2) and ActivationLayer with a monotone 1-Lipschitz activation or MaxMin; non-overlapping "
+                    + "max or"
             + " average SubsamplingLayer; max (or, with input types, average) GlobalPoolingLayer; SpaceToDepthLayer,"
             + " ZeroPaddingLayer, Cropping2D and DropoutLayer";
 
@@ -81,7 +83,8 @@ final class LayerBounds {
         if (conf instanceof GlobalPoolingLayer g) {
             return globalPooling(g, input, who);
         }
-        throw new IllegalArgumentException("NetworkLipschitz: " + who + " has no certified Lipschitz bound; supported are "
+        throw new IllegalArgumentException("NetworkLipschitz: " + who
+                + " has no certified Lipschitz bound; supported are "
                 + SUPPORTED);
     }
 
@@ -93,7 +96,8 @@ final class LayerBounds {
                 || s[0] == 1 && s[1] == 1 && p[0] == (k[0] - 1) / 2 && p[1] == (k[1] - 1) / 2;
         if (k[0] != k[1] || k[0] % 2 == 0 || s[0] != s[1] || s[0] > 2 || !same
                 || c.getDilation()[0] != 1 || c.getDilation()[1] != 1) {
-            throw new IllegalArgumentException("NetworkLipschitz: " + who + " (kernel " + Arrays.toString(k) + ", stride "
+            throw new IllegalArgumentException("NetworkLipschitz: " + who + " (kernel " + Arrays.toString(k)
+                    + ", stride "
                     + Arrays.toString(s) + ", padding " + Arrays.toString(p) + ", " + c.getConvolutionMode()
                     + ") is not certified; supported are square odd kernels, stride 1 or 2, no dilation, \"same\" zero"
                     + " padding");

@@ -52,7 +52,8 @@ public final class MarginCertificate {
     /** Per-sample certified radii M(x)/(√2·L); ≤ 0 for misclassified samples. */
     public static double[] radii(INDArray logits, INDArray labels, double lipschitzBound) {
         if (!(lipschitzBound > 0) || Double.isInfinite(lipschitzBound)) {
-            throw new IllegalArgumentException("MarginCertificate: the Lipschitz bound must be positive and finite; got "
+            throw new IllegalArgumentException("MarginCertificate: the Lipschitz bound must be positive and finite; "
+                    + "got "
                     + lipschitzBound);
         }
         double[] r = margins(logits, labels);

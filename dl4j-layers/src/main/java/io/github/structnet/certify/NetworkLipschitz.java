@@ -1,5 +1,6 @@
 package io.github.structnet.certify;
 
+import io.github.structnet.lipschitz.LipschitzBounded;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.graph.ElementWiseVertex;
 import org.deeplearning4j.nn.conf.graph.GraphVertex;

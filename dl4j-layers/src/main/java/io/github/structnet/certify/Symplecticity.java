@@ -60,10 +60,14 @@ public final class Symplecticity {
         shape[0] = 4L * d;
         INDArray out = map.apply(batch.reshape(shape)).castTo(DataType.DOUBLE);
         out = out.reshape(4L * d, out.length() / (4L * d));
-        INDArray plus = out.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, d), org.nd4j.linalg.indexing.NDArrayIndex.all());
-        INDArray minus = out.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(d, 2 * d), org.nd4j.linalg.indexing.NDArrayIndex.all());
-        INDArray plus2 = out.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(2 * d, 3 * d), org.nd4j.linalg.indexing.NDArrayIndex.all());
-        INDArray minus2 = out.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(3 * d, 4 * d), org.nd4j.linalg.indexing.NDArrayIndex.all());
+        INDArray plus = out.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, d),
+                org.nd4j.linalg.indexing.NDArrayIndex.all());
+        INDArray minus = out.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(d, 2 * d),
+                org.nd4j.linalg.indexing.NDArrayIndex.all());
+        INDArray plus2 = out.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(2 * d, 3 * d),
+                org.nd4j.linalg.indexing.NDArrayIndex.all());
+        INDArray minus2 = out.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(3 * d, 4 * d),
+                org.nd4j.linalg.indexing.NDArrayIndex.all());
         INDArray columns = plus.sub(minus).muli(8).subi(plus2.sub(minus2)).divi(12 * h); // row j = ∂y/∂x_j
         return columns.transpose();
     }
@@ -80,7 +84,8 @@ public final class Symplecticity {
         net.setInput(batch);
         INDArray out = net.feedForward(true, false).get(net.getnLayers());
         if (out.length() != (long) d * d) {
-            throw new IllegalArgumentException("Symplecticity: the network must map its input space to itself; input size "
+            throw new IllegalArgumentException("Symplecticity: the network must map its input space to itself; input "
+                    + "size "
                     + d + ", output size " + out.length() / d);
         }
         INDArray eps = Nd4j.eye(d).castTo(out.dataType()).reshape(out.shape());

@@ -81,9 +81,9 @@ public final class ActivationPass {
 
     /**
      * ReLU′ ⊙ g with ReLU′ = 1 where a = max(z, 0) &gt; 0. Small arrays: one compare-and-set (g takes a's value, 0,
-     * where a ≤ 0). From {@value #LARGE} elements on: the step mask 1[a &gt; 0] into work and a multiply, two vectorised
-     * passes that beat the compare-and-set inside a training step (64×32×28×28: 1.1 against 2.0 ms per call; at
-     * 256×1024 the two are even, at 256×64 the single call wins).
+     * where a ≤ 0). From {@value #LARGE} elements on: the step mask 1[a &gt; 0] into work and a multiply, two
+     * vectorised passes that beat the compare-and-set inside a training step (64×32×28×28: 1.1 against 2.0 ms per call;
+     * at 256×1024 the two are even, at 256×64 the single call wins).
      */
     private static void reluBackprop(INDArray a, INDArray g, INDArray work) {
         if (g.length() >= LARGE) {

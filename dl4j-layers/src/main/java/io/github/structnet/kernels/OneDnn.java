@@ -25,7 +25,9 @@ public final class OneDnn {
     private OneDnn() {
     }
 
-    /** The CPU engine, or null when oneDNN is not loaded, the backend is not ND4J's CPU backend, or the switch is off. */
+    /**
+     * The CPU engine, or null when oneDNN is not loaded, the backend is not ND4J's CPU backend, or the switch is off.
+     */
     static engine engine() {
         return "false".equalsIgnoreCase(System.getProperty(SWITCH_PROPERTY)) ? null : PROBE.cpu();
     }

@@ -1,7 +1,6 @@
 package io.github.structnet.lipschitz;
 
 import org.nd4j.shade.jackson.annotation.JsonIgnore;
-import io.github.structnet.certify.LipschitzBounded;
 import io.github.structnet.spectral.BoundCache;
 import io.github.structnet.spectral.ConvolutionNormState;
 import io.github.structnet.spectral.SpectralNormState;
@@ -123,12 +122,6 @@ public abstract class AbstractNormalisedConv2D extends ConvolutionalStructLayer 
         return boundCache;
     }
 
-    /** 1: at inference the layer normalises by a sound bound of ‖K‖₂ on its input size. */
-    @Override
-    public double lipschitzBound(Map<String, INDArray> params) {
-        return 1.0;
-    }
-
     /** True: NCHW and NHWC; the power-iteration vector stays NCHW [1, C, H, W] in both (the operator is the same). */
     @Override
     protected boolean supportsChannelsLast() {
@@ -172,8 +165,9 @@ public abstract class AbstractNormalisedConv2D extends ConvolutionalStructLayer 
         @Override
         protected void validate() {
             if (kernelSize <= 0 || kernelSize % 2 == 0) {
-                throw new IllegalArgumentException(owner() + ": kernelSize must be odd and positive (\"same\" padding is"
-                        + " symmetric only for odd kernels); got " + kernelSize);
+                throw new IllegalArgumentException(owner()
+                        + ": kernelSize must be odd and positive (\"same\" padding is symmetric only for odd "
+                                + "kernels); got " + kernelSize);
             }
             if (channels < 0 || height < 0 || width < 0) {
                 throw new IllegalArgumentException(owner() + ": input size must be positive; got " + channels + "x"

@@ -5,7 +5,6 @@ import io.github.structnet.spectral.GramIteration;
 import lombok.ToString;
 import org.nd4j.shade.jackson.annotation.JsonIgnore;
 
-import io.github.structnet.certify.LipschitzBounded;
 import io.github.structnet.samediff.StructLayer;
 import io.github.structnet.spectral.SpectralNormState;
 import lombok.Data;
@@ -109,7 +108,8 @@ public abstract class AbstractNormalisedDense extends StructLayer implements Lip
         try {
             return boundCache().get(w, "dense", () -> GramIteration.upperBound(w));
         } catch (IllegalArgumentException e) {
-            throw new IllegalStateException(describe() + ": cannot certify the spectral norm of W: " + e.getMessage(), e);
+            throw new IllegalStateException(describe() + ": cannot certify the spectral norm of W: " + e.getMessage(),
+                    e);
         }
     }
 
@@ -118,12 +118,6 @@ public abstract class AbstractNormalisedDense extends StructLayer implements Lip
             boundCache = new BoundCache();
         }
         return boundCache;
-    }
-
-    /** 1: at inference the layer normalises by B(W) ≥ ‖W‖₂ (see the subclass documentation). */
-    @Override
-    public double lipschitzBound(Map<String, INDArray> params) {
-        return 1.0;
     }
 
     @Override

@@ -1,14 +1,16 @@
 package io.github.structnet.lipschitz;
 
 import io.github.structnet.samediff.StructLayer;
-import io.github.structnet.spectral.Convolutions;
+import io.github.structnet.kernels.Convolutions;
 import lombok.Data;
 import lombok.EqualsAndHashCode;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.ops.transforms.Transforms;
 
 import java.util.Map;
 
@@ -50,11 +52,26 @@ public class ChannelEmbedding extends ParameterFreeNonExpansiveLayer {
 
     @Override
     public SDVariable defineLayer(SameDiff sd, SDVariable x, Map<String, SDVariable> p, SDVariable mask) {
-        INDArray selection = Nd4j.zeros(x.dataType(), 1, 1, channels, outputChannels);
+        return sd.cnn().conv2d(x, sd.constant(selection(x.dataType())), Convolutions.config(1, 1));
+    }
+
+    /** The 1×1 kernel [1, 1, C, C_out] of the map: 1 at (c, c) for c &lt; min(C, C_out), 0 elsewhere. */
+    private INDArray selection(DataType type) {
+        INDArray selection = Nd4j.zeros(type, 1, 1, channels, outputChannels);
         for (long c = 0; c < Math.min(channels, outputChannels); c++) {
             selection.putScalar(new long[]{0, 0, c, c}, 1.0);
         }
-        return sd.cnn().conv2d(x, sd.constant(selection), Convolutions.config(1, 1));
+        return selection;
+    }
+
+    /**
+     * The Schur bound √(max row sum · max column sum) of |S| for the channel matrix S of {@link #selection}, which
+     * bounds ‖S‖₂ and hence the norm of the 1×1 convolution at every pixel: 1 for a lift or a projection.
+     */
+    @Override
+    public double lipschitzBound(Map<String, INDArray> params) {
+        INDArray s = Transforms.abs(selection(DataType.DOUBLE).reshape(channels, outputChannels));
+        return Math.sqrt(s.sum(1).maxNumber().doubleValue() * s.sum(0).maxNumber().doubleValue());
     }
 
     @Override

@@ -85,7 +85,8 @@ public abstract class ConvolutionalStructLayer extends StructLayer {
     /** The convolutional input type (NCHW, or NHWC where supported), or an error naming the layer. */
     protected InputType.InputTypeConvolutional convolutional(InputType inputType) {
         if (inputType instanceof InputType.InputTypeConvolutionalFlat f) {
-            return (InputType.InputTypeConvolutional) InputType.convolutional(f.getHeight(), f.getWidth(), f.getDepth());
+            return (InputType.InputTypeConvolutional) InputType.convolutional(f.getHeight(), f.getWidth(),
+                    f.getDepth());
         }
         if (!(inputType instanceof InputType.InputTypeConvolutional c)) {
             throw new IllegalArgumentException(describe() + ": expected a convolutional input type; got " + inputType);

@@ -46,7 +46,8 @@ final class DenseLayerSupport {
     /** Rejects inputs that are not [minibatch, nIn]. */
     static void requireShape(INDArray input, long nIn, String owner) {
         if (input.rank() != 2 || input.size(1) != nIn) {
-            throw new IllegalArgumentException(owner + ": expected input of shape [minibatch, " + nIn + "] (nIn = " + nIn
+            throw new IllegalArgumentException(owner + ": expected input of shape [minibatch, " + nIn + "] (nIn = "
+                    + nIn
                     + "); got " + java.util.Arrays.toString(input.shape()));
         }
     }

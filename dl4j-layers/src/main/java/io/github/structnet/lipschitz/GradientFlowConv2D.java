@@ -4,8 +4,8 @@ import io.github.structnet.kernels.ActivationPass;
 import io.github.structnet.kernels.Vectors;
 import io.github.structnet.samediff.DirectPass;
 import io.github.structnet.samediff.PassMemory;
-import io.github.structnet.samediff.Release;
-import io.github.structnet.spectral.Convolutions;
+import io.github.structnet.kernels.Release;
+import io.github.structnet.kernels.Convolutions;
 import lombok.Data;
 import lombok.EqualsAndHashCode;
 import org.deeplearning4j.nn.conf.inputs.InputType;
@@ -44,13 +44,21 @@ import java.util.Map;
  */
 @Data
 @EqualsAndHashCode(callSuper = true)
-public class GradientFlowConv2D extends AbstractNormalisedConv2D implements DirectPass {
+public class GradientFlowConv2D extends AbstractNormalisedConv2D implements DirectPass<GradientFlowConv2D.Saved> {
 
     public static final String STEP_KEY = "t";
 
     private long hiddenChannels;
     private Activation activation;
     private double safetyFraction;
+
+    /**
+     * What {@link #forward} keeps for backprop: z only when σ′ cannot be read off a; M = −τK̃; the power-iteration
+     * direction v̂ and its image K v̂ only in training (then σ = ‖K v̂‖ is differentiated).
+     */
+    record Saved(INDArray z, INDArray a, INDArray adjointKernel, INDArray direction, INDArray image,
+                 GradientFlowStep step) {
+    }
 
     private GradientFlowConv2D() {
         // for Jackson
@@ -68,7 +76,7 @@ public class GradientFlowConv2D extends AbstractNormalisedConv2D implements Dire
         SDVariable kernel = p.get(KERNEL_KEY);
         SDVariable sigma = operatorNorm(sd, p);
         SDVariable tau = sd.nn().sigmoid(p.get(STEP_KEY)).mul(2.0 * safetyFraction)
-                .mul(sigma.mul(sigma).add(GradientFlowDense.NORM_FLOOR).rdiv(1.0));
+                .mul(sigma.mul(sigma).add(Norms.FLOOR).rdiv(1.0));
         SDVariable pre = Convolutions.apply(sd, x, kernel, p.get(BIAS_KEY), kernelSize, 1, dataFormat);
         SDVariable act = activation.asSameDiff(sd, pre);
         // τ Kᵀ a as the convolution of a with τ·K̃: scaling the small kernel, not the activation, saves a
@@ -83,7 +91,7 @@ public class GradientFlowConv2D extends AbstractNormalisedConv2D implements Dire
      * reused scratch arrays (one array when σ is applied in place), y in {@link PassMemory#result}.
      */
     @Override
-    public Forward forward(Map<String, INDArray> p, INDArray x, boolean training, PassMemory memory) {
+    public Forward<Saved> forward(Map<String, INDArray> p, INDArray x, boolean training, PassMemory memory) {
         INDArray kernel = p.get(KERNEL_KEY);
         INDArray v = p.get(VECTOR_KEY);
         // training: σ = ‖W v̂‖ from the power-iteration vector (differentiated); inference: σ = the certified bound
@@ -114,32 +122,23 @@ public class GradientFlowConv2D extends AbstractNormalisedConv2D implements Dire
                 memory.scratch("adjointKernel", x.dataType(), Convolutions.flippedShape(kernel)));
         INDArray out = Convolutions.apply(a, adjointKernel, null, 1, dataFormat, memory.result(x.dataType(), x.shape()))
                 .addi(x);
-        Map<String, Object> saved = new HashMap<>();
-        if (keepZ) {
-            saved.put("z", z);
-        }
-        saved.put("a", a);
-        saved.put("adjointKernel", adjointKernel);
-        if (training) {
-            saved.put("direction", direction);
-            saved.put("image", image);
-        }
-        saved.put("step", step);
-        return new Forward(x, out, saved);
+        return new Forward<>(x, out, new Saved(keepZ ? z : null, a, adjointKernel, direction, image, step));
     }
 
     /**
      * The vector–Jacobian product of {@link #forward}: with ε the output gradient, one conv2d_bp through the adjoint
      * convolution gives ∂/∂a and ∂/∂M; one through K gives ∂/∂x, ∂/∂K and ∂/∂b (written straight into the
-     * gradient arrays of {@link PassMemory}); τ's dependence on t and on σ = ‖K v̂‖ adds ∂τ/∂t and a rank-one term in K.
+     * gradient arrays of {@link PassMemory}); τ's dependence on t and on σ = ‖K v̂‖ adds ∂τ/∂t and a rank-one term in
+     * K.
      */
     @Override
-    public Backward backward(Map<String, INDArray> p, Forward f, INDArray epsilon, PassMemory memory) {
+    public Backward backward(Map<String, INDArray> p, Forward<Saved> f, INDArray epsilon, PassMemory memory) {
         INDArray kernel = p.get(KERNEL_KEY);
         INDArray x = f.input();
-        INDArray a = (INDArray) f.saved().get("a");
-        INDArray adjointKernel = (INDArray) f.saved().get("adjointKernel");
-        GradientFlowStep step = (GradientFlowStep) f.saved().get("step");
+        Saved saved = f.saved();
+        INDArray a = saved.a();
+        INDArray adjointKernel = saved.adjointKernel();
+        GradientFlowStep step = saved.step();
         double sigma = step.sigma();
         double tau = step.tau();
 
@@ -147,7 +146,7 @@ public class GradientFlowConv2D extends AbstractNormalisedConv2D implements Dire
         INDArray gradA = memory.scratch("gradA", a.dataType(), a.shape());
         INDArray gradM = memory.scratch("gradM", adjointKernel.dataType(), adjointKernel.shape());
         Convolutions.backward(a, adjointKernel, null, epsilon, 1, dataFormat, gradA, gradM, null);
-        INDArray gradZ = ActivationPass.backprop(activation, (INDArray) f.saved().get("z"), a, gradA,
+        INDArray gradZ = ActivationPass.backprop(activation, saved.z(), a, gradA,
                 memory.scratch("work", a.dataType(), a.shape()));
         INDArray gradX = memory.result(x.dataType(), x.shape());
         INDArray gradKernel = memory.gradient(KERNEL_KEY);
@@ -159,11 +158,10 @@ public class GradientFlowConv2D extends AbstractNormalisedConv2D implements Dire
         double gradTau = Vectors.dot(gradM, adjointKernel) / tau;
         double gradSigma = step.gradientOfSigma(gradTau);
         if (gradSigma != 0 && sigma > 0) {
-            // σ = ‖K v̂‖: ∂σ/∂K = ∂⟨K v̂, K v̂/σ⟩/∂K / 2 … = the weight gradient of K at input v̂, output gradient K v̂ / σ
-            INDArray image = (INDArray) f.saved().get("image");
-            INDArray direction = (INDArray) f.saved().get("direction");
-            INDArray unitImage = image.div(sigma);
-            INDArray[] rankOne = Convolutions.backward(direction, kernel, null, unitImage, 1);
+            // σ = ‖K v̂‖: ∂σ/∂K = ∂⟨K v̂, K v̂/σ⟩/∂K / 2 … = the weight gradient of K at input v̂, output gradient K v̂
+            // / σ
+            INDArray unitImage = saved.image().div(sigma);
+            INDArray[] rankOne = Convolutions.backward(saved.direction(), kernel, null, unitImage, 1);
             gradKernel.addi(rankOne[1].muli(gradSigma));
             Release.all(unitImage);
             Release.all(rankOne);
@@ -173,6 +171,16 @@ public class GradientFlowConv2D extends AbstractNormalisedConv2D implements Dire
         grads.put(BIAS_KEY, gradBias);
         grads.put(STEP_KEY, memory.gradient(STEP_KEY).assign(step.gradientOfT(gradTau)));
         return new Backward(grads, gradX);
+    }
+
+    /**
+     * max(1, τ B(K)² − 1) with τ = 2s·sigmoid(t)/(B(K)² + floor) as at inference and B(K) ≥ ‖K‖₂ the Fourier bound
+     * of the given K on H×W ({@link GradientFlowStep#lipschitzBound}): 1 whenever s ≤ 1.
+     */
+    @Override
+    public double lipschitzBound(Map<String, INDArray> params) {
+        double bound = certifiedNorm(params);
+        return GradientFlowStep.of(bound, params.get(STEP_KEY), safetyFraction).lipschitzBound(bound);
     }
 
     @Override

@@ -41,15 +41,20 @@ import java.util.Map;
  */
 @Data
 @EqualsAndHashCode(callSuper = true)
-public class GradientFlowDense extends AbstractNormalisedDense implements DirectPass {
+public class GradientFlowDense extends AbstractNormalisedDense implements DirectPass<GradientFlowDense.Saved> {
 
     public static final String STEP_KEY = "t";
-    /** Added to σ_W² so that W = 0 gives τ finite (it only lowers τ). */
-    static final double NORM_FLOOR = 1e-12;
 
     private long nHidden;
     private Activation activation;
     private double safetyFraction;
+
+    /**
+     * What {@link #forward} keeps for backprop: z only when σ′ cannot be read off a; the power-iteration direction v̂
+     * and its image W v̂ only in training (then σ = ‖W v̂‖ is differentiated).
+     */
+    record Saved(INDArray z, INDArray a, INDArray direction, INDArray image, GradientFlowStep step) {
+    }
 
     private GradientFlowDense() {
         // for Jackson
@@ -67,7 +72,7 @@ public class GradientFlowDense extends AbstractNormalisedDense implements Direct
         SDVariable w = p.get(WEIGHT_KEY);
         SDVariable sigma = spectralNorm(sd, p);
         SDVariable tau = sd.nn().sigmoid(p.get(STEP_KEY)).mul(2.0 * safetyFraction)
-                .div(sigma.mul(sigma).add(NORM_FLOOR));
+                .div(sigma.mul(sigma).add(Norms.FLOOR));
         SDVariable pre = sd.mmul(x, w, false, true, false).add(p.get(BIAS_KEY));
         SDVariable act = activation.asSameDiff(sd, pre);
         return x.sub(act.mmul(w).mul(tau));
@@ -80,7 +85,7 @@ public class GradientFlowDense extends AbstractNormalisedDense implements Direct
      * arrays for backprop.
      */
     @Override
-    public Forward forward(Map<String, INDArray> p, INDArray x, boolean training, PassMemory memory) {
+    public Forward<Saved> forward(Map<String, INDArray> p, INDArray x, boolean training, PassMemory memory) {
         INDArray w = p.get(WEIGHT_KEY);
         INDArray v = p.get(VECTOR_KEY);
         // training: σ = ‖W v̂‖ from the power-iteration vector (differentiated); inference: σ = the certified bound
@@ -105,17 +110,7 @@ public class GradientFlowDense extends AbstractNormalisedDense implements Direct
         INDArray a = fused ? z : ActivationPass.activate(activation, z,
                 keepZ ? memory.scratch("a", x.dataType(), hiddenShape) : z, training);
         INDArray out = Gemm.onto(a, false, w, false, -step.tau(), x, memory.result(x.dataType(), x.shape()));
-        Map<String, Object> saved = new HashMap<>();
-        if (keepZ) {
-            saved.put("z", z);
-        }
-        saved.put("a", a);
-        if (training) {
-            saved.put("direction", direction);
-            saved.put("image", image);
-        }
-        saved.put("step", step);
-        return new Forward(x, out, saved);
+        return new Forward<>(x, out, new Saved(keepZ ? z : null, a, direction, image, step));
     }
 
     /**
@@ -124,11 +119,12 @@ public class GradientFlowDense extends AbstractNormalisedDense implements Direct
      * through τ.
      */
     @Override
-    public Backward backward(Map<String, INDArray> p, Forward f, INDArray epsilon, PassMemory memory) {
+    public Backward backward(Map<String, INDArray> p, Forward<Saved> f, INDArray epsilon, PassMemory memory) {
         INDArray w = p.get(WEIGHT_KEY);
         INDArray x = f.input();
-        INDArray a = (INDArray) f.saved().get("a");
-        GradientFlowStep step = (GradientFlowStep) f.saved().get("step");
+        Saved saved = f.saved();
+        INDArray a = saved.a();
+        GradientFlowStep step = saved.step();
         double sigma = step.sigma();
         double tau = step.tau();
 
@@ -136,22 +132,31 @@ public class GradientFlowDense extends AbstractNormalisedDense implements Direct
                 memory.scratch("gradZ", a.dataType(), a.shape()));                 // ε Wᵀ, [mb, h]
         double gradTau = -Vectors.dot(gradZ, a);                                     // −⟨ε, a W⟩
         // δ = σ′(z) ⊙ ε Wᵀ; the gradient at z is −τ δ, the −τ going into the products' α
-        INDArray delta = ActivationPass.backprop(activation, (INDArray) f.saved().get("z"), a, gradZ,
+        INDArray delta = ActivationPass.backprop(activation, saved.z(), a, gradZ,
                 memory.scratch("work", a.dataType(), a.shape()));
         INDArray gradX = Gemm.onto(delta, false, w, false, -tau, epsilon, memory.result(x.dataType(), x.shape()));
         INDArray gradW = Gemm.accumulate(delta, true, x, false, -tau, 0.0, memory.gradient(WEIGHT_KEY));
         Gemm.accumulate(a, true, epsilon, false, -tau, 1.0, gradW);
         double gradSigma = step.gradientOfSigma(gradTau);
         if (gradSigma != 0 && sigma > 0) {
-            INDArray image = (INDArray) f.saved().get("image");
-            INDArray direction = (INDArray) f.saved().get("direction");
-            Gemm.accumulate(image, true, direction, false, gradSigma / sigma, 1.0, gradW); // ∂‖W v̂‖/∂W = (W v̂) v̂ᵀ / σ
+            // ∂‖W v̂‖/∂W = (W v̂) v̂ᵀ / σ
+            Gemm.accumulate(saved.image(), true, saved.direction(), false, gradSigma / sigma, 1.0, gradW);
         }
         Map<String, INDArray> grads = new HashMap<>();
         grads.put(WEIGHT_KEY, gradW);
         grads.put(BIAS_KEY, Sums.columns(delta, -tau, memory.gradient(BIAS_KEY)));
         grads.put(STEP_KEY, memory.gradient(STEP_KEY).assign(step.gradientOfT(gradTau)));
         return new Backward(grads, gradX);
+    }
+
+    /**
+     * max(1, τ B(W)² − 1) with τ = 2s·sigmoid(t)/(B(W)² + floor) as at inference and B(W) ≥ ‖W‖₂ the Gram-iteration
+     * bound of the given W ({@link GradientFlowStep#lipschitzBound}): 1 whenever s ≤ 1.
+     */
+    @Override
+    public double lipschitzBound(Map<String, INDArray> params) {
+        double bound = certifiedNorm(params);
+        return GradientFlowStep.of(bound, params.get(STEP_KEY), safetyFraction).lipschitzBound(bound);
     }
 
     @Override

@@ -14,9 +14,18 @@ record GradientFlowStep(double sigma, double gate, double denominator, double ta
 
     static GradientFlowStep of(double sigma, INDArray t, double safetyFraction) {
         double gate = 1.0 / (1.0 + Math.exp(-t.getDouble(0)));
-        double denominator = sigma * sigma + GradientFlowDense.NORM_FLOOR;
+        double denominator = sigma * sigma + Norms.FLOOR;
         return new GradientFlowStep(sigma, gate, denominator, 2.0 * safetyFraction * gate / denominator,
                 safetyFraction);
+    }
+
+    /**
+     * The Lipschitz bound of the step x ↦ x − τ Wᵀ σ(W x + b) for a sound bound {@code operatorNorm} ≥ ‖W‖₂: the
+     * Jacobian I − τ Wᵀ D W (0 ≤ D ≤ I) is symmetric with eigenvalues in [1 − τ‖W‖₂², 1], so its norm is at most
+     * max(1, τ · operatorNorm² − 1).
+     */
+    double lipschitzBound(double operatorNorm) {
+        return Math.max(1.0, tau * operatorNorm * operatorNorm - 1.0);
     }
 
     /** ∂ℓ/∂t from ∂ℓ/∂τ. */

@@ -1,6 +1,5 @@
 package io.github.structnet.lipschitz;
 
-import io.github.structnet.certify.LipschitzBounded;
 import io.github.structnet.samediff.StructLayer;
 import lombok.Data;
 import lombok.EqualsAndHashCode;
@@ -11,8 +10,8 @@ import java.util.Map;
 
 /**
  * A convolutional layer with no parameters whose map is a fixed linear operator of norm at most 1 (a pooling, a
- * channel lift or projection): nothing to train and a certified Lipschitz bound of 1. Subclasses give the map and its
- * output type, and say in their Javadoc why the norm is at most 1.
+ * channel lift or projection): nothing to train. Subclasses give the map, its output type and its Lipschitz bound,
+ * computed from the operator they apply, and say in their Javadoc why the norm is at most 1.
  */
 @Data
 @EqualsAndHashCode(callSuper = true)
@@ -34,11 +33,5 @@ public abstract class ParameterFreeNonExpansiveLayer extends ConvolutionalStruct
     @Override
     public void initializeParameters(Map<String, INDArray> params) {
         // no parameters
-    }
-
-    /** 1: the layer is a fixed linear map of operator norm at most 1. */
-    @Override
-    public double lipschitzBound(Map<String, INDArray> params) {
-        return 1.0;
     }
 }

@@ -42,12 +42,29 @@ public class ScaledAveragePooling2D extends ParameterFreeNonExpansiveLayer {
     @Override
     public SDVariable defineLayer(SameDiff sd, SDVariable x, Map<String, SDVariable> p, SDVariable mask) {
         if (global) {
-            return sd.mean(x, 2, 3).mul(Math.sqrt((double) height * width));
+            return sd.mean(x, 2, 3).mul(scale());
         }
         return sd.cnn().avgPooling2d(x, org.nd4j.linalg.api.ops.impl.layers.convolution.config.Pooling2DConfig.builder()
                 .kH(kernelSize).kW(kernelSize).sH(kernelSize).sW(kernelSize)
-                .paddingMode(org.nd4j.linalg.api.ops.impl.layers.convolution.config.PaddingMode.VALID).isNHWC(false).build())
-                .mul(kernelSize);
+                .paddingMode(org.nd4j.linalg.api.ops.impl.layers.convolution.config.PaddingMode.VALID).isNHWC(false)
+                        .build())
+                .mul(scale());
+    }
+
+    /** The number m of values each output averages: k² per window, or H·W for the global pooling. */
+    private double windowSize() {
+        return global ? (double) height * width : (double) kernelSize * kernelSize;
+    }
+
+    /** The factor the mean is multiplied by: k, or √(HW) for the global pooling. */
+    private double scale() {
+        return global ? Math.sqrt((double) height * width) : kernelSize;
+    }
+
+    /** scale / √m: the mean of m values has norm 1/√m and the windows are disjoint; 1 for this layer's scale. */
+    @Override
+    public double lipschitzBound(Map<String, INDArray> params) {
+        return scale() / Math.sqrt(windowSize());
     }
 
     @Override
@@ -83,7 +100,8 @@ public class ScaledAveragePooling2D extends ParameterFreeNonExpansiveLayer {
         /** Window size k = stride (k ≥ 1). */
         public Builder kernelSize(int kernelSize) {
             if (kernelSize < 1) {
-                throw new IllegalArgumentException("ScaledAveragePooling2D: kernelSize must be >= 1; got " + kernelSize);
+                throw new IllegalArgumentException("ScaledAveragePooling2D: kernelSize must be >= 1; got "
+                        + kernelSize);
             }
             this.kernelSize = kernelSize;
             return this;

@@ -1,6 +1,6 @@
 package io.github.structnet.lipschitz;
 
-import io.github.structnet.spectral.Convolutions;
+import io.github.structnet.kernels.Convolutions;
 import lombok.Data;
 import lombok.EqualsAndHashCode;
 import org.deeplearning4j.nn.conf.inputs.InputType;
@@ -54,8 +54,15 @@ public class SpectralConv2D extends AbstractNormalisedConv2D {
         SDVariable sigma = operatorNorm(sd, p);
         SDVariable bias = hasBias ? p.get(BIAS_KEY) : null;
         // normalise the small kernel rather than the output (a broadcast multiply with a costly gradient)
-        SDVariable normalised = p.get(KERNEL_KEY).mul(sigma.add(GradientFlowDense.NORM_FLOOR).rdiv(1.0).reshape(1, 1, 1, 1));
+        SDVariable normalised = p.get(KERNEL_KEY).mul(sigma.add(Norms.FLOOR).rdiv(1.0).reshape(1, 1, 1, 1));
         return Convolutions.apply(sd, x, normalised, bias, kernelSize, stride, dataFormat);
+    }
+
+    /** B(K) / (B(K) + floor) ≤ 1: the Fourier bound of the given K on H×W over the normaliser used at inference. */
+    @Override
+    public double lipschitzBound(Map<String, INDArray> params) {
+        double bound = certifiedNorm(params);
+        return Norms.normalisedMap(bound, bound);
     }
 
     @Override

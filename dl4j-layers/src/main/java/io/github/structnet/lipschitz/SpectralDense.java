@@ -30,9 +30,6 @@ import java.util.Map;
 @EqualsAndHashCode(callSuper = true)
 public class SpectralDense extends AbstractNormalisedDense {
 
-    /** Added to σ_W so that W = 0 maps to 0 (dividing by more than ‖W‖₂ keeps the guarantee). */
-    static final double NORM_FLOOR = 1e-12;
-
     private long nOut;
     private boolean hasBias;
 
@@ -50,8 +47,15 @@ public class SpectralDense extends AbstractNormalisedDense {
     public SDVariable defineLayer(SameDiff sd, SDVariable x, Map<String, SDVariable> p, SDVariable mask) {
         SDVariable sigma = spectralNorm(sd, p);
         // mul by the reciprocal, not div: SameDiff M2.1 gets the gradient of a broadcast div wrong
-        SDVariable y = sd.mmul(x, p.get(WEIGHT_KEY), false, true, false).mul(sigma.add(NORM_FLOOR).rdiv(1.0));
+        SDVariable y = sd.mmul(x, p.get(WEIGHT_KEY), false, true, false).mul(sigma.add(Norms.FLOOR).rdiv(1.0));
         return hasBias ? y.add(p.get(BIAS_KEY)) : y;
+    }
+
+    /** B(W) / (B(W) + floor) ≤ 1: the Gram-iteration bound of the given W over the normaliser used at inference. */
+    @Override
+    public double lipschitzBound(Map<String, INDArray> params) {
+        double bound = certifiedNorm(params);
+        return Norms.normalisedMap(bound, bound);
     }
 
     @Override

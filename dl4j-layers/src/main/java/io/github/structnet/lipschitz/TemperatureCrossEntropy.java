@@ -45,12 +45,14 @@ public class TemperatureCrossEntropy implements ILossFunction {
     @Override
     public double computeScore(INDArray labels, INDArray preOutput, IActivation activationFn, INDArray mask,
                                boolean average) {
-        return crossEntropy().computeScore(labels, preOutput.mul(temperature), activationFn, mask, average) / temperature;
+        return crossEntropy().computeScore(labels, preOutput.mul(temperature), activationFn, mask,
+                average) / temperature;
     }
 
     @Override
     public INDArray computeScoreArray(INDArray labels, INDArray preOutput, IActivation activationFn, INDArray mask) {
-        return crossEntropy().computeScoreArray(labels, preOutput.mul(temperature), activationFn, mask).divi(temperature);
+        return crossEntropy().computeScoreArray(labels, preOutput.mul(temperature), activationFn, mask)
+                .divi(temperature);
     }
 
     @Override

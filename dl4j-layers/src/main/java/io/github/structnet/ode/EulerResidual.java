@@ -24,7 +24,8 @@ import java.util.Set;
  * <p>Shapes: input/output [mb, d]; A, B [m, d], b [1, m], h [1, 1]. No guarantee beyond the discretisation:
  * ‖∂x_out/∂x‖ may be anything.
  *
- * @see <a href="https://arxiv.org/abs/1705.03341">Haber, Ruthotto 2017, Stable architectures for deep neural networks</a>
+ * @see <a href="https://arxiv.org/abs/1705.03341">Haber, Ruthotto 2017, Stable architectures for deep neural
+ * networks</a>
  */
 @Data
 @EqualsAndHashCode(callSuper = true)
@@ -64,7 +65,8 @@ public class EulerResidual extends StructLayer {
     @Override
     public void defineParameters(SDLayerParams params) {
         if (nIn <= 0) {
-            throw new IllegalArgumentException(describe() + ": nIn must be positive (set it or let setInputType infer it); got " + nIn);
+            throw new IllegalArgumentException(describe()
+                    + ": nIn must be positive (set it or let setInputType infer it); got " + nIn);
         }
         params.addWeightParam(IN_KEY, width, nIn);
         params.addWeightParam(OUT_KEY, width, nIn);

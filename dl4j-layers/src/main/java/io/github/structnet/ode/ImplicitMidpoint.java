@@ -10,7 +10,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * The iteration x⁽ᵏ⁺¹⁾ = x + h F(t + h/2, (x + x⁽ᵏ⁾)/2) contracts when h·Lip(F)/2 &lt; 1; it stops when
  * ‖x⁽ᵏ⁺¹⁾ − x⁽ᵏ⁾‖_∞ ≤ tolerance, and throws {@link NotConvergedException} after {@code maxIterations}.
  *
- * @see <a href="https://doi.org/10.1007/3-540-30666-8">Hairer, Lubich, Wanner, Geometric Numerical Integration, §VI.3</a>
+ * @see <a href="https://doi.org/10.1007/3-540-30666-8">Hairer, Lubich, Wanner, Geometric Numerical Integration,
+ * §VI.3</a>
  */
 public final class ImplicitMidpoint {
 
@@ -56,7 +57,8 @@ public final class ImplicitMidpoint {
                 break;
             }
         }
-        throw new NotConvergedException("ImplicitMidpoint: the fixed-point iteration did not converge in " + maxIterations
+        throw new NotConvergedException("ImplicitMidpoint: the fixed-point iteration did not converge in "
+                + maxIterations
                 + " iterations (last increment " + change + ", tolerance " + tolerance + ", step h = " + h
                 + "); reduce h so that h·Lip(F)/2 < 1, or raise maxIterations");
     }

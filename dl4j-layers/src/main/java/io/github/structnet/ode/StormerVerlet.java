@@ -6,7 +6,8 @@ package io.github.structnet.ode;
  *   p_½ = p − (h/2) ∂U/∂q(q),   q ← q + h ∂K/∂p(p_½),   p ← p_½ − (h/2) ∂U/∂q(q_new)
  * </pre>
  *
- * @see <a href="https://doi.org/10.1007/3-540-30666-8">Hairer, Lubich, Wanner, Geometric Numerical Integration, §I.1.4</a>
+ * @see <a href="https://doi.org/10.1007/3-540-30666-8">Hairer, Lubich, Wanner, Geometric Numerical Integration,
+ * §I.1.4</a>
  */
 public final class StormerVerlet {
 

@@ -6,7 +6,8 @@ package io.github.structnet.ode;
  *   p ← p − h ∂U/∂q(q),   q ← q + h ∂K/∂p(p_new)
  * </pre>
  *
- * @see <a href="https://doi.org/10.1007/3-540-30666-8">Hairer, Lubich, Wanner, Geometric Numerical Integration, §I.1.2</a>
+ * @see <a href="https://doi.org/10.1007/3-540-30666-8">Hairer, Lubich, Wanner, Geometric Numerical Integration,
+ * §I.1.2</a>
  */
 public final class SymplecticEuler {
 

@@ -1,7 +1,7 @@
 package io.github.structnet.pnp;
 
 import io.github.structnet.spectral.ConvolutionNorm;
-import io.github.structnet.spectral.Convolutions;
+import io.github.structnet.kernels.Convolutions;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -51,7 +51,8 @@ public final class BlurOperator implements ImageOperator {
     private INDArray perChannel(INDArray image, boolean adjoint) {
         INDArray stacked = image.reshape('c', shape[1], 1, shape[2], shape[3]);
         INDArray w = kernel.castTo(image.dataType());
-        INDArray out = adjoint ? Convolutions.adjoint(stacked, w, 1, stacked.shape()) : Convolutions.apply(stacked, w, 1);
+        INDArray out = adjoint ? Convolutions.adjoint(stacked, w, 1, stacked.shape()) : Convolutions.apply(stacked, w,
+                1);
         return out.reshape('c', shape);
     }
 

@@ -119,8 +119,9 @@ public final class ImageQuality {
     private static void requireSameShape(INDArray reference, INDArray image, String what) {
         if (reference == null || image == null || !Arrays.equals(reference.shape(), image.shape())
                 || reference.rank() != 4) {
-            throw new IllegalArgumentException("ImageQuality." + what + ": reference and image must both be [1, C, H, W]"
-                    + " of the same shape; got " + (reference == null ? null : Arrays.toString(reference.shape()))
+            throw new IllegalArgumentException("ImageQuality." + what
+                    + ": reference and image must both be [1, C, H, W] of the same shape; got " + (reference == null
+                            ? null : Arrays.toString(reference.shape()))
                     + " and " + (image == null ? null : Arrays.toString(image.shape())));
         }
         Images.requireFinite(reference, "ImageQuality." + what, "reference");

@@ -187,7 +187,8 @@ public final class ProximalGradient {
 
         public Builder maxIterations(int maxIterations) {
             if (maxIterations < 1) {
-                throw new IllegalArgumentException("ProximalGradient: maxIterations must be >= 1; got " + maxIterations);
+                throw new IllegalArgumentException("ProximalGradient: maxIterations must be >= 1; got "
+                        + maxIterations);
             }
             this.maxIterations = maxIterations;
             return this;

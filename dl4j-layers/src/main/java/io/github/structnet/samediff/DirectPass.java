@@ -8,10 +8,15 @@ import java.util.Map;
  * A layer configuration that computes its forward pass and its vector–Jacobian product with hand-written ND4J calls
  * instead of the SameDiff graph (internal). The corrected runtime then never builds the graph: no second forward
  * pass in backprop (the forward pass keeps what backprop needs), no Σ out ⊙ ε loss, no gradient copies out of the
- * graph. {@code defineLayer} remains the readable statement of the same formula; the gradient checks test the
- * direct pass against finite differences.
+ * graph. {@code defineLayer} remains the readable statement of the same formula: a test runs both routes on the same
+ * weights and inputs and holds outputs and gradients equal; the gradient checks test the direct pass against finite
+ * differences.
+ * <p>What the forward pass keeps for backprop is a record of the layer's own ({@code S}); the runtime frees its array
+ * components that the layer's {@link PassMemory} does not own.
+ *
+ * @param <S> the record of arrays and values the forward pass keeps for backprop
  */
-public interface DirectPass {
+public interface DirectPass<S extends Record> {
 
     /**
      * The layer's output for {@code input}.
@@ -19,7 +24,7 @@ public interface DirectPass {
      * @param training whether this is a training-mode pass (training-mode normalisation; keep what backprop needs)
      * @param memory   where the output ({@link PassMemory#result}) and the temporaries go
      */
-    Forward forward(Map<String, INDArray> params, INDArray input, boolean training, PassMemory memory);
+    Forward<S> forward(Map<String, INDArray> params, INDArray input, boolean training, PassMemory memory);
 
     /**
      * The gradients ∂ℓ/∂θ for the trainable parameters and ∂ℓ/∂x for the input, given ε = ∂ℓ/∂out and the
@@ -28,10 +33,10 @@ public interface DirectPass {
      * @param memory where the input gradient ({@link PassMemory#result}), the parameter gradients
      *               ({@link PassMemory#gradient}) and the temporaries go
      */
-    Backward backward(Map<String, INDArray> params, Forward forward, INDArray epsilon, PassMemory memory);
+    Backward backward(Map<String, INDArray> params, Forward<S> forward, INDArray epsilon, PassMemory memory);
 
-    /** The output and whatever backprop needs from the forward pass. */
-    record Forward(INDArray input, INDArray output, Map<String, Object> saved) {
+    /** The output and what backprop needs from the forward pass. */
+    record Forward<S extends Record>(INDArray input, INDArray output, S saved) {
     }
 
     /** Parameter gradients by key (trainable parameters only) and the input gradient. */

@@ -50,7 +50,7 @@ final class GraphPass {
         attachVectorJacobianLoss(sd, output);
         // name the input placeholders explicitly: otherwise SameDiff drops their gradient when an input only
         // reaches the output through slicing ops
-        sd.createGradFunction(inputs);
+        QuietGradients.createGradFunction(sd, inputs);
         return trainableKeys(params, stateKeys);
     }
 

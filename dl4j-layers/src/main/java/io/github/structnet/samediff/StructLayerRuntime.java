@@ -1,5 +1,6 @@
 package io.github.structnet.samediff;
 
+import io.github.structnet.kernels.Release;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.layers.samediff.SameDiffLayer;
 import org.deeplearning4j.nn.gradient.DefaultGradient;
@@ -41,8 +42,13 @@ public class StructLayerRuntime extends org.deeplearning4j.nn.layers.samediff.Sa
 
     private final GraphPass.StateClock stateClock = new GraphPass.StateClock();
     private List<String> trainableKeys;
-    private DirectPass.Forward lastForward;
+    private DirectPass.Forward<?> lastForward;
     private final LayerMemory memory = new LayerMemory();
+    /**
+     * Runs the SameDiff definition even when the layer has a direct pass: set only by the tests that hold the two
+     * equal.
+     */
+    private boolean definitionRoute;
 
     public StructLayerRuntime(NeuralNetConfiguration conf, DataType dataType) {
         super(conf, dataType);
@@ -52,10 +58,21 @@ public class StructLayerRuntime extends org.deeplearning4j.nn.layers.samediff.Sa
         return (StructLayer) layerConf();
     }
 
+    /** Makes this instance run the layer's SameDiff definition instead of its direct pass (for the tests). */
+    void useDefinition() {
+        definitionRoute = true;
+    }
+
+    /** The layer's direct pass, or null when the graph runs. */
+    private DirectPass<?> directPass() {
+        return !definitionRoute && structConf() instanceof DirectPass<?> direct ? direct : null;
+    }
+
     @Override
     public INDArray activate(boolean training, LayerWorkspaceMgr workspaceMgr) {
         assertInputSet(false);
-        if (structConf() instanceof DirectPass direct) {
+        DirectPass<?> direct = directPass();
+        if (direct != null) {
             return directActivate(direct, training, workspaceMgr);
         }
         INDArray out;
@@ -73,7 +90,7 @@ public class StructLayerRuntime extends org.deeplearning4j.nn.layers.samediff.Sa
     }
 
     /** Forward through a {@link DirectPass}: the output is written straight into DL4J's activation workspace. */
-    private INDArray directActivate(DirectPass direct, boolean training, LayerWorkspaceMgr workspaceMgr) {
+    private INDArray directActivate(DirectPass<?> direct, boolean training, LayerWorkspaceMgr workspaceMgr) {
         try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
             structConf().validateInput(input);
             if (training && stateClock.advance(getIterationCount())) {
@@ -81,7 +98,7 @@ public class StructLayerRuntime extends org.deeplearning4j.nn.layers.samediff.Sa
             }
             memory.prepare((type, shape) -> workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, type, shape),
                     gradientViews());
-            DirectPass.Forward f = direct.forward(paramTable, input, training, memory);
+            DirectPass.Forward<?> f = direct.forward(paramTable, input, training, memory);
             release(lastForward);
             lastForward = training ? f : null;
             if (!training) {
@@ -95,10 +112,12 @@ public class StructLayerRuntime extends org.deeplearning4j.nn.layers.samediff.Sa
      * Backprop through a {@link DirectPass}: reuses the training forward pass of this input, or runs one; the input
      * gradient goes straight into DL4J's gradient workspace and the parameter gradients into the gradient views.
      */
-    private Pair<Gradient, INDArray> directBackprop(DirectPass direct, INDArray epsilon, LayerWorkspaceMgr workspaceMgr) {
+    @SuppressWarnings("unchecked") // lastForward was made by the same direct pass
+    private <S extends Record> Pair<Gradient, INDArray> directBackprop(DirectPass<S> direct, INDArray epsilon,
+                                                                      LayerWorkspaceMgr workspaceMgr) {
         Gradient gradient = new DefaultGradient();
         try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
-            DirectPass.Forward f = lastForward;
+            DirectPass.Forward<S> f = (DirectPass.Forward<S>) lastForward;
             boolean recomputed = f == null || f.input() != input;
             if (recomputed) {
                 release(f);
@@ -128,12 +147,12 @@ public class StructLayerRuntime extends org.deeplearning4j.nn.layers.samediff.Sa
     }
 
     /** Frees what a forward pass kept for backprop (never its input, which belongs to the network). */
-    private void release(DirectPass.Forward f) {
+    private void release(DirectPass.Forward<?> f) {
         if (f == null) {
             return;
         }
-        for (Object o : f.saved().values()) {
-            if (o instanceof INDArray a && a != f.input()) {
+        for (INDArray a : SavedArrays.of(f.saved())) {
+            if (a != f.input()) {
                 releaseUnowned(a);
             }
         }
@@ -148,7 +167,8 @@ public class StructLayerRuntime extends org.deeplearning4j.nn.layers.samediff.Sa
     @Override
     public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr workspaceMgr) {
         assertInputSet(true);
-        if (structConf() instanceof DirectPass direct) {
+        DirectPass<?> direct = directPass();
+        if (direct != null) {
             return directBackprop(direct, epsilon, workspaceMgr);
         }
         Gradient gradient = new DefaultGradient();
@@ -213,7 +233,8 @@ public class StructLayerRuntime extends org.deeplearning4j.nn.layers.samediff.Sa
         }
         if (!Arrays.equals(current.shape(), val.shape())) {
             throw new IllegalArgumentException(structConf().describe() + ": parameter '" + key + "' has shape "
-                    + Arrays.toString(current.shape()) + "; cannot set an array of shape " + Arrays.toString(val.shape()));
+                    + Arrays.toString(current.shape()) + "; cannot set an array of shape "
+                            + Arrays.toString(val.shape()));
         }
         current.assign(val);
     }

@@ -131,7 +131,8 @@ public class StructVertexRuntime extends SameDiffGraphVertex {
                 maskVars.put(names.get(i), sd.placeHolder(names.get(i) + MASK_SUFFIX, dataType, maskShape));
             }
             Map<String, SDVariable> vars = new LinkedHashMap<>();
-            structConfig.getVertexParams().getParamShapes().forEach((key, shape) -> vars.put(key, sd.var(key, dataType, shape)));
+            structConfig.getVertexParams().getParamShapes().forEach((key, shape) -> vars.put(key, sd.var(key, dataType,
+                    shape)));
             SDVariable out = structConfig.defineVertex(sd, inputVarsByName, vars, maskVars);
             Preconditions.checkNotNull(out, "%s: defineVertex returned null", structConfig.describe());
             trainableKeys = GraphPass.bind(sd, out, paramTable, structConfig.stateParameterKeys(),

@@ -1,5 +1,6 @@
 package io.github.structnet.spectral;
 
+import io.github.structnet.kernels.Convolutions;
 import org.nd4j.common.base.Preconditions;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -95,7 +96,8 @@ public final class ConvolutionNorm {
         requireGeometry(weights, stride, height, width);
         long cIn = weights.size(2);
         int n = (int) (cIn * height * width);
-        Preconditions.checkArgument(n <= 4096, "ConvolutionNorm.exact builds a dense matrix; C·H·W = %s is too large", n);
+        Preconditions.checkArgument(n <= 4096, "ConvolutionNorm.exact builds a dense matrix; C·H·W = %s is too large",
+                n);
         INDArray diracs = Nd4j.eye(n).castTo(DataType.DOUBLE).reshape('c', n, cIn, height, width);
         INDArray columns = Convolutions.apply(diracs, weights.castTo(DataType.DOUBLE), stride).reshape('c', n, -1);
         return SpectralNorm.exact(columns);
@@ -150,7 +152,8 @@ public final class ConvolutionNorm {
     /** Checks an odd square kernel [k, k, C, C′], stride 1 or 2, and positive sizes. */
     public static void requireGeometry(INDArray weights, int stride, long height, long width) {
         Preconditions.checkArgument(weights != null && weights.rank() == 4 && weights.size(0) == weights.size(1),
-                "ConvolutionNorm: weights must be [k, k, C, C']; got %s", weights == null ? null : weights.shapeInfoToString());
+                "ConvolutionNorm: weights must be [k, k, C, C']; got %s", weights == null ? null
+                        : weights.shapeInfoToString());
         Preconditions.checkArgument(weights.size(0) % 2 == 1, "ConvolutionNorm: the kernel size must be odd; got %s",
                 weights.size(0));
         Preconditions.checkArgument(stride == 1 || stride == 2,

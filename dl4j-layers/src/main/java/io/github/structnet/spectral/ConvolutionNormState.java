@@ -1,5 +1,6 @@
 package io.github.structnet.spectral;
 
+import io.github.structnet.kernels.Convolutions;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -46,7 +47,7 @@ public final class ConvolutionNormState {
             return Nd4j.ones(kernel.dataType(), 1, 1);
         }
         double bound = certified(kernel, v, stride, cache, owner);
-        return SpectralNormState.scaleFor(Convolutions.operator(kernel, stride, v.size(2), v.size(3)), v, bound,
+        return SpectralNormState.scaleFor(LinearOperator.ofConvolution(kernel, stride, v.size(2), v.size(3)), v, bound,
                 kernel.dataType());
     }
 
@@ -64,7 +65,7 @@ public final class ConvolutionNormState {
 
     /** One training iteration's power-iteration steps on K, in place on v. */
     public static void update(INDArray kernel, INDArray v, int stride, int steps, String owner) {
-        SpectralNormState.update(Convolutions.operator(kernel, stride, v.size(2), v.size(3)), v, steps, owner);
+        SpectralNormState.update(LinearOperator.ofConvolution(kernel, stride, v.size(2), v.size(3)), v, steps, owner);
     }
 
     /** Fills v with a random input and runs {@code steps} iterations on the initial K. */

@@ -48,7 +48,8 @@ public final class GramIteration {
         Preconditions.checkArgument(iterations >= 0, "GramIteration iterations must be >= 0; got %s", iterations);
         INDArray m = w.castTo(DataType.DOUBLE);
         double frobenius = m.norm2Number().doubleValue();
-        Preconditions.checkArgument(Double.isFinite(frobenius), "GramIteration: the matrix contains NaN or infinite values");
+        Preconditions.checkArgument(Double.isFinite(frobenius),
+                "GramIteration: the matrix contains NaN or infinite values");
         if (frobenius == 0.0) {
             return 0.0;
         }

@@ -1,5 +1,6 @@
 package io.github.structnet.spectral;
 
+import io.github.structnet.kernels.Convolutions;
 import io.github.structnet.kernels.Gemm;
 import org.nd4j.common.base.Preconditions;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -26,7 +27,8 @@ public interface LinearOperator {
      */
     static LinearOperator ofMatrix(INDArray w) {
         Preconditions.checkArgument(w != null && w.rank() == 2,
-                "LinearOperator.ofMatrix needs a rank-2 matrix [out, in]; got %s", w == null ? null : w.shapeInfoToString());
+                "LinearOperator.ofMatrix needs a rank-2 matrix [out, in]; got %s", w == null ? null
+                        : w.shapeInfoToString());
         return new LinearOperator() {
             @Override
             public INDArray apply(INDArray x) {
@@ -36,6 +38,24 @@ public interface LinearOperator {
             @Override
             public INDArray applyAdjoint(INDArray y) {
                 return Gemm.product(y, false, w, false);
+            }
+        };
+    }
+
+    /**
+     * The convolution with kernel K [k, k, C, C′] ("same" zero padding, the given stride) on inputs [mb, C, H, W] of
+     * the given spatial size, with its exact adjoint.
+     */
+    static LinearOperator ofConvolution(INDArray kernel, int stride, long height, long width) {
+        return new LinearOperator() {
+            @Override
+            public INDArray apply(INDArray x) {
+                return Convolutions.apply(x, kernel, stride);
+            }
+
+            @Override
+            public INDArray applyAdjoint(INDArray y) {
+                return Convolutions.adjoint(y, kernel, stride, new long[]{y.size(0), kernel.size(2), height, width});
             }
         };
     }

@@ -86,14 +86,16 @@ public final class PowerIteration {
     }
 
     private static void requireOneVector(INDArray v) {
-        Preconditions.checkArgument(v.size(0) == 1, "Power iteration keeps one vector (batch dimension 1); got shape %s",
+        Preconditions.checkArgument(v.size(0) == 1,
+                "Power iteration keeps one vector (batch dimension 1); got shape %s",
                 v.shapeInfoToString());
     }
 
     private static INDArray normalised(INDArray v) {
         double norm = Vectors.norm2(v);
         if (!Double.isFinite(norm)) {
-            throw new IllegalStateException("The power-iteration vector contains NaN or infinite values (norm " + norm + ")");
+            throw new IllegalStateException("The power-iteration vector contains NaN or infinite values (norm " + norm
+                    + ")");
         }
         Preconditions.checkState(norm > 0, "The power-iteration vector is zero; initialise it with a random vector");
         return v.div(norm);

@@ -68,7 +68,8 @@ public class GeneralHamiltonianLayer extends AbstractHamiltonianLayer {
         for (int i = 0; i < steps; i++) {
             y = switch (integrator) {
                 case IMPLICIT_MIDPOINT -> midpointFromSolution(sd, field, y,
-                        new StopGradient(sd, sd.placeHolder(SOLUTION_PREFIX + i, x.dataType(), -1, nIn)).outputVariable());
+                        new StopGradient(sd, sd.placeHolder(SOLUTION_PREFIX + i, x.dataType(), -1, nIn))
+                                .outputVariable());
                 case RK4 -> RungeKutta4.step(field, 0, y, step, VectorOps.SAMEDIFF);
                 case EXPLICIT_EULER -> ExplicitEuler.step(field, 0, y, step, VectorOps.SAMEDIFF);
             };
@@ -80,7 +81,8 @@ public class GeneralHamiltonianLayer extends AbstractHamiltonianLayer {
      * {@code fixedPointIterations} iterations y ← x + h F((x + y)/2) started at the converged solution: the value
      * stays the converged one, and their derivative approximates the implicit one (error (h·Lip F / 2)^k).
      */
-    private SDVariable midpointFromSolution(SameDiff sd, VectorField<SDVariable> field, SDVariable x, SDVariable solution) {
+    private SDVariable midpointFromSolution(SameDiff sd, VectorField<SDVariable> field, SDVariable x,
+            SDVariable solution) {
         SDVariable next = solution;
         for (int k = 0; k < fixedPointIterations; k++) {
             next = x.add(field.apply(0, x.add(next).mul(0.5)).mul(step));
@@ -109,7 +111,8 @@ public class GeneralHamiltonianLayer extends AbstractHamiltonianLayer {
                 y = ImplicitMidpoint.step(field, 0, y, step, tolerance * Math.max(1, y.amaxNumber().doubleValue()),
                         ImplicitMidpoint.DEFAULT_MAX_ITERATIONS);
             } catch (ImplicitMidpoint.NotConvergedException e) {
-                throw new ImplicitMidpoint.NotConvergedException(describe() + ", step " + (i + 1) + " of " + steps + ": "
+                throw new ImplicitMidpoint.NotConvergedException(describe() + ", step " + (i + 1) + " of " + steps
+                        + ": "
                         + e.getMessage());
             }
             solutions.put(SOLUTION_PREFIX + i, y);
@@ -154,7 +157,8 @@ public class GeneralHamiltonianLayer extends AbstractHamiltonianLayer {
         public GeneralHamiltonianLayer build() {
             validate();
             if (fixedPointIterations < 1) {
-                throw new IllegalArgumentException(owner() + ": fixedPointIterations must be >= 1; got " + fixedPointIterations);
+                throw new IllegalArgumentException(owner() + ": fixedPointIterations must be >= 1; got "
+                        + fixedPointIterations);
             }
             if (integrator == null) {
                 throw new IllegalArgumentException(owner() + ": integrator must be set");

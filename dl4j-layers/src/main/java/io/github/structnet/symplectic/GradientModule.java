@@ -35,7 +35,7 @@ import java.util.Map;
  */
 @Data
 @EqualsAndHashCode(callSuper = true)
-public class GradientModule extends PhaseSpaceLayer implements DirectPass {
+public class GradientModule extends PhaseSpaceLayer implements DirectPass<GradientModule.Saved> {
 
     public static final String WEIGHT_KEY = "K";
     public static final String AMPLITUDE_KEY = "a";
@@ -44,6 +44,10 @@ public class GradientModule extends PhaseSpaceLayer implements DirectPass {
     private Shear side;
     private long width;
     private Activation activation;
+
+    /** What {@link #forward} keeps for backprop: z only when σ′ cannot be read off σ(z); σ(z); w = a ⊙ σ(z). */
+    record Saved(INDArray z, INDArray activated, INDArray weighted) {
+    }
 
     private GradientModule() {
         // for Jackson
@@ -74,7 +78,7 @@ public class GradientModule extends PhaseSpaceLayer implements DirectPass {
      * z (unless σ′ is read off σ(z)), σ(z) and w are kept, in reused scratch arrays, for backprop.
      */
     @Override
-    public Forward forward(Map<String, INDArray> p, INDArray x, boolean training, PassMemory memory) {
+    public Forward<Saved> forward(Map<String, INDArray> p, INDArray x, boolean training, PassMemory memory) {
         INDArray k = p.get(WEIGHT_KEY);
         DataType type = x.dataType();
         long[] hiddenShape = {x.size(0), width};
@@ -89,13 +93,7 @@ public class GradientModule extends PhaseSpaceLayer implements DirectPass {
                 PhaseSpaces.copyHalf(x, side.updatedHalf(), memory.scratch("updated", type, x.size(0), half())));
         INDArray out = PhaseSpaces.join(side, updated, PhaseSpaces.half(x, side.sourceHalf()),
                 memory.result(type, x.shape()));
-        Map<String, Object> saved = new HashMap<>();
-        if (keepZ) {
-            saved.put("z", z);
-        }
-        saved.put("activated", activated);
-        saved.put("weighted", weighted);
-        return new Forward(x, out, saved);
+        return new Forward<>(x, out, new Saved(keepZ ? z : null, activated, weighted));
     }
 
     /**
@@ -104,11 +102,11 @@ public class GradientModule extends PhaseSpaceLayer implements DirectPass {
      * ∂/∂r = ε_r.
      */
     @Override
-    public Backward backward(Map<String, INDArray> p, Forward f, INDArray epsilon, PassMemory memory) {
+    public Backward backward(Map<String, INDArray> p, Forward<Saved> f, INDArray epsilon, PassMemory memory) {
         INDArray k = p.get(WEIGHT_KEY);
         INDArray x = f.input();
-        INDArray activated = (INDArray) f.saved().get("activated");
-        INDArray weighted = (INDArray) f.saved().get("weighted");
+        INDArray activated = f.saved().activated();
+        INDArray weighted = f.saved().weighted();
         DataType type = x.dataType();
         double scale = side.sign() * stepSize(p);
         INDArray updatedGradient = PhaseSpaces.copyHalf(epsilon, side.updatedHalf(),
@@ -119,15 +117,17 @@ public class GradientModule extends PhaseSpaceLayer implements DirectPass {
         double stepGradient = side.sign() * Vectors.dot(g, weighted);
         INDArray weightedGradient = g.muli(scale);
         INDArray work = memory.scratch("work", type, weighted.shape());
-        INDArray amplitudeGradient = Sums.columns(weightedGradient.mul(activated, work), memory.gradient(AMPLITUDE_KEY));
-        INDArray preGradient = ActivationPass.backprop(activation, (INDArray) f.saved().get("z"), activated,
+        INDArray amplitudeGradient = Sums.columns(weightedGradient.mul(activated, work),
+                memory.gradient(AMPLITUDE_KEY));
+        INDArray preGradient = ActivationPass.backprop(activation, f.saved().z(), activated,
                 weightedGradient.muliRowVector(p.get(AMPLITUDE_KEY)), work);
         INDArray biasGradient = Sums.columns(preGradient, memory.gradient(BIAS_KEY));
         INDArray kernelGradient = Gemm.accumulate(weighted, true, updatedGradient, false, scale, 0.0,
                 memory.gradient(WEIGHT_KEY));
         Gemm.accumulate(preGradient, true, PhaseSpaces.half(x, side.sourceHalf()), false, 1.0, 1.0, kernelGradient);
         INDArray sourceGradient = Gemm.accumulate(preGradient, false, k, false, 1.0, 1.0,
-                PhaseSpaces.copyHalf(epsilon, side.sourceHalf(), memory.scratch("sourceGradient", type, x.size(0), half())));
+                PhaseSpaces.copyHalf(epsilon, side.sourceHalf(), memory.scratch("sourceGradient", type, x.size(0),
+                        half())));
         INDArray inputGradient = PhaseSpaces.join(side, updatedGradient, sourceGradient,
                 memory.result(type, epsilon.shape()));
 

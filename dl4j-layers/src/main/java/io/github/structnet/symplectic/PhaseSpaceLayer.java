@@ -7,7 +7,6 @@ import lombok.EqualsAndHashCode;
 import org.deeplearning4j.nn.conf.InputPreProcessor;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.samediff.SDLayerParams;
-import org.nd4j.autodiff.samediff.SDIndex;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -84,14 +83,17 @@ public abstract class PhaseSpaceLayer extends StructLayer {
         return trainableStep || !stepIsParameter() ? Set.of() : Set.of(STEP_KEY);
     }
 
-    /** The first half q of x [mb, 2n]. */
+    /**
+     * The first half q of x [mb, 2n]. Both halves use {@code slice}, not {@code strided_slice}: SameDiff M2.1's
+     * strided_slice_bp fails at minibatch 1 ("lengths of arrays are mismatched").
+     */
     protected SDVariable q(SDVariable x) {
-        return x.get(SDIndex.all(), SDIndex.interval(0L, half()));
+        return x.getSameDiff().slice(x, new int[]{0, 0}, -1, (int) half());
     }
 
     /** The second half p of x [mb, 2n]. */
     protected SDVariable p(SDVariable x) {
-        return x.get(SDIndex.all(), SDIndex.interval(half(), nIn));
+        return x.getSameDiff().slice(x, new int[]{0, (int) half()}, -1, (int) half());
     }
 
     /** (q, p) → x. */
@@ -103,7 +105,8 @@ public abstract class PhaseSpaceLayer extends StructLayer {
     public void validateInput(INDArray input) {
         if (input.rank() != 2 || input.size(1) != nIn) {
             throw new IllegalArgumentException(describe() + ": expected input of shape [minibatch, " + nIn
-                    + "] (phase space (q, p) with n = " + half() + "); got " + java.util.Arrays.toString(input.shape()));
+                    + "] (phase space (q, p) with n = " + half() + "); got "
+                            + java.util.Arrays.toString(input.shape()));
         }
         super.validateInput(input);
     }

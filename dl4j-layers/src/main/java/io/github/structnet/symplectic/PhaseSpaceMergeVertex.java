@@ -49,12 +49,14 @@ public class PhaseSpaceMergeVertex extends StructVertex {
     @Override
     public InputType getOutputType(int layerIndex, InputType... vertexInputs) {
         if (vertexInputs.length != 2) {
-            throw new IllegalArgumentException(describe() + ": needs exactly two inputs (q, p); got " + vertexInputs.length);
+            throw new IllegalArgumentException(describe() + ": needs exactly two inputs (q, p); got "
+                    + vertexInputs.length);
         }
         long nq = PhaseSpaces.featuresOf(vertexInputs[0], describe());
         long np = PhaseSpaces.featuresOf(vertexInputs[1], describe());
         if (nq != np) {
-            throw new IllegalArgumentException(describe() + ": q and p must have the same size; got " + nq + " and " + np);
+            throw new IllegalArgumentException(describe() + ": q and p must have the same size; got " + nq + " and "
+                    + np);
         }
         return InputType.feedForward(nq + np);
     }
@@ -63,7 +65,8 @@ public class PhaseSpaceMergeVertex extends StructVertex {
     public void validateInput(INDArray[] input) {
         if (input[0].rank() != 2 || input[1].rank() != 2 || input[0].size(1) != input[1].size(1)) {
             throw new IllegalArgumentException(describe() + ": q and p must be [minibatch, n] of the same n; got "
-                    + java.util.Arrays.toString(input[0].shape()) + " and " + java.util.Arrays.toString(input[1].shape()));
+                    + java.util.Arrays.toString(input[0].shape()) + " and "
+                            + java.util.Arrays.toString(input[1].shape()));
         }
         super.validateInput(input);
     }

@@ -30,7 +30,8 @@ public final class SympNets {
         List<Layer> layers = new ArrayList<>();
         Shear side = Shear.UP;
         for (int i = 0; i < modules; i++) {
-            layers.add(new GradientModule.Builder().name("G" + i).side(side).width(width).activation(activation).build());
+            layers.add(new GradientModule.Builder().name("G" + i).side(side).width(width).activation(activation)
+                    .build());
             side = side.other();
         }
         return layers;

@@ -7,7 +7,7 @@ import io.github.structnet.kernels.Vectors;
 import io.github.structnet.samediff.DirectPass;
 import io.github.structnet.samediff.PassMemory;
 import io.github.structnet.samediff.StructLayer;
-import io.github.structnet.spectral.Convolutions;
+import io.github.structnet.kernels.Convolutions;
 import lombok.Data;
 import lombok.EqualsAndHashCode;
 import org.deeplearning4j.nn.conf.InputPreProcessor;
@@ -40,7 +40,7 @@ import java.util.Set;
  */
 @Data
 @EqualsAndHashCode(callSuper = true)
-public class SymplecticConv2D extends StructLayer implements DirectPass {
+public class SymplecticConv2D extends StructLayer implements DirectPass<SymplecticConv2D.Saved> {
 
     public static final String KERNEL_KEY = "K";
     public static final String AMPLITUDE_KEY = "a";
@@ -54,6 +54,13 @@ public class SymplecticConv2D extends StructLayer implements DirectPass {
     private Activation activation;
     private double step;
     private boolean trainableStep;
+
+    /**
+     * What {@link #forward} keeps for backprop: z only when σ′ cannot be read off σ(z); the source half s; σ(z);
+     * w = a ⊙ σ(z); M = ±h K̃.
+     */
+    record Saved(INDArray z, INDArray source, INDArray activated, INDArray weighted, INDArray adjointKernel) {
+    }
 
     private SymplecticConv2D() {
         // for Jackson
@@ -89,7 +96,7 @@ public class SymplecticConv2D extends StructLayer implements DirectPass {
      * kept for backprop.
      */
     @Override
-    public Forward forward(Map<String, INDArray> p, INDArray x, boolean training, PassMemory memory) {
+    public Forward<Saved> forward(Map<String, INDArray> p, INDArray x, boolean training, PassMemory memory) {
         DataType type = x.dataType();
         long[] halfShape = {x.size(0), channels / 2, x.size(2), x.size(3)};
         long[] hiddenShape = {x.size(0), hiddenChannels, x.size(2), x.size(3)};
@@ -103,19 +110,12 @@ public class SymplecticConv2D extends StructLayer implements DirectPass {
         Nd4j.getExecutioner().exec(new BroadcastMulOp(activated, amplitudes(p), weighted, 1));
         INDArray adjointKernel = Convolutions.flipped(p.get(KERNEL_KEY), side.sign() * stepSize(p),
                 memory.scratch("adjointKernel", type, Convolutions.flippedShape(p.get(KERNEL_KEY))));
-        INDArray update = Convolutions.apply(weighted, adjointKernel, null, 1, memory.scratch("update", type, halfShape));
+        INDArray update = Convolutions.apply(weighted, adjointKernel, null, 1, memory.scratch("update", type,
+                halfShape));
         INDArray updated = PhaseSpaces.copyHalf(x, side.updatedHalf(), memory.scratch("updated", type, halfShape))
                 .addi(update);
         INDArray out = PhaseSpaces.join(side, updated, source, memory.result(type, x.shape()));
-        Map<String, Object> saved = new HashMap<>();
-        if (keepZ) {
-            saved.put("z", z);
-        }
-        saved.put("source", source);
-        saved.put("activated", activated);
-        saved.put("weighted", weighted);
-        saved.put("adjointKernel", adjointKernel);
-        return new Forward(x, out, saved);
+        return new Forward<>(x, out, new Saved(keepZ ? z : null, source, activated, weighted, adjointKernel));
     }
 
     /**
@@ -124,12 +124,13 @@ public class SymplecticConv2D extends StructLayer implements DirectPass {
      * ∂/∂K and ∂/∂b; K also receives ±h·flip(∂M), and h (when trainable) ±⟨∂M, K̃⟩.
      */
     @Override
-    public Backward backward(Map<String, INDArray> p, Forward f, INDArray epsilon, PassMemory memory) {
+    public Backward backward(Map<String, INDArray> p, Forward<Saved> f, INDArray epsilon, PassMemory memory) {
         INDArray kernel = p.get(KERNEL_KEY);
-        INDArray source = (INDArray) f.saved().get("source");
-        INDArray activated = (INDArray) f.saved().get("activated");
-        INDArray weighted = (INDArray) f.saved().get("weighted");
-        INDArray adjointKernel = (INDArray) f.saved().get("adjointKernel");
+        Saved saved = f.saved();
+        INDArray source = saved.source();
+        INDArray activated = saved.activated();
+        INDArray weighted = saved.weighted();
+        INDArray adjointKernel = saved.adjointKernel();
         DataType type = source.dataType();
         INDArray updateGradient = PhaseSpaces.copyHalf(epsilon, side.updatedHalf(),
                 memory.scratch("updateGradient", type, source.shape()));
@@ -138,9 +139,10 @@ public class SymplecticConv2D extends StructLayer implements DirectPass {
         Convolutions.backward(weighted, adjointKernel, null, updateGradient, 1, weightedGradient,
                 adjointKernelGradient, null);
         INDArray work = memory.scratch("work", type, weighted.shape());
-        INDArray amplitudeGradient = Sums.channels(weightedGradient.mul(activated, work), memory.gradient(AMPLITUDE_KEY));
+        INDArray amplitudeGradient = Sums.channels(weightedGradient.mul(activated, work),
+                memory.gradient(AMPLITUDE_KEY));
         Nd4j.getExecutioner().exec(new BroadcastMulOp(weightedGradient, amplitudes(p), weightedGradient, 1));
-        INDArray preGradient = ActivationPass.backprop(activation, (INDArray) f.saved().get("z"), activated,
+        INDArray preGradient = ActivationPass.backprop(activation, saved.z(), activated,
                 weightedGradient, work);
         INDArray sourceGradient = memory.scratch("sourceGradient", type, source.shape());
         INDArray kernelGradient = memory.gradient(KERNEL_KEY);
@@ -148,7 +150,8 @@ public class SymplecticConv2D extends StructLayer implements DirectPass {
         Convolutions.backward(source, kernel, p.get(BIAS_KEY), preGradient, 1, sourceGradient, kernelGradient,
                 biasGradient);
         double h = stepSize(p);
-        Convolutions.addFlipped(adjointKernelGradient, side.sign() * h, kernelGradient); // M = ±h K̃, K̃ ↦ K an involution
+        // M = ±h K̃, K̃ ↦ K an involution
+        Convolutions.addFlipped(adjointKernelGradient, side.sign() * h, kernelGradient);
         Map<String, INDArray> grads = new HashMap<>();
         grads.put(KERNEL_KEY, kernelGradient);
         grads.put(BIAS_KEY, biasGradient);
@@ -162,7 +165,8 @@ public class SymplecticConv2D extends StructLayer implements DirectPass {
 
         INDArray sourceTotal = PhaseSpaces.copyHalf(epsilon, side.sourceHalf(), memory.scratch("sourceTotal", type,
                 source.shape())).addi(sourceGradient);
-        INDArray inputGradient = PhaseSpaces.join(side, updateGradient, sourceTotal, memory.result(type, epsilon.shape()));
+        INDArray inputGradient = PhaseSpaces.join(side, updateGradient, sourceTotal, memory.result(type,
+                epsilon.shape()));
         return new Backward(grads, inputGradient);
     }
 

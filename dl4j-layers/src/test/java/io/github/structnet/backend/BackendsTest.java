@@ -27,7 +27,8 @@ class BackendsTest {
     void refusesHopperAndNewerWithAClearMessage() {
         Backends.Device h100 = Backends.parseNvidiaSmiLine("NVIDIA H100 80GB HBM3, 9.0");
         assertEquals(new Backends.Device("NVIDIA H100 80GB HBM3", 9, 0), h100);
-        String msg = assertThrows(UnsupportedOperationException.class, () -> Backends.checkSupported(h100)).getMessage();
+        String msg = assertThrows(UnsupportedOperationException.class, () -> Backends.checkSupported(h100))
+                .getMessage();
         assertTrue(msg.contains("NVIDIA H100") && msg.contains("9.0") && msg.contains("3.7 to 8.9"), msg);
         assertThrows(UnsupportedOperationException.class,
                 () -> Backends.checkSupported(new Backends.Device("NVIDIA B200", 10, 0)));

@@ -42,7 +42,8 @@ class AttacksTest {
             double r = Math.hypot(x.getDouble(i, 0), x.getDouble(i, 1));
             y.putScalar(i, r < 1.0 ? 0 : 1, 1.0);
         }
-        lipschitz = net(new NeuralNetConfiguration.Builder().dataType(DataType.DOUBLE).seed(3).updater(new Adam(0.01)).list()
+        lipschitz = net(new NeuralNetConfiguration.Builder().dataType(DataType.DOUBLE).seed(3).updater(new Adam(0.01))
+                .list()
                 .layer(new SpectralDense.Builder().nOut(8).build())
                 .layer(new GradientFlowDense.Builder().nHidden(32).build())
                 .layer(new GradientFlowDense.Builder().nHidden(32).build())
@@ -80,13 +81,15 @@ class AttacksTest {
             for (int i = 0; i < radii.length; i++) {
                 if (radii[i] > eps) {
                     certifiedSomewhere++;
-                    assertEquals(truth.getLong(i), predicted.getLong(i), "certified sample " + i + " (radius " + radii[i]
+                    assertEquals(truth.getLong(i), predicted.getLong(i), "certified sample " + i + " (radius "
+                            + radii[i]
                             + ") flipped by PGD at ε = " + eps);
                 }
             }
             double attacked = Attacks.accuracy(lipschitz, adv, y);
             double certified = MarginCertificate.certifiedAccuracy(radii, eps);
-            assertTrue(attacked >= certified, "ε = " + eps + ": PGD accuracy " + attacked + " < certified " + certified);
+            assertTrue(attacked >= certified, "ε = " + eps + ": PGD accuracy " + attacked + " < certified "
+                    + certified);
         }
         assertTrue(certifiedSomewhere > 100, "the test needs certified samples; got " + certifiedSomewhere);
     }

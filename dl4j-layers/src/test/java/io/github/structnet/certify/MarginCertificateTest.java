@@ -23,7 +23,8 @@ class MarginCertificateTest {
         double[] r = MarginCertificate.radii(logits, labels, 2.0);
         double s = Math.sqrt(2) * 2;
         assertArrayEquals(new double[]{2 / s, 0.5 / s, 0}, r, 1e-12);
-        assertEquals(2.0 / 3, MarginCertificate.certifiedAccuracy(r, 0.0), 1e-12, "ε = 0 is the clean accuracy (ties fail)");
+        assertEquals(2.0 / 3, MarginCertificate.certifiedAccuracy(r, 0.0), 1e-12,
+                "ε = 0 is the clean accuracy (ties fail)");
         assertEquals(1.0 / 3, MarginCertificate.certifiedAccuracy(r, 0.5), 1e-12);
         INDArray oneHot = Nd4j.create(new double[][]{{1, 0, 0}, {0, 0, 1}, {0, 1, 0}});
         assertArrayEquals(r, MarginCertificate.radii(logits, oneHot, 2.0), 0.0);
@@ -55,8 +56,10 @@ class MarginCertificateTest {
     @Test
     void badArguments() {
         INDArray logits = Nd4j.create(new double[][]{{1, 0}});
-        assertThrows(IllegalArgumentException.class, () -> MarginCertificate.radii(logits, Nd4j.create(new double[]{0}), 0));
-        assertThrows(IllegalArgumentException.class, () -> MarginCertificate.radii(logits, Nd4j.create(new double[]{2}), 1));
+        assertThrows(IllegalArgumentException.class, () -> MarginCertificate.radii(logits, Nd4j.create(new double[]{0}),
+                0));
+        assertThrows(IllegalArgumentException.class, () -> MarginCertificate.radii(logits, Nd4j.create(new double[]{2}),
+                1));
         assertThrows(IllegalArgumentException.class, () -> MarginCertificate.certifiedAccuracy(new double[]{1}, -0.1));
         INDArray nan = Nd4j.create(new double[][]{{Double.NaN, 0}});
         assertTrue(assertThrows(IllegalArgumentException.class,

@@ -41,7 +41,8 @@ class NetworkLipschitzGraphTest {
                 .setInputType(InputType.convolutional(8, 8, 2)).build();
         MultiLayerNetwork net = new MultiLayerNetwork(conf);
         net.init();
-        String msg = assertThrows(IllegalArgumentException.class, () -> NetworkLipschitz.upperBound(net, 3)).getMessage();
+        String msg = assertThrows(IllegalArgumentException.class, () -> NetworkLipschitz.upperBound(net, 3))
+                .getMessage();
         assertTrue(msg.contains("ConvolutionLayer (layer 0 'conv')") && msg.contains("input type"), msg);
 
         INDArray k0 = net.getParam("0_W").permute(2, 3, 1, 0).dup();

@@ -39,7 +39,8 @@ class NetworkLipschitzTest {
                 .setInputType(InputType.feedForward(3)).build();
         MultiLayerNetwork net = new MultiLayerNetwork(conf);
         net.init();
-        String selu = assertThrows(IllegalArgumentException.class, () -> NetworkLipschitz.upperBound(net, 0)).getMessage();
+        String selu = assertThrows(IllegalArgumentException.class, () -> NetworkLipschitz.upperBound(net, 0))
+                .getMessage();
         assertTrue(selu.contains("DenseLayer (layer 0 'd')") && selu.toLowerCase().contains("selu"), selu);
     }
 
@@ -51,7 +52,9 @@ class NetworkLipschitzTest {
                 .setInputType(InputType.feedForward(3)).build();
         MultiLayerNetwork net = new MultiLayerNetwork(conf);
         net.init();
-        String msg = assertThrows(IllegalArgumentException.class, () -> NetworkLipschitz.upperBound(net, 1)).getMessage();
-        assertTrue(msg.contains("BatchNormalization (layer 1 'bn')") && msg.contains("no certified Lipschitz bound"), msg);
+        String msg = assertThrows(IllegalArgumentException.class, () -> NetworkLipschitz.upperBound(net, 1))
+                .getMessage();
+        assertTrue(msg.contains("BatchNormalization (layer 1 'bn')") && msg.contains("no certified Lipschitz bound"),
+                msg);
     }
 }

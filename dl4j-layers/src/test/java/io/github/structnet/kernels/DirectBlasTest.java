@@ -137,7 +137,8 @@ class DirectBlasTest {
     /** A [rows, columns] c-order view that starts 5 elements into a larger flat buffer, as a parameter view does. */
     private static INDArray offsetView(DataType dt, long rows, long columns) {
         INDArray flat = Nd4j.randn(dt, 1, rows * columns + 9);
-        return flat.get(NDArrayIndex.point(0), NDArrayIndex.interval(5, 5 + rows * columns)).reshape('c', rows, columns);
+        return flat.get(NDArrayIndex.point(0), NDArrayIndex.interval(5, 5 + rows * columns)).reshape('c', rows,
+                columns);
     }
 
     private static void assertClose(INDArray expected, INDArray actual, double tol) {

@@ -83,7 +83,8 @@ class DirectConvolutionTest {
                 "kernel for 5 input channels");
         assertFalse(DirectConvolution.forward(x, w, null, false, Nd4j.rand(DataType.FLOAT, 2, 4, 6, 5)),
                 "wrong output shape");
-        assertFalse(DirectConvolution.forward(x, w, Nd4j.rand(DataType.FLOAT, 3), false, y), "bias of 3 for 4 channels");
+        assertFalse(DirectConvolution.forward(x, w, Nd4j.rand(DataType.FLOAT, 3), false, y),
+                "bias of 3 for 4 channels");
         assertFalse(DirectConvolution.backward(x, w, null, y, false, x.ulike(), Nd4j.rand(DataType.FLOAT, 3, 3, 4, 5),
                 null), "weight gradient of the wrong shape");
         assertEquals(before, DirectConvolution.calls());

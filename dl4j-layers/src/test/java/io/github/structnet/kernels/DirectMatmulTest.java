@@ -41,7 +41,8 @@ class DirectMatmulTest {
                     INDArray a = stridedView(ta ? K : M, ta ? M : K);
                     INDArray b = stridedView(tb ? N : K, tb ? K : N);
                     INDArray c0 = Nd4j.randn(DataType.FLOAT, M, N);
-                    INDArray c = beta == 0.0 ? Nd4j.valueArrayOf(new long[]{M, N}, Float.NaN, DataType.FLOAT) : c0.dup();
+                    INDArray c = beta == 0.0 ? Nd4j.valueArrayOf(new long[]{M, N}, Float.NaN, DataType.FLOAT)
+                            : c0.dup();
                     INDArray expected = product(a, ta, b, tb).muli(-0.37);
                     if (beta == 1.0) {
                         expected.addi(c0.castTo(DataType.DOUBLE));
@@ -127,7 +128,8 @@ class DirectMatmulTest {
             try {
                 System.setProperty(OneDnn.SWITCH_PROPERTY, "false");
                 INDArray viaNd4j = Nd4j.valueArrayOf(new long[]{M, N}, Float.NaN, DataType.FLOAT);
-                assertClose(expected, Gemm.affine(a, false, w, true, bias, rectify, viaNd4j), "ND4J, rectify " + rectify);
+                assertClose(expected, Gemm.affine(a, false, w, true, bias, rectify, viaNd4j), "ND4J, rectify "
+                        + rectify);
             } finally {
                 System.clearProperty(OneDnn.SWITCH_PROPERTY);
             }

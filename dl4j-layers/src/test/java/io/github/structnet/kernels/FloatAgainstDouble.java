@@ -18,7 +18,8 @@ final class FloatAgainstDouble {
     /** Asserts output (within {@code outputTolerance}), loss (1e-5) and gradient (within {@code gradientTolerance}). */
     static void assertSameNetwork(MultiLayerNetwork exact, MultiLayerNetwork fast, INDArray x, INDArray labels,
                                   double outputTolerance, double gradientTolerance, String what) {
-        assertClose(exact.output(x), fast.output(x.castTo(DataType.FLOAT)), outputTolerance, what + " inference output");
+        assertClose(exact.output(x), fast.output(x.castTo(DataType.FLOAT)), outputTolerance, what
+                + " inference output");
         exact.setInput(x);
         exact.setLabels(labels);
         exact.computeGradientAndScore();

@@ -104,10 +104,12 @@ class KernelsTest {
         for (Activation f : new Activation[]{Activation.RELU, Activation.TANH}) {
             INDArray a = ActivationPass.activate(f, z, z.ulike(), true);
             INDArray expectedA = f.getActivationFunction().getActivation(z.dup(), true);
-            assertTrue(expectedA.sub(a).amaxNumber().doubleValue() <= 2.4e-7, f + " forward within two float ulps of 1");
+            assertTrue(expectedA.sub(a).amaxNumber().doubleValue() <= 2.4e-7, f
+                    + " forward within two float ulps of 1");
             INDArray g = Nd4j.randn(DataType.FLOAT, z.shape());
             INDArray expected = f.getActivationFunction().backprop(z.dup(), g.dup()).getFirst();
-            assertTrue(expected.equalsWithEps(ActivationPass.backprop(f, null, a, g, g.ulike()), 1e-6), f + " backprop");
+            assertTrue(expected.equalsWithEps(ActivationPass.backprop(f, null, a, g, g.ulike()), 1e-6), f
+                    + " backprop");
         }
     }
 
@@ -121,16 +123,21 @@ class KernelsTest {
                     big.get(NDArrayIndex.all(), NDArrayIndex.interval(3, 11)),     // strided view: ND4J's reduction
                     big.transpose()};
             for (INDArray a : arrays) {
-                assertEquals(a.sumNumber().doubleValue(), Sums.total(a), tol, dt + " total of " + a.shapeInfoToString());
+                assertEquals(a.sumNumber().doubleValue(), Sums.total(a), tol, dt + " total of "
+                        + a.shapeInfoToString());
             }
             INDArray m = Nd4j.randn(dt, 6, 11);
             INDArray target = Nd4j.zeros(dt, 1, 30);
             INDArray view = target.get(NDArrayIndex.interval(0, 1), NDArrayIndex.interval(10, 21));
             Sums.columns(m, view);
-            assertMatrixClose(m.sum(true, 0), target.get(NDArrayIndex.interval(0, 1), NDArrayIndex.interval(10, 21)), tol);
-            assertEquals(0.0, target.get(NDArrayIndex.point(0), NDArrayIndex.interval(0, 10)).amaxNumber().doubleValue());
-            assertEquals(0.0, target.get(NDArrayIndex.point(0), NDArrayIndex.interval(21, 30)).amaxNumber().doubleValue());
-            assertMatrixClose(m.getColumns(2, 5).sum(true, 0), Sums.columns(m.getColumns(2, 5), Nd4j.create(dt, 1, 2)), tol);
+            assertMatrixClose(m.sum(true, 0), target.get(NDArrayIndex.interval(0, 1), NDArrayIndex.interval(10, 21)),
+                    tol);
+            assertEquals(0.0, target.get(NDArrayIndex.point(0), NDArrayIndex.interval(0, 10)).amaxNumber()
+                    .doubleValue());
+            assertEquals(0.0, target.get(NDArrayIndex.point(0), NDArrayIndex.interval(21, 30)).amaxNumber()
+                    .doubleValue());
+            assertMatrixClose(m.getColumns(2, 5).sum(true, 0), Sums.columns(m.getColumns(2, 5), Nd4j.create(dt, 1, 2)),
+                    tol);
 
             INDArray nchw = Nd4j.randn(dt, 4, 3, 5, 6);
             INDArray amplitudes = Nd4j.zeros(dt, 1, 20);
@@ -168,14 +175,14 @@ class KernelsTest {
                 }
             }
         }
-        INDArray out = io.github.structnet.spectral.Convolutions.flipped(w, -1.5,
-                Nd4j.create(DataType.DOUBLE, io.github.structnet.spectral.Convolutions.flippedShape(w)));
+        INDArray out = Convolutions.flipped(w, -1.5,
+                Nd4j.create(DataType.DOUBLE, Convolutions.flippedShape(w)));
         assertEquals(expected, out);
         INDArray base = Nd4j.randn(DataType.DOUBLE, 3, 3, 4, 2);
         INDArray target = base.dup();
-        io.github.structnet.spectral.Convolutions.addFlipped(w, -1.5, target);
+        Convolutions.addFlipped(w, -1.5, target);
         assertTrue(base.add(expected).equalsWithEps(target, 1e-14));
-        assertEquals(expected.div(-1.5), io.github.structnet.spectral.Convolutions.flipped(w));
+        assertEquals(expected.div(-1.5), Convolutions.flipped(w));
     }
 
     private static void assertMatrixClose(INDArray expected, INDArray actual, double tol) {

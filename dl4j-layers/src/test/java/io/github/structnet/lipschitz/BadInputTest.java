@@ -45,7 +45,8 @@ class BadInputTest {
         assertMessage(IllegalArgumentException.class,
                 () -> new GradientFlowDense.Builder().nHidden(4).safetyFraction(0).build(), "safetyFraction", "(0, 1]");
         assertMessage(IllegalArgumentException.class,
-                () -> new GradientFlowDense.Builder().nHidden(4).safetyFraction(Double.NaN).build(), "safetyFraction", "NaN");
+                () -> new GradientFlowDense.Builder().nHidden(4).safetyFraction(Double.NaN).build(), "safetyFraction",
+                        "NaN");
         assertMessage(IllegalArgumentException.class,
                 () -> new GradientFlowDense.Builder().nHidden(4).activation(Activation.SELU).build(),
                 "SELU", "monotone 1-Lipschitz", "RELU");
@@ -63,7 +64,8 @@ class BadInputTest {
         MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder().dataType(DataType.DOUBLE)
                 .updater(new Sgd(learningRate)).list()
                 .layer(new GradientFlowDense.Builder().name("flow").nIn(4).nHidden(3).build())
-                .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MSE).nIn(4).nOut(1).activation(Activation.IDENTITY).build())
+                .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MSE).nIn(4).nOut(1)
+                        .activation(Activation.IDENTITY).build())
                 .build();
         MultiLayerNetwork n = new MultiLayerNetwork(conf);
         n.init();

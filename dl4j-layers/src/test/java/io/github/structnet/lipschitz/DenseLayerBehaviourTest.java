@@ -52,7 +52,7 @@ class DenseLayerBehaviourTest {
         for (int mb : new int[]{1, 3, 17}) {
             INDArray x = Nd4j.randn(DataType.DOUBLE, mb, 4);
             double bound = io.github.structnet.spectral.GramIteration.upperBound(w);
-            double tau = 0.8 * 2 / (bound * bound + GradientFlowDense.NORM_FLOOR) / (1 + Math.exp(-1.3));
+            double tau = 0.8 * 2 / (bound * bound + Norms.FLOOR) / (1 + Math.exp(-1.3));
             INDArray pre = x.mmul(w.transpose()).addRowVector(b);
             INDArray expected = x.sub(org.nd4j.linalg.ops.transforms.Transforms.relu(pre).mmul(w).mul(tau));
             INDArray actual = net.output(x);
@@ -81,7 +81,8 @@ class DenseLayerBehaviourTest {
             MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder().dataType(DataType.DOUBLE).seed(5)
                     .updater(new Adam(0.05)).list()
                     .layer(layer)
-                    .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MSE).nOut(2).activation(Activation.IDENTITY).build())
+                    .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MSE).nOut(2)
+                            .activation(Activation.IDENTITY).build())
                     .setInputType(InputType.feedForward(3)).build();
             MultiLayerNetwork net = new MultiLayerNetwork(conf);
             net.init();
@@ -136,7 +137,8 @@ class DenseLayerBehaviourTest {
                 .setOutputs("out").build();
         // DL4J's TransferLearning builds the new graph in FLOAT; the weights are kept (to float precision)
         INDArray kept = extended.getParam("dense_W").castTo(DataType.DOUBLE);
-        assertTrue(denseW.castTo(DataType.FLOAT).castTo(DataType.DOUBLE).equalsWithEps(kept, 0.0), "existing weights are kept");
+        assertTrue(denseW.castTo(DataType.FLOAT).castTo(DataType.DOUBLE).equalsWithEps(kept, 0.0),
+                "existing weights are kept");
         INDArray x = Nd4j.randn(DataType.FLOAT, 10, 4);
         INDArray y = Nd4j.zeros(DataType.FLOAT, 10, 3);
         y.getColumn(1).assign(1);
@@ -161,7 +163,8 @@ class DenseLayerBehaviourTest {
                 .setOutputs("out").build();
         String json = g.getConfiguration().toJson();
         assertEquals(g.getConfiguration(), ComputationGraphConfiguration.fromJson(json));
-        assertTrue(json.contains("io.github.structnet.lipschitz.GradientFlowDense") && json.contains("\"safetyFraction\" : 0.9"));
+        assertTrue(json.contains("io.github.structnet.lipschitz.GradientFlowDense")
+                && json.contains("\"safetyFraction\" : 0.9"));
 
         INDArray x = Nd4j.randn(DataType.DOUBLE, 5, 4);
         INDArray y = Nd4j.zeros(DataType.DOUBLE, 5, 3);
@@ -174,7 +177,8 @@ class DenseLayerBehaviourTest {
         ComputationGraph restored = ModelSerializer.restoreComputationGraph(file, true);
         assertEquals(g.params(), restored.params());
         assertEquals(g.getParam("flow_v"), restored.getParam("flow_v"));
-        assertTrue(java.util.Arrays.equals(g.outputSingle(x).data().asDouble(), restored.outputSingle(x).data().asDouble()));
+        assertTrue(java.util.Arrays.equals(g.outputSingle(x).data().asDouble(), restored.outputSingle(x).data()
+                .asDouble()));
         restored.fit(new DataSet(x, y));
         assertNotEquals(g.params(), restored.params(), "training continues after reload");
         assertEquals(g.getUpdater().getStateViewArray(), ModelSerializer.restoreComputationGraph(file, true)

@@ -47,9 +47,12 @@ class GradientFlowDenseGradientTest {
         ComputationGraphConfiguration conf = Nets.gradientCheckBase().graphBuilder()
                 .addInputs("in")
                 .addLayer("lift", new SpectralDense.Builder().nOut(6).build(), "in")
-                .addLayer("flow1", new GradientFlowDense.Builder().nHidden(9).activation(Activation.TANH).build(), "lift")
-                .addLayer("flow2", new GradientFlowDense.Builder().nHidden(4).activation(Activation.SIGMOID).build(), "flow1")
-                .addLayer("flow3", new GradientFlowDense.Builder().nHidden(5).activation(Activation.IDENTITY).build(), "flow2")
+                .addLayer("flow1", new GradientFlowDense.Builder().nHidden(9).activation(Activation.TANH).build(),
+                        "lift")
+                .addLayer("flow2", new GradientFlowDense.Builder().nHidden(4).activation(Activation.SIGMOID).build(),
+                        "flow1")
+                .addLayer("flow3", new GradientFlowDense.Builder().nHidden(5).activation(Activation.IDENTITY).build(),
+                        "flow2")
                 .addLayer("project", new SpectralDense.Builder().nOut(3).build(), "flow3")
                 .addLayer("out", Nets.mseOutput(2), "project")
                 .setOutputs("out")
@@ -58,6 +61,7 @@ class GradientFlowDenseGradientTest {
         net.init();
         INDArray[] in = {Nd4j.rand(DataType.DOUBLE, 4, 5)};
         INDArray[] labels = {Nd4j.rand(DataType.DOUBLE, 4, 2)};
-        assertTrue(Nets.gradientsMatch(net, in, labels, Set.of("lift_v", "flow1_v", "flow2_v", "flow3_v", "project_v")));
+        assertTrue(Nets.gradientsMatch(net, in, labels, Set.of("lift_v", "flow1_v", "flow2_v", "flow3_v",
+                "project_v")));
     }
 }

@@ -76,7 +76,8 @@ class LipschitzGuaranteeTest {
         MultiLayerNetwork body = body(net);
         int[] dims = {DIM_IN, WIDTH, WIDTH, WIDTH};
         for (int i = 0; i < 4; i++) {
-            double j = LipschitzProbe.maxJacobianNorm(LipschitzProbe.layerAtInference(body, i), dims[i], 200, 2.0, 11 + i);
+            double j = LipschitzProbe.maxJacobianNorm(LipschitzProbe.layerAtInference(body, i), dims[i], 200, 2.0, 11
+                    + i);
             assertTrue(j <= TOLERANCE, when + ": layer " + i + " Jacobian norm " + j);
         }
         double random = LipschitzProbe.maxRandomPairRatio(in -> body.output(in, false), DIM_IN, 10_000, 5);
@@ -119,7 +120,9 @@ class LipschitzGuaranteeTest {
     @Test
     void certifiedBoundMatchesLayersAndSpectralNormsAreBelowOneAtInference() {
         MultiLayerNetwork body = body(trained);
-        assertEquals(1.0, io.github.structnet.certify.NetworkLipschitz.upperBound(body, 3));
+        // the spectral layers' bounds B / (B + 1e-12) are 1 up to their norm floor; the others are 1
+        double bound = io.github.structnet.certify.NetworkLipschitz.upperBound(body, 3);
+        assertTrue(bound <= 1.0 && bound > 1 - 1e-9, "bound " + bound);
         for (int i : new int[]{0, 3}) {
             INDArray w = body.getLayer(i).getParam(SpectralDense.WEIGHT_KEY);
             INDArray eye = Nd4j.eye(w.columns()).castTo(DataType.DOUBLE);

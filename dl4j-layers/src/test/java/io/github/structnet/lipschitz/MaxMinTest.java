@@ -22,7 +22,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** MaxMin: values, gradient-norm preservation, 1-Lipschitz on random pairs, gradient check, certified bound, odd sizes. */
+/**
+ * MaxMin: values, gradient-norm preservation, 1-Lipschitz on random pairs, gradient check, certified bound, odd sizes.
+ */
 class MaxMinTest {
 
     @Test
@@ -48,14 +50,17 @@ class MaxMinTest {
                 .layer(new SpectralDense.Builder().nOut(4).build())
                 .layer(new ActivationLayer.Builder().activation(new MaxMin()).build())
                 .layer(new GradientFlowDense.Builder().nHidden(3).activation(Activation.TANH).build())
-                .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MSE).nOut(2).activation(Activation.IDENTITY).build())
+                .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MSE).nOut(2).activation(Activation.IDENTITY)
+                        .build())
                 .setInputType(InputType.feedForward(3)).build();
         assertEquals(conf, MultiLayerConfiguration.fromJson(conf.toJson()));
         MultiLayerNetwork net = new MultiLayerNetwork(conf);
         net.init();
         assertTrue(Nets.gradientsMatch(net, Nd4j.randn(DataType.DOUBLE, 4, 3), Nd4j.randn(DataType.DOUBLE, 4, 2),
                 Set.of("0_v", "2_v")));
-        assertEquals(1.0, NetworkLipschitz.upperBound(net, 2));
+        // the spectral layers' bounds B / (B + 1e-12) are 1 up to their norm floor; the others are 1
+        double bound = NetworkLipschitz.upperBound(net, 2);
+        assertTrue(bound <= 1.0 && bound > 1 - 1e-9, "bound " + bound);
     }
 
     @Test

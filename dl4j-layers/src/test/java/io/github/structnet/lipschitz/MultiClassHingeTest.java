@@ -43,11 +43,13 @@ class MultiClassHingeTest {
         assertEquals(conf, MultiLayerConfiguration.fromJson(conf.toJson()));
         MultiLayerNetwork net = new MultiLayerNetwork(conf);
         net.init();
-        assertTrue(Nets.gradientsMatch(net, Nd4j.randn(DataType.DOUBLE, 4, 3), Nets.oneHot(4, 3), Set.of("0_v", "1_v", "2_v")));
+        assertTrue(Nets.gradientsMatch(net, Nd4j.randn(DataType.DOUBLE, 4, 3), Nets.oneHot(4, 3), Set.of("0_v", "1_v",
+                "2_v")));
     }
 
     @Test
     void refusesNonPositiveMargins() {
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> new MultiClassHinge(0)).getMessage().contains("margin"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> new MultiClassHinge(0)).getMessage()
+                .contains("margin"));
     }
 }

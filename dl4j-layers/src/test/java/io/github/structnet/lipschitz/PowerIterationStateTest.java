@@ -1,6 +1,6 @@
 package io.github.structnet.lipschitz;
 
-import io.github.structnet.spectral.Convolutions;
+import io.github.structnet.kernels.Convolutions;
 import io.github.structnet.spectral.LinearOperator;
 import io.github.structnet.spectral.PowerIteration;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
@@ -38,7 +38,8 @@ class PowerIterationStateTest {
     @Test
     void convolutionStateTakesPowerIterationsStepsPerTrainingIteration() {
         assertPlainPowerSteps(new GradientFlowConv2D.Builder().hiddenChannels(3).powerIterations(1).build(), 1,
-                InputType.convolutional(5, 4, 2), new long[]{3, 2, 5, 4}, k -> Convolutions.operator(k, 1, 5, 4), "0_K");
+                InputType.convolutional(5, 4, 2), new long[]{3, 2, 5, 4}, k -> LinearOperator.ofConvolution(k, 1, 5, 4),
+                        "0_K");
     }
 
     private static void assertPlainPowerSteps(Layer layer, int steps, InputType inputType, long[] inputShape,

@@ -30,7 +30,8 @@ class TemperatureCrossEntropyTest {
         LossMCXENT ce = new LossMCXENT();
         ce.setSoftmaxClipEps(0);
         double expected = ce.computeScore(y, z.mul(t), new ActivationSoftmax(), null, true) / t;
-        assertEquals(expected, new TemperatureCrossEntropy(t).computeScore(y, z, new ActivationSoftmax(), null, true), 1e-12);
+        assertEquals(expected, new TemperatureCrossEntropy(t).computeScore(y, z, new ActivationSoftmax(), null, true),
+                1e-12);
     }
 
     @Test
@@ -44,7 +45,8 @@ class TemperatureCrossEntropyTest {
         assertEquals(conf, MultiLayerConfiguration.fromJson(conf.toJson()), "JSON round trip");
         MultiLayerNetwork net = new MultiLayerNetwork(conf);
         net.init();
-        assertTrue(Nets.gradientsMatch(net, Nd4j.rand(DataType.DOUBLE, 4, 3), Nets.oneHot(4, 3), Set.of("0_v", "1_v", "2_v")));
+        assertTrue(Nets.gradientsMatch(net, Nd4j.rand(DataType.DOUBLE, 4, 3), Nets.oneHot(4, 3), Set.of("0_v", "1_v",
+                "2_v")));
     }
 
     @Test

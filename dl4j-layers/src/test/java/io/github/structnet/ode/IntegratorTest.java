@@ -80,7 +80,8 @@ class IntegratorTest {
     @Test
     void ordersOfConvergence() {
         Nd4j.setDefaultDataTypes(DataType.DOUBLE, DataType.DOUBLE);
-        assertEquals(1.0, slope((x, h) -> ExplicitEuler.step(OSCILLATOR, 0, x, h, VectorOps.ND4J)), 0.15, "explicit Euler");
+        assertEquals(1.0, slope((x, h) -> ExplicitEuler.step(OSCILLATOR, 0, x, h, VectorOps.ND4J)), 0.15,
+                "explicit Euler");
         assertEquals(1.0, slope((x, h) -> separableStep(false, OSCILLATOR_SPLIT, x, h)), 0.15, "symplectic Euler");
         assertEquals(2.0, slope((x, h) -> separableStep(true, OSCILLATOR_SPLIT, x, h)), 0.15, "Störmer–Verlet");
         assertEquals(2.0, slope((x, h) -> ImplicitMidpoint.step(OSCILLATOR, 0, x, h)), 0.15, "implicit midpoint");

@@ -65,12 +65,14 @@ class OperatorsTest {
 
     @Test
     void kernelsAreNormalisedAndNonNegative() {
-        for (INDArray k : List.of(BlurKernels.motion(9, 9, 0), BlurKernels.motion(7, 5, 45), BlurKernels.gaussian(7, 2))) {
+        for (INDArray k : List.of(BlurKernels.motion(9, 9, 0), BlurKernels.motion(7, 5, 45), BlurKernels.gaussian(7,
+                2))) {
             assertEquals(1.0, k.sumNumber().doubleValue(), 1e-12);
             assertTrue(k.minNumber().doubleValue() >= 0);
         }
         INDArray horizontal = BlurKernels.motion(9, 9, 0);
-        assertEquals(1.0, horizontal.getRow(4).sumNumber().doubleValue(), 1e-12, "a horizontal segment on the centre row");
+        assertEquals(1.0, horizontal.getRow(4).sumNumber().doubleValue(), 1e-12,
+                "a horizontal segment on the centre row");
     }
 
     @Test
@@ -78,7 +80,8 @@ class OperatorsTest {
         BlurOperator blur = new BlurOperator(BlurKernels.gaussian(3, 1), 1, 8, 8);
         Throwable shape = assertThrows(IllegalArgumentException.class,
                 () -> blur.apply(Nd4j.zeros(DataType.DOUBLE, 1, 3, 8, 8)));
-        assertTrue(shape.getMessage().contains("BlurOperator(3x3, 1x8x8)") && shape.getMessage().contains("[1, 3, 8, 8]"),
+        assertTrue(shape.getMessage().contains("BlurOperator(3x3, 1x8x8)") && shape.getMessage()
+                .contains("[1, 3, 8, 8]"),
                 shape.getMessage());
         INDArray nan = Nd4j.zeros(DataType.DOUBLE, 1, 1, 8, 8);
         nan.putScalar(new long[]{0, 0, 2, 3}, Double.NaN);
@@ -87,7 +90,8 @@ class OperatorsTest {
         Throwable even = assertThrows(IllegalArgumentException.class,
                 () -> new BlurOperator(Nd4j.ones(DataType.DOUBLE, 4, 4), 1, 8, 8));
         assertTrue(even.getMessage().contains("odd"), even.getMessage());
-        assertThrows(IllegalArgumentException.class, () -> new MaskOperator(Nd4j.ones(DataType.DOUBLE, 1, 1, 3, 3).muli(0.5)));
+        assertThrows(IllegalArgumentException.class, () -> new MaskOperator(Nd4j.ones(DataType.DOUBLE, 1, 1, 3, 3)
+                .muli(0.5)));
         assertThrows(IllegalArgumentException.class, () -> BlurKernels.motion(9, 12, 0));
         assertThrows(IllegalArgumentException.class, () -> new IdentityOperator(0, 3, 3));
     }

@@ -38,7 +38,8 @@ class CorrectedRuntimeTest {
     private static MultiLayerNetwork scaleNet(int n) {
         MultiLayerConfiguration conf = Nets.gradientCheckBase().l2(0.3).list()
                 .layer(new ScaleLayer(n))
-                .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MSE).nIn(n).nOut(2).activation(Activation.IDENTITY).build())
+                .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MSE).nIn(n).nOut(2)
+                        .activation(Activation.IDENTITY).build())
                 .build();
         MultiLayerNetwork net = new MultiLayerNetwork(conf);
         net.init();
@@ -58,7 +59,8 @@ class CorrectedRuntimeTest {
         assertEquals(eps, back.getSecond(), "input gradient must equal the incoming gradient");
         // ∂/∂s of Σ ε ⊙ x ⊙ s = Σ_batch ε ⊙ x
         assertEquals(eps.mul(x).sum(true, 0), back.getFirst().getGradientFor("s"));
-        assertEquals(0.0, back.getFirst().getGradientFor("count").sumNumber().doubleValue(), "state gradient must be zero");
+        assertEquals(0.0, back.getFirst().getGradientFor("count").sumNumber().doubleValue(),
+                "state gradient must be zero");
     }
 
     @Test
@@ -88,7 +90,8 @@ class CorrectedRuntimeTest {
         MultiLayerConfiguration conf = new org.deeplearning4j.nn.conf.NeuralNetConfiguration.Builder()
                 .dataType(DataType.DOUBLE).updater(new Adam(0.1)).list()
                 .layer(new ScaleLayer(3))
-                .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MSE).nIn(3).nOut(2).activation(Activation.IDENTITY).build())
+                .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MSE).nIn(3).nOut(2)
+                        .activation(Activation.IDENTITY).build())
                 .build();
         MultiLayerNetwork net = new MultiLayerNetwork(conf);
         net.init();
@@ -107,7 +110,8 @@ class CorrectedRuntimeTest {
                 .layer(new DenseLayer.Builder().nIn(3).nOut(3).activation(Activation.TANH).build())
                 .layer(new ScaleLayer(3))
                 .layer(new ScaleLayer(3))
-                .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MSE).nIn(3).nOut(2).activation(Activation.IDENTITY).build())
+                .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MSE).nIn(3).nOut(2)
+                        .activation(Activation.IDENTITY).build())
                 .build();
         MultiLayerNetwork net = new MultiLayerNetwork(conf);
         net.init();
@@ -149,7 +153,8 @@ class CorrectedRuntimeTest {
     @Test
     void vertexTrainsWithWorkspacesEnabled() {
         ComputationGraph g = vertexGraph(WorkspaceMode.ENABLED, new Adam(0.01));
-        MultiDataSet ds = new MultiDataSet(new INDArray[]{Nd4j.rand(DataType.DOUBLE, 8, 3), Nd4j.rand(DataType.DOUBLE, 8, 5)},
+        MultiDataSet ds = new MultiDataSet(new INDArray[]{Nd4j.rand(DataType.DOUBLE, 8, 3), Nd4j.rand(DataType.DOUBLE,
+                8, 5)},
                 new INDArray[]{Nd4j.rand(DataType.DOUBLE, 8, 2)});
         double before = g.score(ds);
         for (int i = 0; i < 20; i++) {

@@ -1,5 +1,6 @@
 package io.github.structnet.spectral;
 
+import io.github.structnet.kernels.Convolutions;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -60,7 +61,8 @@ class ConvolutionNormTest {
             double exact = ConvolutionNorm.exact(w, stride, 16, 16);
             double bound = ConvolutionNorm.upperBound(w, stride, 16, 16);
             System.out.println("stride " + stride + " 16x16: bound/exact " + bound / exact);
-            assertTrue(bound >= exact && bound <= 1.03 * exact, "stride " + stride + ": bound " + bound + ", exact " + exact);
+            assertTrue(bound >= exact && bound <= 1.03 * exact, "stride " + stride + ": bound " + bound + ", exact "
+                    + exact);
         }
     }
 
@@ -71,7 +73,7 @@ class ConvolutionNormTest {
             INDArray w = Nd4j.randn(DataType.DOUBLE, 3, 3, 3, 4);
             double exact = ConvolutionNorm.exact(w, stride, 8, 8);
             INDArray v = Nd4j.randn(DataType.DOUBLE, 1, 3, 8, 8);
-            double estimate = PowerIteration.iterate(Convolutions.operator(w, stride, 8, 8), v, 300);
+            double estimate = PowerIteration.iterate(LinearOperator.ofConvolution(w, stride, 8, 8), v, 300);
             assertTrue(estimate <= exact * (1 + 1e-12), "stride " + stride);
             assertEquals(exact, estimate, 1e-4 * exact, "stride " + stride);
         }

@@ -41,7 +41,8 @@ class SpectralNormTest {
             double previous = 0;
             for (int k = 0; k < 20; k++) {
                 double est = PowerIteration.iterate(LinearOperator.ofMatrix(w), v, 1);
-                assertTrue(est <= exact * (1 + 1e-12), "estimate above the exact norm for " + shape[0] + "x" + shape[1]);
+                assertTrue(est <= exact * (1 + 1e-12), "estimate above the exact norm for " + shape[0] + "x"
+                        + shape[1]);
                 assertTrue(est >= previous - 1e-12 * exact, "power iteration estimate decreased");
                 previous = est;
             }
@@ -55,7 +56,8 @@ class SpectralNormTest {
         // ND4J's gesvd got these shapes wrong (163.5 instead of 35.9 for 576x144)
         for (int[] shape : new int[][]{{576, 144}, {144, 576}, {200, 200}}) {
             INDArray w = randomMatrix(1, shape[0], shape[1]);
-            double power = PowerIteration.iterate(LinearOperator.ofMatrix(w), Nd4j.randn(DataType.DOUBLE, 1, shape[1]), 3000);
+            double power = PowerIteration.iterate(LinearOperator.ofMatrix(w), Nd4j.randn(DataType.DOUBLE, 1, shape[1]),
+                    3000);
             assertEquals(power, SpectralNorm.exact(w), 1e-9 * power, shape[0] + "x" + shape[1]);
         }
     }

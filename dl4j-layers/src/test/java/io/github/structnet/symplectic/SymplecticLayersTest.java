@@ -38,7 +38,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class SymplecticLayersTest {
 
     private static OutputLayer mse(int nOut) {
-        return new OutputLayer.Builder(LossFunctions.LossFunction.MSE).nOut(nOut).activation(Activation.IDENTITY).build();
+        return new OutputLayer.Builder(LossFunctions.LossFunction.MSE).nOut(nOut).activation(Activation.IDENTITY)
+                .build();
     }
 
     private static void assertGradients(InputType type, INDArray in, Set<String> exclude, Layer... layers) {
@@ -68,7 +69,8 @@ class SymplecticLayersTest {
         assertGradients(ff, x, Set.of(), new LinearModule.Builder().sublayers(3).build(),
                 new ActivationModule.Builder().side(Shear.LOW).build());
         assertGradients(ff, x, Set.of(), new SeparableHamiltonianLayer.Builder().width(5).steps(2).build());
-        assertGradients(ff, x, Set.of(), new GeneralHamiltonianLayer.Builder().width(3).step(0.05).fixedPointIterations(6).build());
+        assertGradients(ff, x, Set.of(), new GeneralHamiltonianLayer.Builder().width(3).step(0.05)
+                .fixedPointIterations(6).build());
         assertGradients(ff, x, Set.of("0_h"), new EulerResidual.Builder().width(5).build());
         assertGradients(InputType.convolutional(4, 3, 4), Nd4j.randn(DataType.DOUBLE, 2, 4, 4, 3), Set.of(),
                 new SymplecticConv2D.Builder().hiddenChannels(3).build(),
@@ -117,7 +119,8 @@ class SymplecticLayersTest {
                 .addLayer("linear", new LinearModule.Builder().build(), "x")
                 .addLayer("act", new ActivationModule.Builder().side(Shear.LOW).build(), "linear")
                 .addLayer("sep", new SeparableHamiltonianLayer.Builder().width(4).build(), "act")
-                .addLayer("gen", new GeneralHamiltonianLayer.Builder().width(3).step(0.05).fixedPointIterations(6).build(), "sep")
+                .addLayer("gen", new GeneralHamiltonianLayer.Builder().width(3).step(0.05).fixedPointIterations(6)
+                        .build(), "sep")
                 .addLayer("euler", new EulerResidual.Builder().width(3).trainableStep(true).build(), "gen")
                 .addLayer("out", mse(2), "euler")
                 .setOutputs("out")
@@ -212,24 +215,31 @@ class SymplecticLayersTest {
 
     @Test
     void badInput() {
-        String odd = assertThrows(IllegalArgumentException.class, () -> new GradientModule.Builder().nIn(5).width(3).build())
+        String odd = assertThrows(IllegalArgumentException.class, () -> new GradientModule.Builder().nIn(5).width(3)
+                .build())
                 .getMessage();
         assertTrue(odd.contains("GradientModule") && odd.contains("even") && odd.contains("5"), odd);
         String inferred = assertThrows(RuntimeException.class, () -> new NeuralNetConfiguration.Builder().list()
-                .layer(new ActivationModule.Builder().name("act").build()).setInputType(InputType.feedForward(3)).build())
+                .layer(new ActivationModule.Builder().name("act").build()).setInputType(InputType.feedForward(3))
+                        .build())
                 .getMessage();
         assertTrue(inferred.contains("ActivationModule 'act'") && inferred.contains("3"), inferred);
         String step = assertThrows(IllegalArgumentException.class,
                 () -> new LinearModule.Builder().step(0).build()).getMessage();
         assertTrue(step.contains("LinearModule") && step.contains("step") && step.contains("0.0"), step);
-        assertThrows(IllegalArgumentException.class, () -> new SeparableHamiltonianLayer.Builder().width(3).step(-0.1).build());
+        assertThrows(IllegalArgumentException.class, () -> new SeparableHamiltonianLayer.Builder().width(3).step(-0.1)
+                .build());
         assertThrows(IllegalArgumentException.class, () -> new EulerResidual.Builder().width(3).step(-1).build());
         String channels = assertThrows(IllegalArgumentException.class,
                 () -> new SymplecticConv2D.Builder().channels(3).hiddenChannels(2).build()).getMessage();
-        assertTrue(channels.contains("SymplecticConv2D") && channels.contains("even") && channels.contains("3"), channels);
-        assertThrows(IllegalArgumentException.class, () -> new SymplecticConv2D.Builder().hiddenChannels(2).kernelSize(2).build());
-        assertThrows(IllegalArgumentException.class, () -> new GradientModule.Builder().width(3).activation(Activation.SOFTMAX).build());
-        MultiLayerNetwork net = Nets.stack(InputType.feedForward(4), 1, new GradientModule.Builder().name("g").width(3).build());
+        assertTrue(channels.contains("SymplecticConv2D") && channels.contains("even") && channels.contains("3"),
+                channels);
+        assertThrows(IllegalArgumentException.class, () -> new SymplecticConv2D.Builder().hiddenChannels(2)
+                .kernelSize(2).build());
+        assertThrows(IllegalArgumentException.class, () -> new GradientModule.Builder().width(3)
+                .activation(Activation.SOFTMAX).build());
+        MultiLayerNetwork net = Nets.stack(InputType.feedForward(4), 1, new GradientModule.Builder().name("g").width(3)
+                .build());
         String shape = assertThrows(IllegalArgumentException.class, () -> net.output(Nd4j.rand(DataType.DOUBLE, 2, 6)))
                 .getMessage();
         assertTrue(shape.contains("GradientModule 'g'") && shape.contains("[2, 6]"), shape);

@@ -90,7 +90,8 @@ public final class LipschitzProbe {
             body.feedForward(true, false);
             INDArray jtu = body.backpropGradient(Nd4j.vstack(u, u.neg()), LayerWorkspaceMgr.noWorkspaces()).getSecond();
             INDArray gx = jtu.get(NDArrayIndex.interval(0, pairs), NDArrayIndex.all()).sub(d.mulColumnVector(ratio));
-            INDArray gy = jtu.get(NDArrayIndex.interval(pairs, 2 * pairs), NDArrayIndex.all()).add(d.mulColumnVector(ratio));
+            INDArray gy = jtu.get(NDArrayIndex.interval(pairs, 2 * pairs), NDArrayIndex.all())
+                    .add(d.mulColumnVector(ratio));
             double stepSize = 0.05 * Math.pow(0.98, s);
             INDArray scaleX = d.norm2(true, 1).muli(stepSize).divi(gx.norm2(true, 1).addi(1e-30));
             INDArray scaleY = d.norm2(true, 1).muli(stepSize).divi(gy.norm2(true, 1).addi(1e-30));

@@ -25,7 +25,8 @@ public final class Nets {
     }
 
     /** A double-precision network of the given layers (no output layer), initialised. */
-    public static MultiLayerNetwork stack(InputType inputType, long seed, org.deeplearning4j.nn.conf.layers.Layer... layers) {
+    public static MultiLayerNetwork stack(InputType inputType, long seed,
+            org.deeplearning4j.nn.conf.layers.Layer... layers) {
         Nd4j.setDefaultDataTypes(DataType.DOUBLE, DataType.DOUBLE);
         NeuralNetConfiguration.ListBuilder list = new NeuralNetConfiguration.Builder().dataType(DataType.DOUBLE)
                 .seed(seed).updater(new NoOp()).list();

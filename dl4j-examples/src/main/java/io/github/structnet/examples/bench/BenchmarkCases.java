@@ -106,7 +106,8 @@ public final class BenchmarkCases {
 
     /** The same convolutions with DL4J ConvolutionLayers: 2 per block. */
     public static BenchmarkCase nativeConv(int batch, int channels, int size, int blocks) {
-        return new BenchmarkCase(String.format("DL4J ConvolutionLayer x%d, %d ch, %dx%d, batch %d", 2 * blocks, channels,
+        return new BenchmarkCase(String.format("DL4J ConvolutionLayer x%d, %d ch, %dx%d, batch %d", 2 * blocks,
+                channels,
                 size, size, batch), () -> convNet(channels, size, 2 * blocks,
                 () -> new ConvolutionLayer.Builder(3, 3).nOut(channels).convolutionMode(ConvolutionMode.Same)
                         .activation(Activation.RELU).build()),
@@ -145,7 +146,8 @@ public final class BenchmarkCases {
         return finish(list.layer(mse()), InputType.feedForward(width));
     }
 
-    private static MultiLayerNetwork convNet(int channels, int size, int layers, java.util.function.Supplier<Layer> layer) {
+    private static MultiLayerNetwork convNet(int channels, int size, int layers,
+            java.util.function.Supplier<Layer> layer) {
         return convNet(channels, size, layers, CNN2DFormat.NCHW, layer);
     }
 

@@ -42,8 +42,8 @@ public final class KernelBenchmark {
         if (args.length > (quick ? 1 : 0)) {
             throw new IllegalArgumentException("usage: KernelBenchmark [--quick]");
         }
-        StringBuilder sb = new StringBuilder("| width n | x·Wᵀ [256, n]·[n, n]ᵀ: Gemm / Nd4j.gemm (µs) | dot of [256, n]:"
-                + " Vectors / Dot (µs) | norm of [256, n]: Vectors / norm2Number (µs) |\n|---|---|---|---|\n");
+        StringBuilder sb = new StringBuilder("| width n | x·Wᵀ [256, n]·[n, n]ᵀ: Gemm / Nd4j.gemm (µs) | dot of [256, "
+                + "n]: Vectors / Dot (µs) | norm of [256, n]: Vectors / norm2Number (µs) |\n|---|---|---|---|\n");
         for (int n : quick ? new int[]{64} : new int[]{64, 128, 256, 1024}) {
             int reps = quick ? 20 : (n >= 1024 ? 100 : 1000);
             INDArray x = Nd4j.rand(DataType.FLOAT, 256, n);
@@ -94,8 +94,8 @@ public final class KernelBenchmark {
      * {@code conv2d_bp}, in both layouts.
      */
     static String convolutions(boolean quick) {
-        StringBuilder sb = new StringBuilder("\n| convolution | forward: direct / ND4J (ms) | backward: direct / ND4J (ms)"
-                + " |\n|---|---|---|\n");
+        StringBuilder sb = new StringBuilder("\n| convolution | forward: direct / ND4J (ms) | backward: direct / ND4J "
+                + "(ms) |\n|---|---|---|\n");
         int batch = quick ? 8 : 64;
         int reps = quick ? 5 : 40;
         for (int[] cs : quick ? new int[][]{{16, 14}} : new int[][]{{32, 28}, {64, 32}}) {

@@ -139,7 +139,8 @@ public final class LayerBenchmark {
         sb.append("| configuration | train step min / median (ms) | inference min / median (ms) | GFLOP/s (train)"
                 + " | % of sgemm | power iteration | peak RSS (MB) |\n|---|---|---|---|---|---|---|\n");
         for (Row r : rows) {
-            sb.append(String.format(Locale.ROOT, "| %s | %.1f / %.1f | %.1f / %.1f | %.1f | %.0f %% | %.1f %% | %.0f |%n",
+            sb.append(String.format(Locale.ROOT,
+                    "| %s | %.1f / %.1f | %.1f / %.1f | %.1f | %.0f %% | %.1f %% | %.0f |%n",
                     r.name(), r.trainMin(), r.trainMedian(), r.inferMin(), r.inferMedian(), r.gflops(),
                     100 * r.gflops() / sgemm, 100 * r.powerShare(), r.peakMb()));
         }

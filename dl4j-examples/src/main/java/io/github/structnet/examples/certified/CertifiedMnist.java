@@ -23,7 +23,8 @@ import java.util.Locale;
  * Lipschitz bound, checks the certificate against the attack, and writes into the output directory
  * <ul>
  *   <li>{@code certified-accuracy.png}: certified accuracy vs ε for both models,</li>
- *   <li>{@code lipschitz-<data>.zip}: the trained 1-Lipschitz model (checked after reload: same outputs, same bound).</li>
+ * <li>{@code lipschitz-<data>.zip}: the trained 1-Lipschitz model (checked after reload: same outputs, same
+ * bound).</li>
  * </ul>
  * It also shows a gradient-flow block inserted into the zoo's ResNet50 ({@link ZooInsertion}).
  * <p>Usage: {@code CertifiedMnist [--quick | --full] [--fashion] [--data DIR] [--out DIR]}.
@@ -107,7 +108,8 @@ public final class CertifiedMnist {
         int logits = CertifiedMnistModels.logitsLayer(net);
         INDArray before = CertifiedReport.logits(net, logits, sample.getFeatures());
         INDArray after = CertifiedReport.logits(restored, logits, sample.getFeatures());
-        double boundBefore = io.github.structnet.certify.NetworkLipschitz.upperBound(net, logits, CertifiedMnistModels.INPUT);
+        double boundBefore = io.github.structnet.certify.NetworkLipschitz.upperBound(net, logits,
+                CertifiedMnistModels.INPUT);
         double boundAfter = io.github.structnet.certify.NetworkLipschitz.upperBound(restored, logits,
                 CertifiedMnistModels.INPUT);
         if (!before.equals(after) || before.sub(after).amaxNumber().doubleValue() != 0 || boundBefore != boundAfter) {
@@ -121,10 +123,12 @@ public final class CertifiedMnist {
     /** The table with timings and the soundness checks, as printed. */
     public static String describe(Result r, Settings s, MnistData.Kind kind) {
         StringBuilder sb = new StringBuilder();
-        sb.append(String.format(Locale.ROOT, "%s, %s run: %d training / %d test images; training %.0f s (1-Lipschitz, %d"
+        sb.append(String.format(Locale.ROOT,
+                "%s, %s run: %d training / %d test images; training %.0f s (1-Lipschitz, %d"
                         + " epochs) and %.0f s (CNN, %d epochs)%n", kind, s.name(), s.train(), s.test(),
                 r.lipschitzTrainingSeconds(), s.lipschitzEpochs(), r.unconstrainedTrainingSeconds(), s.cnnEpochs()));
-        sb.append(String.format(Locale.ROOT, "Certified accuracy on all %d test images; PGD (%d steps, L2) on the first %d%n",
+        sb.append(String.format(Locale.ROOT,
+                "Certified accuracy on all %d test images; PGD (%d steps, L2) on the first %d%n",
                 s.test(), s.pgdSteps(), Math.min(s.attacked(), s.test())));
         sb.append(CertifiedReport.table(r.lipschitzCheck().report(), r.unconstrainedCheck().report()));
         for (RobustnessCheck c : new RobustnessCheck[]{r.lipschitzCheck(), r.unconstrainedCheck()}) {

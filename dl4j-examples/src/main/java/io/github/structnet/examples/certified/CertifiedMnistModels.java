@@ -50,7 +50,8 @@ public final class CertifiedMnistModels {
         NeuralNetConfiguration.ListBuilder list = new NeuralNetConfiguration.Builder().seed(seed)
                 .updater(new Adam(decay)).list();
         for (int stage = 0; stage < 2; stage++) {
-            list.layer(new SpaceToDepthLayer.Builder(2, SpaceToDepthLayer.DataFormat.NCHW).name("down" + stage).build());
+            list.layer(new SpaceToDepthLayer.Builder(2, SpaceToDepthLayer.DataFormat.NCHW).name("down" + stage)
+                    .build());
             for (int b = 0; b < blocks; b++) {
                 list.layer(new GradientFlowConv2D.Builder().name("flow" + stage + "_" + b)
                         .hiddenChannels((long) hidden << stage).build());
@@ -58,7 +59,8 @@ public final class CertifiedMnistModels {
         }
         list.layer(new GradientFlowDense.Builder().name("flowDense").nHidden(512).build())
                 .layer(new SpectralDense.Builder().name("logits").nOut(10).build())
-                .layer(new LossLayer.Builder(new TemperatureCrossEntropy(temperature)).activation(Activation.SOFTMAX).build());
+                .layer(new LossLayer.Builder(new TemperatureCrossEntropy(temperature)).activation(Activation.SOFTMAX)
+                        .build());
         MultiLayerNetwork net = new MultiLayerNetwork(list.setInputType(INPUT).build());
         net.init();
         return net;
@@ -68,10 +70,14 @@ public final class CertifiedMnistModels {
     public static MultiLayerNetwork unconstrained(int c, double learningRate, long seed) {
         NeuralNetConfiguration.ListBuilder list = new NeuralNetConfiguration.Builder().seed(seed)
                 .updater(new Adam(learningRate)).list()
-                .layer(new ConvolutionLayer.Builder(3, 3).name("conv0").nOut(c).padding(1, 1).activation(Activation.RELU).build())
-                .layer(new SubsamplingLayer.Builder(SubsamplingLayer.PoolingType.MAX).kernelSize(2, 2).stride(2, 2).build())
-                .layer(new ConvolutionLayer.Builder(3, 3).name("conv1").nOut(2L * c).padding(1, 1).activation(Activation.RELU).build())
-                .layer(new SubsamplingLayer.Builder(SubsamplingLayer.PoolingType.MAX).kernelSize(2, 2).stride(2, 2).build())
+                .layer(new ConvolutionLayer.Builder(3, 3).name("conv0").nOut(c).padding(1, 1)
+                        .activation(Activation.RELU).build())
+                .layer(new SubsamplingLayer.Builder(SubsamplingLayer.PoolingType.MAX).kernelSize(2, 2).stride(2, 2)
+                        .build())
+                .layer(new ConvolutionLayer.Builder(3, 3).name("conv1").nOut(2L * c).padding(1, 1)
+                        .activation(Activation.RELU).build())
+                .layer(new SubsamplingLayer.Builder(SubsamplingLayer.PoolingType.MAX).kernelSize(2, 2).stride(2, 2)
+                        .build())
                 .layer(new DenseLayer.Builder().name("dense").nOut(256).activation(Activation.RELU).build())
                 .layer(new DenseLayer.Builder().name("logits").nOut(10).activation(Activation.IDENTITY).build())
                 .layer(new LossLayer.Builder(LossFunctions.LossFunction.MCXENT).activation(Activation.SOFTMAX).build());

@@ -42,7 +42,8 @@ public final class ZooInsertion {
         return new TransferLearning.GraphBuilder(resnet)
                 .removeVertexKeepConnections(AFTER)
                 .addLayer(AFTER + "-pool", pooling, poolingInputs.toArray(new String[0]))
-                .addLayer(AFTER, new GradientFlowConv2D.Builder().inputSize(c.getChannels(), c.getHeight(), c.getWidth())
+                .addLayer(AFTER, new GradientFlowConv2D.Builder().inputSize(c.getChannels(), c.getHeight(),
+                        c.getWidth())
                         .hiddenChannels(c.getChannels()).build(), AFTER + "-pool")
                 .build();
     }
@@ -53,9 +54,11 @@ public final class ZooInsertion {
         INDArray image = Nd4j.rand(DataType.FLOAT, 1, 3, 224, 224);
         INDArray probabilities = net.outputSingle(image);
         GradientFlowConv2D block = (GradientFlowConv2D) net.getLayer(AFTER).conf().getLayer();
-        return String.format(java.util.Locale.ROOT, "ResNet50 + GradientFlowConv2D after '%s': %d parameters; block input"
+        return String.format(java.util.Locale.ROOT,
+                "ResNet50 + GradientFlowConv2D after '%s': %d parameters; block input"
                         + " %dx%dx%d, hidden %d; consumers of the block: %s; output %s (probabilities summing to %.4f)",
-                AFTER, net.numParams(), block.getChannels(), block.getHeight(), block.getWidth(), block.getHiddenChannels(),
+                AFTER, net.numParams(), block.getChannels(), block.getHeight(), block.getWidth(),
+                        block.getHiddenChannels(),
                 consumers(net, AFTER), Arrays.toString(probabilities.shape()), probabilities.sumNumber().doubleValue());
     }
 

@@ -28,7 +28,8 @@ public final class CertifiedAccuracyChart {
         for (CertifiedReport r : reports) {
             double[] acc = Arrays.stream(eps).map(e -> 100 * io.github.structnet.certify.MarginCertificate
                     .certifiedAccuracy(r.radii(), e)).toArray();
-            chart.addSeries(r.name() + String.format(java.util.Locale.ROOT, " (L ≤ %.2f)", r.lipschitzBound()), eps, acc)
+            chart.addSeries(r.name() + String.format(java.util.Locale.ROOT, " (L ≤ %.2f)", r.lipschitzBound()), eps,
+                    acc)
                     .setMarker(SeriesMarkers.NONE);
         }
         chart.getStyler().setYAxisMin(0.0).setYAxisMax(100.0);

@@ -39,7 +39,8 @@ public record CertifiedReport(String name, double lipschitzBound, double[] radii
         double[] attacked = new double[epsilons.length];
         for (int i = 0; i < epsilons.length; i++) {
             acc[i] = MarginCertificate.certifiedAccuracy(radii, epsilons[i]);
-            INDArray adv = Attacks.pgd(Attacks.of(net), data.getFeatures(), data.getLabels(), Attacks.Pgd.of(epsilons[i], 20, 1));
+            INDArray adv = Attacks.pgd(Attacks.of(net), data.getFeatures(), data.getLabels(),
+                    Attacks.Pgd.of(epsilons[i], 20, 1));
             attacked[i] = Attacks.accuracy(net, adv, data.getLabels());
         }
         return new CertifiedReport(name, bound, radii, epsilons.clone(), acc, attacked);
@@ -73,7 +74,8 @@ public record CertifiedReport(String name, double lipschitzBound, double[] radii
         }
         sb.append('\n');
         for (CertifiedReport r : reports) {
-            sb.append(String.format(Locale.ROOT, "%-22s %10.3f %7.1f%%", r.name, r.lipschitzBound, 100 * r.cleanAccuracy()));
+            sb.append(String.format(Locale.ROOT, "%-22s %10.3f %7.1f%%", r.name, r.lipschitzBound,
+                    100 * r.cleanAccuracy()));
             for (double a : r.certifiedAccuracy) {
                 sb.append(String.format(Locale.ROOT, " %8.1f%%", 100 * a));
             }

@@ -16,7 +16,8 @@ public final class Charts {
     }
 
     public static XYChart chart(String title, String xLabel, String yLabel) {
-        XYChart c = new XYChartBuilder().width(720).height(480).title(title).xAxisTitle(xLabel).yAxisTitle(yLabel).build();
+        XYChart c = new XYChartBuilder().width(720).height(480).title(title).xAxisTitle(xLabel).yAxisTitle(yLabel)
+                .build();
         c.getStyler().setMarkerSize(4);
         return c;
     }

@@ -27,7 +27,8 @@ public final class Training {
                 for (DataSet b : batches) {
                     net.fit(b);
                     bar.step();
-                    bar.setExtraMessage(String.format(Locale.ROOT, " epoch %d/%d loss %.4f", e + 1, epochs, net.score()));
+                    bar.setExtraMessage(String.format(Locale.ROOT, " epoch %d/%d loss %.4f", e + 1, epochs,
+                            net.score()));
                 }
             }
         }

@@ -26,7 +26,8 @@ public final class IdxReader {
         try (DataInputStream in = open(file)) {
             int magic = in.readInt();
             if (magic != IMAGES_MAGIC) {
-                throw new IOException(file + " is not an IDX image file: magic number " + magic + ", expected " + IMAGES_MAGIC);
+                throw new IOException(file + " is not an IDX image file: magic number " + magic + ", expected "
+                        + IMAGES_MAGIC);
             }
             int n = in.readInt();
             int rows = in.readInt();
@@ -51,7 +52,8 @@ public final class IdxReader {
         try (DataInputStream in = open(file)) {
             int magic = in.readInt();
             if (magic != LABELS_MAGIC) {
-                throw new IOException(file + " is not an IDX label file: magic number " + magic + ", expected " + LABELS_MAGIC);
+                throw new IOException(file + " is not an IDX label file: magic number " + magic + ", expected "
+                        + LABELS_MAGIC);
             }
             int n = in.readInt();
             if (n < 0) {

@@ -169,7 +169,8 @@ public final class NaturalImages {
             throw new IllegalArgumentException("downscale: image " + image.size(2) + "x" + image.size(3)
                     + " is smaller than the factor " + factor);
         }
-        INDArray cut = image.get(org.nd4j.linalg.indexing.NDArrayIndex.all(), org.nd4j.linalg.indexing.NDArrayIndex.all(),
+        INDArray cut = image.get(org.nd4j.linalg.indexing.NDArrayIndex.all(),
+                org.nd4j.linalg.indexing.NDArrayIndex.all(),
                 org.nd4j.linalg.indexing.NDArrayIndex.interval(0, h * factor),
                 org.nd4j.linalg.indexing.NDArrayIndex.interval(0, w * factor)).dup('c');
         return cut.reshape('c', 1, 1, h, factor, w, factor).mean(3, 5).reshape('c', 1, 1, h, w);
@@ -180,7 +181,8 @@ public final class NaturalImages {
         long h = image.size(2);
         long w = image.size(3);
         if (height > h || width > w) {
-            throw new IllegalArgumentException("centreCrop: cannot crop " + height + "x" + width + " from " + h + "x" + w);
+            throw new IllegalArgumentException("centreCrop: cannot crop " + height + "x" + width + " from " + h + "x"
+                    + w);
         }
         long top = (h - height) / 2;
         long left = (w - width) / 2;

@@ -60,13 +60,15 @@ public final class EulerResNetVisual {
 
     public static Result run(int points, int layers, int epochs, long seed) {
         Nd4j.setDefaultDataTypes(DataType.DOUBLE, DataType.DOUBLE);
-        NeuralNetConfiguration.ListBuilder list = new NeuralNetConfiguration.Builder().dataType(DataType.DOUBLE).seed(seed)
+        NeuralNetConfiguration.ListBuilder list = new NeuralNetConfiguration.Builder().dataType(DataType.DOUBLE)
+                .seed(seed)
                 .updater(new Adam(0.02)).list();
         for (int i = 0; i < layers; i++) {
             list.layer(new EulerResidual.Builder().name("step" + i).width(3).activation(Activation.TANH)
                     .step(1.0 / layers * 4).build());
         }
-        list.layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(2).activation(Activation.SOFTMAX).build());
+        list.layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(2).activation(Activation.SOFTMAX)
+                .build());
         MultiLayerNetwork net = new MultiLayerNetwork(list.setInputType(InputType.feedForward(3)).build());
         net.init();
         DataSet data = rings(points, seed);
@@ -79,7 +81,8 @@ public final class EulerResNetVisual {
 
     public static void writePlot(Result r, File out, int shown) throws IOException {
         List<INDArray> acts = r.net().feedForward(r.data().getFeatures(), false);
-        XYChart c = Charts.chart(String.format(Locale.ROOT, "%d Euler steps of ẋ = B(t)ᵀtanh(A(t)x + b(t)), accuracy %.1f%%",
+        XYChart c = Charts.chart(String.format(Locale.ROOT,
+                "%d Euler steps of ẋ = B(t)ᵀtanh(A(t)x + b(t)), accuracy %.1f%%",
                 r.layers(), 100 * r.accuracy()), "x₁", "x₃");
         c.getStyler().setLegendVisible(false);
         Color[] colors = {new Color(31, 119, 180), new Color(255, 127, 14)};
@@ -106,7 +109,8 @@ public final class EulerResNetVisual {
     public static void main(String[] args) throws IOException {
         Charts.ExampleArgs a = Charts.parse(args, "output/euler-resnet", "EulerResNetVisual [--quick] [--out DIR]");
         Result r = a.quick() ? run(300, 10, 60, 5) : run(1000, 20, 150, 5);
-        System.out.printf(Locale.ROOT, "Euler ResNet, %d layers: training accuracy %.1f%%%n", r.layers(), 100 * r.accuracy());
+        System.out.printf(Locale.ROOT, "Euler ResNet, %d layers: training accuracy %.1f%%%n", r.layers(),
+                100 * r.accuracy());
         writePlot(r, a.out(), 80);
         System.out.println("Wrote " + new File(a.out(), "resnet-trajectories.png"));
     }

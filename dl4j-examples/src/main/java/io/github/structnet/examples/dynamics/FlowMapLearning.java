@@ -42,7 +42,8 @@ public final class FlowMapLearning {
     public enum Model { G_SYMPNET, LA_SYMPNET, HAMILTONIAN_NET, RESNET }
 
     /** Sizes and schedule. */
-    public record Settings(HamiltonianSystem system, int trainPairs, int epochs, int rolloutSteps, double h, long seed) {
+    public record Settings(HamiltonianSystem system, int trainPairs, int epochs, int rolloutSteps, double h,
+            long seed) {
         public static Settings quick(HamiltonianSystem system) {
             return new Settings(system, 400, 60, 1000, 0.1, 7);
         }
@@ -76,7 +77,8 @@ public final class FlowMapLearning {
             sb.append(String.format(Locale.ROOT, "%-16s %7s %14s %14s %14s %12s%n", "model", "params", "one-step RMSE",
                     "rollout RMSE", "max |ΔH|", "ΔH trend"));
             for (ModelResult r : models) {
-                sb.append(String.format(Locale.ROOT, "%-16s %7d %14.3e %14.3e %14.3e %12.2f%n", r.model(), r.parameters(),
+                sb.append(String.format(Locale.ROOT, "%-16s %7d %14.3e %14.3e %14.3e %12.2f%n", r.model(),
+                        r.parameters(),
                         r.oneStepError(), r.rolloutError(), r.maxEnergyError(), r.energyTrend()));
             }
             return sb.toString();
@@ -160,7 +162,8 @@ public final class FlowMapLearning {
 
     public static void writePlots(Result r, File out) throws IOException {
         String name = r.settings().system().name().toLowerCase(Locale.ROOT).replace('_', '-');
-        XYChart phase = Charts.chart(r.settings().system() + ": " + r.settings().rolloutSteps() + "-step rollouts", "q", "p");
+        XYChart phase = Charts.chart(r.settings().system() + ": " + r.settings().rolloutSteps() + "-step rollouts", "q",
+                "p");
         Charts.line(phase, "exact", column(r.reference(), 0), column(r.reference(), 1));
         for (ModelResult m : r.models()) {
             Charts.line(phase, m.model().name(), column(m.trajectory(), 0), column(m.trajectory(), 1));
@@ -191,7 +194,8 @@ public final class FlowMapLearning {
         for (HamiltonianSystem sys : HamiltonianSystem.values()) {
             long t0 = System.nanoTime();
             Result r = run(a.quick() ? Settings.quick(sys) : Settings.full(sys));
-            System.out.printf(Locale.ROOT, "%n%s(training and rollouts: %.0f s)%n", r.table(), (System.nanoTime() - t0) / 1e9);
+            System.out.printf(Locale.ROOT, "%n%s(training and rollouts: %.0f s)%n", r.table(), (System.nanoTime()
+                    - t0) / 1e9);
             writePlots(r, a.out());
         }
         System.out.println("Wrote the phase and energy plots to " + a.out());

@@ -34,7 +34,8 @@ public final class GradientStability {
             return String.format(Locale.ROOT, "%d layers: gradient norm at the input / at the output%n"
                             + "  G-SympNet (symplectic):      %.3e  (ratio %.3e)%n"
                             + "  GradientFlowDense (1-Lip):   %.3e  (ratio %.3e)%n",
-                    depth, symplectic[0], symplectic[0] / symplectic[depth], contractive[0], contractive[0] / contractive[depth]);
+                    depth, symplectic[0], symplectic[0] / symplectic[depth], contractive[0],
+                            contractive[0] / contractive[depth]);
         }
     }
 
@@ -57,7 +58,8 @@ public final class GradientStability {
     }
 
     private static MultiLayerNetwork network(List<Layer> layers, int dim, long seed) {
-        NeuralNetConfiguration.ListBuilder list = new NeuralNetConfiguration.Builder().dataType(DataType.DOUBLE).seed(seed).list();
+        NeuralNetConfiguration.ListBuilder list = new NeuralNetConfiguration.Builder().dataType(DataType.DOUBLE)
+                .seed(seed).list();
         layers.forEach(list::layer);
         MultiLayerNetwork net = new MultiLayerNetwork(list.setInputType(InputType.feedForward(dim)).build());
         net.init();
@@ -65,7 +67,8 @@ public final class GradientStability {
     }
 
     public static void writePlot(Result r, File out) throws IOException {
-        XYChart c = Charts.chart("Gradient norm ‖∂L/∂x_l‖ through " + r.depth() + " layers (log scale)", "layer l", "norm");
+        XYChart c = Charts.chart("Gradient norm ‖∂L/∂x_l‖ through " + r.depth() + " layers (log scale)", "layer l",
+                "norm");
         c.getStyler().setYAxisLogarithmic(true);
         Charts.line(c, "G-SympNet (symplectic)", Charts.times(r.symplectic().length, 1), r.symplectic());
         Charts.line(c, "GradientFlowDense (contractive)", Charts.times(r.contractive().length, 1), r.contractive());

@@ -39,7 +39,8 @@ public final class IntegratorComparison {
                 for (double v : energy[m]) {
                     max = Math.max(max, Math.abs(v - energy[m][0]) / energy[m][0]);
                 }
-                sb.append(String.format(Locale.ROOT, "%-18s %18.3e %18.3e%n", names[m], max, finalRelativeEnergyError(m)));
+                sb.append(String.format(Locale.ROOT, "%-18s %18.3e %18.3e%n", names[m], max,
+                        finalRelativeEnergyError(m)));
             }
             return sb.toString();
         }
@@ -73,7 +74,8 @@ public final class IntegratorComparison {
             x[0] = ExplicitEuler.step(system.field(), 0, x[0], h, VectorOps.ND4J);
             x[1] = ImplicitMidpoint.step(system.field(), 0, x[1], h);
             PhasePoint<INDArray> z = StormerVerlet.step(system.split(),
-                    new PhasePoint<>(HamiltonianSystem.column(x[2], 0), HamiltonianSystem.column(x[2], 1)), h, VectorOps.ND4J);
+                    new PhasePoint<>(HamiltonianSystem.column(x[2], 0), HamiltonianSystem.column(x[2], 1)), h,
+                            VectorOps.ND4J);
             x[2] = Nd4j.hstack(z.q(), z.p());
         }
         return new Result(h, q, p, e, names);
@@ -83,7 +85,8 @@ public final class IntegratorComparison {
         int shown = Math.min(r.q()[0].length, PHASE_STEPS);
         XYChart phase = Charts.chart("Harmonic oscillator, h = " + r.h() + ", first " + shown + " steps", "q", "p");
         for (int m = 0; m < 3; m++) {
-            Charts.line(phase, r.names()[m], java.util.Arrays.copyOf(r.q()[m], shown), java.util.Arrays.copyOf(r.p()[m], shown));
+            Charts.line(phase, r.names()[m], java.util.Arrays.copyOf(r.q()[m], shown), java.util.Arrays.copyOf(r.p()[m],
+                    shown));
         }
         Charts.save(phase, new File(out, "integrators-phase.png"));
         XYChart energy = Charts.chart("Energy H = (q² + p²)/2 over time (log scale)", "t", "H");
@@ -99,6 +102,7 @@ public final class IntegratorComparison {
         Result r = run(a.quick() ? 500 : 3000, 0.1);
         System.out.print(r.table());
         writePlots(r, a.out());
-        System.out.println("Wrote " + new File(a.out(), "integrators-phase.png") + " and " + new File(a.out(), "integrators-energy.png"));
+        System.out.println("Wrote " + new File(a.out(), "integrators-phase.png") + " and " + new File(a.out(),
+                "integrators-energy.png"));
     }
 }

@@ -42,7 +42,8 @@ public final class PatchTraining {
     }
 
     /** Trains for a number of steps with a progress bar; returns the wall-clock seconds. */
-    public static <N extends NeuralNetwork & Model> double train(N net, List<INDArray> images, int steps, int batch, int patch,
+    public static <N extends NeuralNetwork & Model> double train(N net, List<INDArray> images, int steps, int batch,
+            int patch,
                                double sigma, long seed, String task) {
         for (INDArray img : images) {
             if (img.size(2) < patch || img.size(3) < patch) {

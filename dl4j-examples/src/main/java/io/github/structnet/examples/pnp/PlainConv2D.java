@@ -2,7 +2,7 @@ package io.github.structnet.examples.pnp;
 
 import io.github.structnet.lipschitz.ConvolutionalStructLayer;
 import io.github.structnet.samediff.StructLayer;
-import io.github.structnet.spectral.Convolutions;
+import io.github.structnet.kernels.Convolutions;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.samediff.SDLayerParams;
 import org.nd4j.autodiff.samediff.SDVariable;

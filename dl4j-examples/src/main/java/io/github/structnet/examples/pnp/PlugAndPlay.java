@@ -33,9 +33,9 @@ import java.util.Locale;
  * <ol>
  *   <li>Trains both denoisers on noisy patches of the scikit-image samples (σ = 25/255) and compares PSNR/SSIM on
  *   held-out images.</li>
- *   <li>Applies each denoiser 50 times to a noisy image: the averaged one stays put, the unconstrained one may drift.</li>
- *   <li>Deblurs a motion-blurred noisy image with PnP (both denoisers, two starting points for the certified one) and
- *   ISTA, and plots ‖x_{k+1} − x_k‖ against k.</li>
+ * <li>Applies each denoiser 50 times to a noisy image: the averaged one stays put, the unconstrained one may
+ * drift.</li>   <li>Deblurs a motion-blurred noisy image with PnP (both denoisers, two starting points for the
+ * certified one) and   ISTA, and plots ‖x_{k+1} − x_k‖ against k.</li>
  * </ol>
  * Usage: {@code PlugAndPlay [--quick] [--steps N] [--sigma LEVEL] [--images DIR] [--models DIR] [--out DIR]}
  * ({@code --sigma 15} trains and tests at noise 15/255; 25 by default); {@code --models}
@@ -69,7 +69,8 @@ public final class PlugAndPlay {
         /** Training noise σ = level/255 (e.g. 15 or 25). */
         public Settings withNoiseLevel(double level) {
             if (!(level > 0 && level < 255)) {
-                throw new IllegalArgumentException("--sigma is a noise level in (0, 255) grey levels, e.g. 15 or 25; got "
+                throw new IllegalArgumentException("--sigma is a noise level in (0, 255) grey levels, e.g. 15 or 25; "
+                        + "got "
                         + level);
             }
             return new Settings(name + ", sigma " + level + "/255", downscale, testSize, patch, batch, steps, width,
@@ -358,7 +359,8 @@ public final class PlugAndPlay {
     public static String describe(Result r, Settings s) {
         StringBuilder sb = new StringBuilder();
         sb.append(String.format(Locale.ROOT, "## Plug-and-Play (%s): %d training steps, batch %d, %dx%d patches, "
-                        + "sigma = %.1f/255%n%n", s.name(), s.steps(), s.batch(), s.patch(), s.patch(), 255 * s.sigma()));
+                        + "sigma = %.1f/255%n%n", s.name(), s.steps(), s.batch(), s.patch(), s.patch(),
+                                255 * s.sigma()));
         String training = r.lipschitzSeconds() > 0 ? String.format(Locale.ROOT,
                 "Training time: 1-Lipschitz %.0f s, DnCNN %.0f s.", r.lipschitzSeconds(), r.baselineSeconds())
                 : "Denoisers loaded from an earlier run (no training in this run).";
@@ -388,8 +390,10 @@ public final class PlugAndPlay {
                     run.failure() != null ? "no: diverged (non-finite pixels)" : run.converged() ? "yes" : "no",
                     Double.isNaN(run.psnr()) ? "-" : String.format(Locale.ROOT, "%.2f dB", run.psnr())));
         }
-        sb.append(String.format(Locale.ROOT, "%nPnP 1-Lipschitz from two starts (run on to a relative change of 1e-6 or %d "
-                + "iterations): fixed points differ by %.2e (relative); largest rise of ||x_{k+1} - x_k|| along the iteration: %.2e.%n",
+        sb.append(String.format(Locale.ROOT,
+                "%nPnP 1-Lipschitz from two starts (run on to a relative change of 1e-6 or %d "
+                + "iterations): fixed points differ by %.2e (relative); largest rise of ||x_{k+1} - x_k|| along the "
+                        + "iteration: %.2e.%n",
                 s.iterations(), r.fixedPointDifference(), r.largestIncrementRise()));
         return sb.toString();
     }

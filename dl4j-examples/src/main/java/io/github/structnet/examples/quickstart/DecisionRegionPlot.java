@@ -75,7 +75,8 @@ public final class DecisionRegionPlot {
         }
         g.setColor(Color.BLACK);
         g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 13));
-        g.drawString(String.format(java.util.Locale.ROOT, "%s (L ≤ %.2f, bright = radius ≥ %.2f)", name, bound, maxRadius),
+        g.drawString(String.format(java.util.Locale.ROOT, "%s (L ≤ %.2f, bright = radius ≥ %.2f)", name, bound,
+                maxRadius),
                 x0 + 6, 18);
         g.setStroke(new BasicStroke(1f));
         INDArray f = points.getFeatures();

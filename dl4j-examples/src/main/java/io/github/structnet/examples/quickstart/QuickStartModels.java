@@ -35,7 +35,8 @@ public final class QuickStartModels {
             list.layer(new GradientFlowDense.Builder().name("flow" + i).nHidden(hidden).build());
         }
         list.layer(new SpectralDense.Builder().name("project").nOut(2).build())
-                .layer(new LossLayer.Builder(new TemperatureCrossEntropy(temperature)).activation(Activation.SOFTMAX).build());
+                .layer(new LossLayer.Builder(new TemperatureCrossEntropy(temperature)).activation(Activation.SOFTMAX)
+                        .build());
         MultiLayerNetwork net = new MultiLayerNetwork(list.setInputType(InputType.feedForward(2)).build());
         net.init();
         return net;

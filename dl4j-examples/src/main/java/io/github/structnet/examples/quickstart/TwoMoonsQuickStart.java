@@ -85,7 +85,8 @@ public final class TwoMoonsQuickStart {
                 settings.testPoints(), quick ? "quick" : "full", (System.nanoTime() - start) / 1e9);
         System.out.println(CertifiedReport.table(r.lipschitzReport(), r.unconstrainedReport()));
         writeOutputs(r, out);
-        System.out.println("Wrote " + new File(out, "decision-regions.png") + ", " + new File(out, "certified-accuracy.png")
+        System.out.println("Wrote " + new File(out, "decision-regions.png") + ", " + new File(out,
+                "certified-accuracy.png")
                 + " and " + new File(out, "lipschitz-two-moons.zip"));
     }
 }

@@ -52,15 +52,18 @@ class DataReadersTest {
         Path absent = dir.resolve("no-such-package");
         String missing = assertThrows(IOException.class, () -> MnistData.load(MnistData.Kind.FASHION_MNIST, false,
                 java.util.List.of(dir, absent), false, 0)).getMessage();
-        assertTrue(missing.contains(dir + " (no t10k-images-idx3-ubyte[.gz]") && missing.contains(absent + " (no such directory)")
+        assertTrue(missing.contains(dir + " (no t10k-images-idx3-ubyte[.gz]") && missing.contains(absent
+                + " (no such directory)")
                 && missing.contains("DL4J offers none for Fashion-MNIST")
                 && missing.contains("apt-get install dataset-fashion-mnist"), missing);
         writeIdx(dir.resolve("t10k-images-idx3-ubyte"), 1234, new int[]{1, 1, 1}, new byte[]{0}, false);
         writeIdx(dir.resolve("t10k-labels-idx1-ubyte"), 2049, new int[]{1}, new byte[]{0}, false);
-        String magic = assertThrows(IOException.class, () -> MnistData.load(MnistData.Kind.MNIST, false, dir, 0)).getMessage();
+        String magic = assertThrows(IOException.class, () -> MnistData.load(MnistData.Kind.MNIST, false, dir, 0))
+                .getMessage();
         assertTrue(magic.contains("magic number 1234"), magic);
         writeIdx(dir.resolve("t10k-images-idx3-ubyte"), 2051, new int[]{2, 2, 2}, new byte[5], false);
-        String truncated = assertThrows(IOException.class, () -> MnistData.load(MnistData.Kind.MNIST, false, dir, 0)).getMessage();
+        String truncated = assertThrows(IOException.class, () -> MnistData.load(MnistData.Kind.MNIST, false, dir, 0))
+                .getMessage();
         assertTrue(truncated.contains("truncated"), truncated);
     }
 

@@ -58,7 +58,8 @@ class NaturalImagesTest {
 
         Path nowhere = dir.resolve("nowhere");
         IOException missing = assertThrows(IOException.class, () -> NaturalImages.firstWithSamples(List.of(nowhere)));
-        assertTrue(missing.getMessage().contains(nowhere.toString()) && missing.getMessage().contains("apt-get download"),
+        assertTrue(missing.getMessage().contains(nowhere.toString()) && missing.getMessage()
+                .contains("apt-get download"),
                 missing.getMessage());
         IOException empty = assertThrows(IOException.class, () -> NaturalImages.loadAll(Files.createDirectory(
                 dir.resolve("empty"))));

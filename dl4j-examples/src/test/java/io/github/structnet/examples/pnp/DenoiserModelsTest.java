@@ -55,6 +55,7 @@ class DenoiserModelsTest {
         assertTrue(ratio <= 1.0 + 1e-5, "ratio " + ratio);
 
         java.nio.file.Files.write(dir.resolve("broken.zip"), new byte[]{1, 2, 3});
-        assertThrows(Exception.class, () -> ModelSerializer.restoreMultiLayerNetwork(dir.resolve("broken.zip").toFile()));
+        assertThrows(Exception.class, () -> ModelSerializer.restoreMultiLayerNetwork(dir.resolve("broken.zip")
+                .toFile()));
     }
 }

@@ -1,4 +1,4 @@
-package io.github.structnet.spectral;
+package io.github.structnet.kernels;
 
 import io.github.structnet.kernels.Constants;
 import io.github.structnet.kernels.DirectConvolution;
@@ -17,7 +17,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * layout is given), on SameDiff graphs and on plain ND4J arrays.
  * <pre>
  *   K: [mb, C, H, W] → [mb, C′, ⌈H/s⌉, ⌈W/s⌉],   weights [k, k, C, C′]
- *   Kᵀ (stride 1) = the convolution with the spatially flipped, channel-swapped kernel  K̃[a, b, o, i] = K[k−1−a, k−1−b, i, o]
+ *   Kᵀ (stride 1) = the convolution with the spatially flipped, channel-swapped kernel K̃,
+ *                   K̃[a, b, o, i] = K[k−1−a, k−1−b, i, o]
  *   Kᵀ (stride 2) = the input gradient of K (ND4J only, for power iteration)
  * </pre>
  * The flipped-kernel convolution is the adjoint because "same" padding with an odd kernel is symmetric; it runs
@@ -149,7 +150,8 @@ public final class Convolutions {
      * {@code bias} is given, Σ g over batch and space as a third element.
      */
     public static INDArray[] backward(INDArray x, INDArray weights, INDArray bias, INDArray gradient, int stride) {
-        return backward(x, weights, bias, gradient, stride, x.ulike(), weights.ulike(), bias == null ? null : bias.ulike());
+        return backward(x, weights, bias, gradient, stride, x.ulike(), weights.ulike(), bias == null ? null
+                : bias.ulike());
     }
 
     /**
@@ -239,20 +241,5 @@ public final class Convolutions {
             p.putScalar(i, n - 1 - i, 1.0);
         }
         return p;
-    }
-
-    /** K as a {@link LinearOperator} on batches of inputs of the given spatial size, for power iteration. */
-    public static LinearOperator operator(INDArray weights, int stride, long height, long width) {
-        return new LinearOperator() {
-            @Override
-            public INDArray apply(INDArray x) {
-                return Convolutions.apply(x, weights, stride);
-            }
-
-            @Override
-            public INDArray applyAdjoint(INDArray y) {
-                return Convolutions.adjoint(y, weights, stride, new long[]{y.size(0), weights.size(2), height, width});
-            }
-        };
     }
 }

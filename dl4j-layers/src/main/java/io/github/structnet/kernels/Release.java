@@ -1,4 +1,4 @@
-package io.github.structnet.samediff;
+package io.github.structnet.kernels;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
 

@@ -1,4 +1,4 @@
-package io.github.structnet.certify;
+package io.github.structnet.lipschitz;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
 
