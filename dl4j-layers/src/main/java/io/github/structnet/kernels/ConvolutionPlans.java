@@ -25,6 +25,22 @@ final class ConvolutionPlans {
     }
 
     /**
+     * The scratch buffer each operand's internal layout uses during a call. A forward and a backward pass never run at
+     * once on one thread, so their operands share the first buffers; within a pass every operand has its own.
+     */
+    enum Slot {
+        INPUT(0), WEIGHTS(1), BIAS(2), OUTPUT(3),
+        INPUT_FOR_WEIGHTS(0), WEIGHTS_FOR_DATA(1), GRADIENT_FOR_WEIGHTS(2), GRADIENT_FOR_DATA(3), INPUT_GRADIENT(4),
+        WEIGHT_GRADIENT(5), BIAS_GRADIENT(6);
+
+        private final int buffer;
+
+        Slot(int buffer) {
+            this.buffer = buffer;
+        }
+    }
+
+    /**
      * Reusable native buffers of one thread for the operands' internal layouts, which are needed only during a call:
      * the slots are shared by all of the thread's plans, so memory grows with the largest shape, not with the number
      * of shapes. Buffers are 64-byte aligned.
@@ -34,7 +50,8 @@ final class ConvolutionPlans {
         private final List<BytePointer> buffers = new ArrayList<>();
         private final List<Long> sizes = new ArrayList<>();
 
-        Pointer slot(int index, long bytes) {
+        Pointer slot(Slot slot, long bytes) {
+            int index = slot.buffer;
             while (buffers.size() <= index) {
                 buffers.add(null);
                 sizes.add(0L);
@@ -61,19 +78,19 @@ final class ConvolutionPlans {
     static final class Operand {
         private final memory user;
         private final memory internal;
-        private final int slot;
+        private final Slot slot;
         private final reorder toInternal;
         private final reorder toUser;
 
         /**
-         * @param slot the scratch slot of the internal layout, distinct among the operands of one plan
+         * @param slot the scratch slot of the internal layout
          */
-        Operand(engine engine, memory.desc userLayout, memory.desc wanted, int slot, boolean readIn,
+        Operand(engine engine, memory.desc userLayout, memory.desc wanted, Slot slot, boolean readIn,
                 boolean writeBack) {
             this.user = new memory(userLayout, engine, (Pointer) null);
             boolean same = userLayout.equals(wanted);
             this.internal = same ? user : new memory(wanted, engine, (Pointer) null);
-            this.slot = same ? -1 : slot;
+            this.slot = same ? null : slot;
             this.toInternal = same || !readIn ? null : new reorder(user, internal);
             this.toUser = same || !writeBack ? null : new reorder(internal, user);
         }
@@ -84,7 +101,7 @@ final class ConvolutionPlans {
 
         void bind(INDArray array, Scratch scratch) {
             user.set_data_handle(array.data().addressPointer());
-            if (slot >= 0) {
+            if (slot != null) {
                 internal.set_data_handle(scratch.slot(slot, internal.get_desc().get_size()));
             }
         }
@@ -124,10 +141,10 @@ final class ConvolutionPlans {
             ConvolutionShape s = key.shape();
             this.stream = stream;
             this.scratch = scratch;
-            this.input = new Operand(engine, s.userInput(), pd.src_desc(), 0, true, false);
-            this.weights = new Operand(engine, s.userWeights(), pd.weights_desc(), 1, true, false);
-            this.bias = key.bias() ? new Operand(engine, s.biasLayout(), pd.bias_desc(), 2, true, false) : null;
-            this.output = new Operand(engine, s.userOutput(), pd.dst_desc(), 3, false, true);
+            this.input = new Operand(engine, s.userInput(), pd.src_desc(), Slot.INPUT, true, false);
+            this.weights = new Operand(engine, s.userWeights(), pd.weights_desc(), Slot.WEIGHTS, true, false);
+            this.bias = key.bias() ? new Operand(engine, s.biasLayout(), pd.bias_desc(), Slot.BIAS, true, false) : null;
+            this.output = new Operand(engine, s.userOutput(), pd.dst_desc(), Slot.OUTPUT, false, true);
             this.primitive = new convolution_forward(pd);
             args.put(dnnl.DNNL_ARG_SRC, input.internal());
             args.put(dnnl.DNNL_ARG_WEIGHTS, weights.internal());
@@ -176,17 +193,23 @@ final class ConvolutionPlans {
             convolution_backward_weights.primitive_desc weightPd = chosen.weights(engine, key);
             this.stream = stream;
             this.scratch = scratch;
-            this.inputForWeights = new Operand(engine, s.userInput(), weightPd.src_desc(), 0, true, false);
-            this.weightsForData = new Operand(engine, s.userWeights(), dataPd.weights_desc(), 1, true, false);
-            this.gradientForWeights = new Operand(engine, s.userOutput(), weightPd.diff_dst_desc(), 2, true, false);
+            this.inputForWeights = new Operand(engine, s.userInput(), weightPd.src_desc(), Slot.INPUT_FOR_WEIGHTS, true,
+                    false);
+            this.weightsForData = new Operand(engine, s.userWeights(), dataPd.weights_desc(), Slot.WEIGHTS_FOR_DATA,
+                    true, false);
+            this.gradientForWeights = new Operand(engine, s.userOutput(), weightPd.diff_dst_desc(),
+                    Slot.GRADIENT_FOR_WEIGHTS, true, false);
             // ND4J reorders the output gradient once per primitive; one reorder serves both when the layouts agree
             this.gradientForData = dataPd.diff_dst_desc().equals(weightPd.diff_dst_desc())
                     ? gradientForWeights
-                    : new Operand(engine, s.userOutput(), dataPd.diff_dst_desc(), 3, true, false);
-            this.inputGradient = new Operand(engine, s.userInput(), dataPd.diff_src_desc(), 4, false, true);
-            this.weightGradient = new Operand(engine, s.userWeights(), weightPd.diff_weights_desc(), 5, false, true);
+                    : new Operand(engine, s.userOutput(), dataPd.diff_dst_desc(), Slot.GRADIENT_FOR_DATA, true, false);
+            this.inputGradient = new Operand(engine, s.userInput(), dataPd.diff_src_desc(), Slot.INPUT_GRADIENT, false,
+                    true);
+            this.weightGradient = new Operand(engine, s.userWeights(), weightPd.diff_weights_desc(),
+                    Slot.WEIGHT_GRADIENT, false, true);
             this.biasGradient = key.bias()
-                    ? new Operand(engine, s.biasLayout(), weightPd.diff_bias_desc(), 6, false, true) : null;
+                    ? new Operand(engine, s.biasLayout(), weightPd.diff_bias_desc(), Slot.BIAS_GRADIENT, false, true)
+                            : null;
             this.data = new convolution_backward_data(dataPd);
             this.weights = new convolution_backward_weights(weightPd);
             dataArgs.put(dnnl.DNNL_ARG_DIFF_DST, gradientForData.internal());

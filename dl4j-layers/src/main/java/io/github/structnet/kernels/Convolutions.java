@@ -22,7 +22,7 @@ import org.nd4j.linalg.factory.Nd4j;
  *   Kᵀ (stride 2) = the input gradient of K (ND4J only, for power iteration)
  * </pre>
  * The flipped-kernel convolution is the adjoint because "same" padding with an odd kernel is symmetric; it runs
- * on oneDNN's fast convolution path, where the conv-transpose is ten times slower. The tests check
+ * on oneDNN's fast convolution path rather than the much slower conv-transpose. The tests check
  * ⟨K x, y⟩ = ⟨x, Kᵀ y⟩ to 1e-10 in double precision for every pair.
  * <p>On ND4J arrays, float stride-1 convolutions go to {@link DirectConvolution} (oneDNN called directly); everything
  * it does not take (double precision, stride 2, strided views, other backends) runs on ND4J's ops.

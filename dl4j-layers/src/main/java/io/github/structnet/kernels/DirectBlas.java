@@ -9,15 +9,12 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * Direct calls into the OpenBLAS library that ND4J's CPU backend links, for small operands. Standalone, a product
- * of a width-64 layer costs the same either way (28 µs through {@code Nd4j.gemm} and here); inside a training step
- * {@code Nd4j.gemm} runs on ND4J's OpenMP threads, which must wake up and share the cores, and such products took
- * 150–200 µs each (profiled), while a call here runs on the calling thread (2 cores, AVX-512; see the package
- * documentation and {@code bench.KernelBenchmark} in the examples).
+ * Direct calls into the OpenBLAS library that ND4J's CPU backend links, for small operands. Inside a training step
+ * {@code Nd4j.gemm} runs on ND4J's OpenMP threads, which must wake up and share the cores; a call here runs on the
+ * calling thread.
  * <p>Products are cut into row blocks of fewer than 2¹⁸ multiply–adds, the size below which OpenBLAS 0.3.19 runs a
  * gemm on the calling thread alone: inside a training step its worker threads otherwise contend for the cores with
- * ND4J's OpenMP threads (measured at width 64, before the other changes of that session: median step 14.5–16.9 ms with
- * whole products, 9.4–11.0 ms with blocks). Larger products ({@link #MAX_PRODUCT_WORK}) stay with ND4J, whose oneDNN
+ * ND4J's OpenMP threads. Larger products ({@link #MAX_PRODUCT_WORK}) stay with ND4J, whose oneDNN
  * product uses both cores without that contention.
  * <p>Every method returns false (and does nothing) when it cannot take the operands: another backend (CUDA), another
  * data type than float or double, strides BLAS cannot express, or operands too large; callers then use ND4J.

@@ -15,8 +15,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * Large float products C ← α op(A) op(B) + β C (β = 0 or 1) through oneDNN 2.5's matmul, called directly with the
- * primitive built once per shape, strides and β, and α passed at run time. At the products of a width-1024 dense
- * layer (batch 256) oneDNN's blocked-GEMM kernel takes 1.8 ms where {@code Nd4j.gemm} (OpenBLAS) takes 1.9–2.6 ms.
+ * primitive built once per shape, strides and β, and α passed at run time.
  * Returns false, doing nothing, where it cannot take the operands (see {@link #gemm}); {@link Gemm} then uses ND4J.
  */
 final class DirectMatmul {
@@ -43,8 +42,8 @@ final class DirectMatmul {
 
     /**
      * C ← α op(A) op(B) + D with D [m, n] (shape checked by {@link Gemm#onto}) read by oneDNN's binary-add post-op:
-     * one pass over C where a copy of D into C and an accumulating product took two (a copy of 1 MB costs 0.2 ms
-     * inside a training step, from L3). Same conditions as {@link #gemm}, and D a float matrix with unit column stride.
+     * one pass over C where a copy of D into C and an accumulating product took two. Same conditions as {@link #gemm},
+     * and D a float matrix with unit column stride.
      */
     static boolean onto(INDArray a, boolean transposeA, INDArray b, boolean transposeB, double alpha, INDArray d,
                         INDArray c, long m, long n, long k) {

@@ -5,15 +5,11 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Matrix products through ND4J's BLAS gemm, C ← α op(A) op(B) + β C with op the identity or the transpose.
- * Transposes are flags, never copies; inputs may be views or of either order. In ND4J 1.0.0-M2.1 this is 2–4× faster
- * than {@code INDArray.mmul} at the sizes of a dense layer (see the package documentation).
- * <p>Products of up to 2²² multiply–adds (a width-64 or width-128 dense layer) call OpenBLAS directly, in row blocks
- * that it runs on the calling thread ({@code DirectBlas}). Standalone that is no faster (slower at width 128, where
- * {@code Nd4j.gemm} uses both cores), but inside a training step it is: median 8-block step at width 64 15–19 ms →
- * 7–9 ms, at width 128 16.1–16.3 → 11.3–11.9 ms. At width 256 such direct calls made the step 1.6–3.4× slower, on
- * one thread or on OpenBLAS's two, so larger float products with β = 0 or 1 go to oneDNN's matmul, called directly
- * ({@code DirectMatmul}: 1.8 ms against 1.9–2.6 ms through {@code Nd4j.gemm} for [256, 1024]·[1024, 1024]ᵀ), and the
- * rest through {@code Nd4j.gemm}.
+ * Transposes are flags, never copies; inputs may be views or of either order.
+ * <p>Routes: products of up to 2²² multiply–adds (a width-64 or width-128 dense layer) call OpenBLAS directly, in row
+ * blocks that it runs on the calling thread ({@code DirectBlas}), which inside a training step avoids waiting for
+ * ND4J's OpenMP threads; larger float products with β = 0 or 1 go to oneDNN's matmul, called directly
+ * ({@code DirectMatmul}); the rest through {@code Nd4j.gemm}. All routes give the same values up to rounding.
  */
 public final class Gemm {
 
@@ -47,8 +43,8 @@ public final class Gemm {
     /**
      * C ← σ(op(A) op(B) + 1 r): an affine map of the rows of op(A) with the bias row r [1, n], σ = ReLU when
      * {@code rectify}, else the identity. Float products past 2²² multiply–adds run as one oneDNN matmul with r as its
-     * bias and ReLU as a post-op (one pass over C; at [256, 1024]·[1024, 1024]ᵀ 0.5–0.6 ms less than the three calls it
-     * replaces); others as {@link #broadcastRow}, {@link #accumulate} and ReLU in place. Returns C.
+     * bias and ReLU as a post-op (one pass over C instead of three calls); others as {@link #broadcastRow},
+     * {@link #accumulate} and ReLU in place. Returns C.
      *
      * @throws IllegalArgumentException as {@link #accumulate}, or if r does not have n elements
      */
@@ -88,8 +84,7 @@ public final class Gemm {
 
     /**
      * C ← 1 r + β C: writes (β = 0) or adds (β = 1) the row vector r [1, n] to every row of C [m, n], as a rank-one
-     * product with a cached column of ones (a bias term; one BLAS call where ND4J's broadcast took about 100 µs inside
-     * a training step). Returns C.
+     * product with a cached column of ones (one BLAS call instead of ND4J's slower broadcast). Returns C.
      */
     public static INDArray broadcastRow(INDArray row, double beta, INDArray c) {
         INDArray r = row.reshape(1, row.length());

@@ -1,6 +1,6 @@
 package io.github.structnet.lipschitz;
 
-import io.github.structnet.samediff.StructLayer;
+import io.github.structnet.samediff.LayerBuilder;
 import io.github.structnet.kernels.Convolutions;
 import lombok.Data;
 import lombok.EqualsAndHashCode;
@@ -81,7 +81,7 @@ public class ChannelEmbedding extends ParameterFreeNonExpansiveLayer {
     }
 
     /** Builder. */
-    public static class Builder extends StructLayer.Builder<Builder> {
+    public static class Builder extends LayerBuilder<Builder> {
         private long outputChannels;
 
         /** Output channels: more than the input's for a lift, fewer (or equal) for a projection. */
@@ -94,7 +94,7 @@ public class ChannelEmbedding extends ParameterFreeNonExpansiveLayer {
         @SuppressWarnings("unchecked")
         public ChannelEmbedding build() {
             if (outputChannels <= 0) {
-                throw new IllegalArgumentException("ChannelEmbedding: outputChannels must be positive; got "
+                throw new IllegalArgumentException(owner() + ": outputChannels must be positive; got "
                         + outputChannels);
             }
             return new ChannelEmbedding(this);

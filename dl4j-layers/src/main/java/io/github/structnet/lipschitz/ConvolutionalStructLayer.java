@@ -1,5 +1,6 @@
 package io.github.structnet.lipschitz;
 
+import io.github.structnet.samediff.ConvolutionalInputs;
 import io.github.structnet.samediff.StructLayer;
 import lombok.Data;
 import lombok.EqualsAndHashCode;
@@ -8,7 +9,6 @@ import org.deeplearning4j.nn.conf.InputPreProcessor;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.InputTypeUtil;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 import java.util.Arrays;
 
@@ -84,18 +84,8 @@ public abstract class ConvolutionalStructLayer extends StructLayer {
 
     /** The convolutional input type (NCHW, or NHWC where supported), or an error naming the layer. */
     protected InputType.InputTypeConvolutional convolutional(InputType inputType) {
-        if (inputType instanceof InputType.InputTypeConvolutionalFlat f) {
-            return (InputType.InputTypeConvolutional) InputType.convolutional(f.getHeight(), f.getWidth(),
-                    f.getDepth());
-        }
-        if (!(inputType instanceof InputType.InputTypeConvolutional c)) {
-            throw new IllegalArgumentException(describe() + ": expected a convolutional input type; got " + inputType);
-        }
-        if (c.getFormat() != CNN2DFormat.NCHW && !supportsChannelsLast()) {
-            throw new IllegalArgumentException(describe() + ": only NCHW inputs are supported; got " + c.getFormat()
-                    + " (GradientFlowConv2D and SpectralConv2D also take NHWC)");
-        }
-        return c;
+        return ConvolutionalInputs.of(inputType, supportsChannelsLast(),
+                "GradientFlowConv2D and SpectralConv2D also take NHWC", describe());
     }
 
     @Override
@@ -105,6 +95,6 @@ public abstract class ConvolutionalStructLayer extends StructLayer {
 
     @Override
     public INDArray onesMaskForInput(INDArray input) {
-        return Nd4j.ones(input.dataType(), input.size(0), 1, 1, 1);
+        return ConvolutionalInputs.onesMask(input);
     }
 }

@@ -52,12 +52,8 @@ public class GradientFlowConv2D extends AbstractNormalisedConv2D implements Dire
     private Activation activation;
     private double safetyFraction;
 
-    /**
-     * What {@link #forward} keeps for backprop: z only when σ′ cannot be read off a; M = −τK̃; the power-iteration
-     * direction v̂ and its image K v̂ only in training (then σ = ‖K v̂‖ is differentiated).
-     */
-    record Saved(INDArray z, INDArray a, INDArray adjointKernel, INDArray direction, INDArray image,
-                 GradientFlowStep step) {
+    /** What {@link #forward} keeps for backprop: z only when σ′ cannot be read off a; M = −τK̃; the step with its σ. */
+    record Saved(INDArray z, INDArray a, INDArray adjointKernel, GradientFlowStep step) {
     }
 
     private GradientFlowConv2D() {
@@ -93,20 +89,9 @@ public class GradientFlowConv2D extends AbstractNormalisedConv2D implements Dire
     @Override
     public Forward<Saved> forward(Map<String, INDArray> p, INDArray x, boolean training, PassMemory memory) {
         INDArray kernel = p.get(KERNEL_KEY);
-        INDArray v = p.get(VECTOR_KEY);
-        // training: σ = ‖W v̂‖ from the power-iteration vector (differentiated); inference: σ = the certified bound
-        // B ≥ ‖W‖, which alone makes τ = 2s·sigmoid(t)/B² non-expansive (the estimate ≤ ‖W‖ ≤ B adds nothing)
-        INDArray direction = null;
-        INDArray image = null;
-        double sigma;
-        if (training) {
-            direction = v.div(Vectors.norm2(v));
-            image = Convolutions.apply(direction, kernel, 1);
-            sigma = Vectors.norm2(image);
-        } else {
-            sigma = certifiedNorm(p);
-        }
-        GradientFlowStep step = GradientFlowStep.of(sigma, p.get(STEP_KEY), safetyFraction);
+        GradientFlowStep step = GradientFlowStep.forPass(training, p.get(VECTOR_KEY),
+                direction -> Convolutions.apply(direction, kernel, 1), () -> certifiedNorm(p), p.get(STEP_KEY),
+                safetyFraction);
         long[] hiddenShape = shapeOf(x.size(0), hiddenChannels, height, width);
         boolean keepZ = ActivationPass.needsPreActivation(activation);
         INDArray z = memory.scratch("z", x.dataType(), hiddenShape);
@@ -122,7 +107,7 @@ public class GradientFlowConv2D extends AbstractNormalisedConv2D implements Dire
                 memory.scratch("adjointKernel", x.dataType(), Convolutions.flippedShape(kernel)));
         INDArray out = Convolutions.apply(a, adjointKernel, null, 1, dataFormat, memory.result(x.dataType(), x.shape()))
                 .addi(x);
-        return new Forward<>(x, out, new Saved(keepZ ? z : null, a, adjointKernel, direction, image, step));
+        return new Forward<>(x, out, new Saved(keepZ ? z : null, a, adjointKernel, step));
     }
 
     /**
@@ -160,8 +145,8 @@ public class GradientFlowConv2D extends AbstractNormalisedConv2D implements Dire
         if (gradSigma != 0 && sigma > 0) {
             // σ = ‖K v̂‖: ∂σ/∂K = ∂⟨K v̂, K v̂/σ⟩/∂K / 2 … = the weight gradient of K at input v̂, output gradient K v̂
             // / σ
-            INDArray unitImage = saved.image().div(sigma);
-            INDArray[] rankOne = Convolutions.backward(saved.direction(), kernel, null, unitImage, 1);
+            INDArray unitImage = step.image().div(sigma);
+            INDArray[] rankOne = Convolutions.backward(step.direction(), kernel, null, unitImage, 1);
             gradKernel.addi(rankOne[1].muli(gradSigma));
             Release.all(unitImage);
             Release.all(rankOne);

@@ -49,11 +49,8 @@ public class GradientFlowDense extends AbstractNormalisedDense implements Direct
     private Activation activation;
     private double safetyFraction;
 
-    /**
-     * What {@link #forward} keeps for backprop: z only when σ′ cannot be read off a; the power-iteration direction v̂
-     * and its image W v̂ only in training (then σ = ‖W v̂‖ is differentiated).
-     */
-    record Saved(INDArray z, INDArray a, INDArray direction, INDArray image, GradientFlowStep step) {
+    /** What {@link #forward} keeps for backprop: z only when σ′ cannot be read off a; the step with its σ. */
+    record Saved(INDArray z, INDArray a, GradientFlowStep step) {
     }
 
     private GradientFlowDense() {
@@ -87,20 +84,9 @@ public class GradientFlowDense extends AbstractNormalisedDense implements Direct
     @Override
     public Forward<Saved> forward(Map<String, INDArray> p, INDArray x, boolean training, PassMemory memory) {
         INDArray w = p.get(WEIGHT_KEY);
-        INDArray v = p.get(VECTOR_KEY);
-        // training: σ = ‖W v̂‖ from the power-iteration vector (differentiated); inference: σ = the certified bound
-        // B ≥ ‖W‖, which alone makes τ = 2s·sigmoid(t)/B² non-expansive (the estimate ≤ ‖W‖ ≤ B adds nothing)
-        INDArray direction = null;
-        INDArray image = null;
-        double sigma;
-        if (training) {
-            direction = v.div(Vectors.norm2(v));
-            image = Gemm.product(direction, false, w, true);
-            sigma = Vectors.norm2(image);
-        } else {
-            sigma = certifiedNorm(p);
-        }
-        GradientFlowStep step = GradientFlowStep.of(sigma, p.get(STEP_KEY), safetyFraction);
+        GradientFlowStep step = GradientFlowStep.forPass(training, p.get(VECTOR_KEY),
+                direction -> Gemm.product(direction, false, w, true), () -> certifiedNorm(p), p.get(STEP_KEY),
+                safetyFraction);
         long[] hiddenShape = {x.size(0), nHidden};
         boolean keepZ = ActivationPass.needsPreActivation(activation);
         // ReLU is fused into the product (z itself is not needed for its backprop); other activations follow it
@@ -110,7 +96,7 @@ public class GradientFlowDense extends AbstractNormalisedDense implements Direct
         INDArray a = fused ? z : ActivationPass.activate(activation, z,
                 keepZ ? memory.scratch("a", x.dataType(), hiddenShape) : z, training);
         INDArray out = Gemm.onto(a, false, w, false, -step.tau(), x, memory.result(x.dataType(), x.shape()));
-        return new Forward<>(x, out, new Saved(keepZ ? z : null, a, direction, image, step));
+        return new Forward<>(x, out, new Saved(keepZ ? z : null, a, step));
     }
 
     /**
@@ -140,7 +126,7 @@ public class GradientFlowDense extends AbstractNormalisedDense implements Direct
         double gradSigma = step.gradientOfSigma(gradTau);
         if (gradSigma != 0 && sigma > 0) {
             // ∂‖W v̂‖/∂W = (W v̂) v̂ᵀ / σ
-            Gemm.accumulate(saved.image(), true, saved.direction(), false, gradSigma / sigma, 1.0, gradW);
+            Gemm.accumulate(step.image(), true, step.direction(), false, gradSigma / sigma, 1.0, gradW);
         }
         Map<String, INDArray> grads = new HashMap<>();
         grads.put(WEIGHT_KEY, gradW);

@@ -1,13 +1,13 @@
 package io.github.structnet.lipschitz;
 
-import io.github.structnet.samediff.StructLayer;
+import io.github.structnet.samediff.LayerBuilder;
 
 /**
  * Builder settings shared by the spectrally normalised layers (dense and convolutional): power-iteration steps per
  * training iteration and at initialisation, and the layer's name for messages.
  */
 @SuppressWarnings("unchecked")
-public abstract class NormalisedLayerBuilder<T extends NormalisedLayerBuilder<T>> extends StructLayer.Builder<T> {
+public abstract class NormalisedLayerBuilder<T extends NormalisedLayerBuilder<T>> extends LayerBuilder<T> {
     protected int powerIterations = 1;
     protected int initPowerIterations = 50;
 
@@ -21,11 +21,6 @@ public abstract class NormalisedLayerBuilder<T extends NormalisedLayerBuilder<T>
     public T initPowerIterations(int initPowerIterations) {
         this.initPowerIterations = initPowerIterations;
         return (T) this;
-    }
-
-    /** "GradientFlowDense 'name'" for messages. */
-    protected String owner() {
-        return getClass().getEnclosingClass().getSimpleName() + (layerName == null ? "" : " '" + layerName + "'");
     }
 
     /** Checks the shared settings. */

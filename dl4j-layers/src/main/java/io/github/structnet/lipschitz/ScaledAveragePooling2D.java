@@ -1,6 +1,6 @@
 package io.github.structnet.lipschitz;
 
-import io.github.structnet.samediff.StructLayer;
+import io.github.structnet.samediff.LayerBuilder;
 import lombok.Data;
 import lombok.EqualsAndHashCode;
 import org.deeplearning4j.nn.conf.inputs.InputType;
@@ -93,14 +93,14 @@ public class ScaledAveragePooling2D extends ParameterFreeNonExpansiveLayer {
     }
 
     /** Builder. Default: 2×2 windows, stride 2. */
-    public static class Builder extends StructLayer.Builder<Builder> {
+    public static class Builder extends LayerBuilder<Builder> {
         private int kernelSize = 2;
         private boolean global;
 
         /** Window size k = stride (k ≥ 1). */
         public Builder kernelSize(int kernelSize) {
             if (kernelSize < 1) {
-                throw new IllegalArgumentException("ScaledAveragePooling2D: kernelSize must be >= 1; got "
+                throw new IllegalArgumentException(owner() + ": kernelSize must be >= 1; got "
                         + kernelSize);
             }
             this.kernelSize = kernelSize;

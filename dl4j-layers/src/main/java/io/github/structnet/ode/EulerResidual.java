@@ -51,8 +51,8 @@ public class EulerResidual extends StructLayer {
         this.nIn = b.nIn;
         this.width = b.width;
         this.activation = b.activation;
-        this.step = b.step;
-        this.trainableStep = b.trainableStep;
+        this.step = b.getStep();
+        this.trainableStep = b.isTrainableStep();
     }
 
     @Override
@@ -114,12 +114,14 @@ public class EulerResidual extends StructLayer {
     }
 
     /** Builder. Defaults: tanh, step 0.1 fixed. */
-    public static class Builder extends StructLayer.Builder<Builder> {
+    public static class Builder extends StepLayerBuilder<Builder> {
         private long nIn;
         private long width;
         private Activation activation = Activation.TANH;
-        private double step = 0.1;
-        private boolean trainableStep = false;
+
+        public Builder() {
+            super(0.1, false);
+        }
 
         public Builder nIn(long nIn) {
             this.nIn = nIn;
@@ -137,28 +139,17 @@ public class EulerResidual extends StructLayer {
             return this;
         }
 
-        /** Step h &gt; 0 (initial value when learnable). */
-        public Builder step(double step) {
-            this.step = step;
-            return this;
-        }
-
-        public Builder trainableStep(boolean trainableStep) {
-            this.trainableStep = trainableStep;
-            return this;
-        }
-
         @Override
         @SuppressWarnings("unchecked")
         public EulerResidual build() {
-            String owner = "EulerResidual" + (layerName == null ? "" : " '" + layerName + "'");
+            String owner = owner();
             if (width <= 0) {
                 throw new IllegalArgumentException(owner + ": width must be positive; got " + width);
             }
             if (nIn < 0) {
                 throw new IllegalArgumentException(owner + ": nIn must be positive; got " + nIn);
             }
-            Steps.requireStep(step, owner);
+            validateStep();
             if (activation == null || activation == Activation.SOFTMAX) {
                 throw new IllegalArgumentException(owner + ": activation must be element-wise; got " + activation);
             }

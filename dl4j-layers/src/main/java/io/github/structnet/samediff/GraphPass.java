@@ -3,6 +3,7 @@ package io.github.structnet.samediff;
 import io.github.structnet.kernels.Sums;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.indexing.BooleanIndexing;
 import org.nd4j.linalg.indexing.conditions.Conditions;
@@ -12,6 +13,7 @@ import org.nd4j.autodiff.samediff.array.SingleThreadArrayHolder;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Set;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -37,6 +39,20 @@ final class GraphPass {
         SameDiff sd = SameDiff.create();
         sd.setArrayHolders(new SingleThreadArrayHolder(), new SingleThreadArrayHolder(), false);
         return sd;
+    }
+
+    /** A placeholder for a batch of arrays shaped like {@code example}: the minibatch dimension is left free. */
+    static SDVariable batchPlaceholder(SameDiff sd, String name, DataType type, long[] example) {
+        long[] shape = example.clone();
+        shape[0] = -1;
+        return sd.placeHolder(name, type, shape);
+    }
+
+    /** One graph variable per parameter, by key, in declaration order. */
+    static Map<String, SDVariable> parameterVariables(SameDiff sd, Map<String, long[]> shapes, DataType type) {
+        Map<String, SDVariable> vars = new LinkedHashMap<>();
+        shapes.forEach((key, shape) -> vars.put(key, sd.var(key, type, shape)));
+        return vars;
     }
 
     /**

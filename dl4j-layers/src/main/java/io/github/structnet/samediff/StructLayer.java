@@ -13,7 +13,6 @@ import org.nd4j.linalg.learning.regularization.Regularization;
 
 import java.util.Collection;
 import java.util.List;
-import java.util.Map;
 
 /**
  * Base configuration of every StructNet SameDiff layer. Its {@link #instantiate} returns the corrected
@@ -49,17 +48,17 @@ public abstract class StructLayer extends SameDiffLayer implements StructuredPar
 
     @Override
     public IUpdater getUpdaterByParam(String paramName) {
-        return stateParameterKeys().contains(paramName) ? new NoOp() : super.getUpdaterByParam(paramName);
+        return updaterFor(paramName, super.getUpdaterByParam(paramName));
     }
 
     @Override
     public List<Regularization> getRegularizationByParam(String paramName) {
-        return stateParameterKeys().contains(paramName) ? List.of() : super.getRegularizationByParam(paramName);
+        return regularizationFor(paramName, super.getRegularizationByParam(paramName));
     }
 
     @Override
     public String describe() {
-        return getClass().getSimpleName() + (getLayerName() == null ? "" : " '" + getLayerName() + "'");
+        return StructuredParameters.describe(this, getLayerName());
     }
 
     /**

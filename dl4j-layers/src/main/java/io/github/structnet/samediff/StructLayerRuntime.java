@@ -20,7 +20,6 @@ import org.nd4j.linalg.learning.regularization.Regularization;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -207,14 +206,12 @@ public class StructLayerRuntime extends org.deeplearning4j.nn.layers.samediff.Sa
         try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
             SameDiffLayer conf = (SameDiffLayer) layerConf();
             SameDiff sd = GraphPass.newGraph();
-            long[] inputShape = input.shape().clone();
-            inputShape[0] = -1;
-            SDVariable in = sd.placeHolder(INPUT_KEY, dataType, inputShape);
-            long[] maskShape = new long[inputShape.length];
+            SDVariable in = GraphPass.batchPlaceholder(sd, INPUT_KEY, dataType, input.shape());
+            long[] maskShape = new long[input.rank()];
             Arrays.fill(maskShape, -1);
             SDVariable mask = sd.placeHolder(MASK_KEY, dataType, maskShape);
-            Map<String, SDVariable> vars = new LinkedHashMap<>();
-            conf.getLayerParams().getParamShapes().forEach((key, shape) -> vars.put(key, sd.var(key, dataType, shape)));
+            Map<String, SDVariable> vars = GraphPass.parameterVariables(sd, conf.getLayerParams().getParamShapes(),
+                    dataType);
             SDVariable out = conf.defineLayer(sd, in, vars, mask);
             Preconditions.checkNotNull(out, "%s: defineLayer returned null", structConf().describe());
             trainableKeys = GraphPass.bind(sd, out, paramTable, structConf().stateParameterKeys(), INPUT_KEY);

@@ -12,7 +12,6 @@ import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.learning.config.IUpdater;
-import org.nd4j.linalg.learning.config.NoOp;
 import org.nd4j.linalg.learning.regularization.Regularization;
 
 import java.io.IOException;
@@ -67,17 +66,17 @@ public abstract class StructVertex extends SameDiffVertex implements StructuredP
 
     @Override
     public IUpdater getUpdaterByParam(String paramName) {
-        return stateParameterKeys().contains(paramName) ? new NoOp() : super.getUpdaterByParam(paramName);
+        return updaterFor(paramName, super.getUpdaterByParam(paramName));
     }
 
     @Override
     public List<Regularization> getRegularizationByParam(String paramName) {
-        return stateParameterKeys().contains(paramName) ? List.of() : super.getRegularizationByParam(paramName);
+        return regularizationFor(paramName, super.getRegularizationByParam(paramName));
     }
 
     @Override
     public String describe() {
-        return getClass().getSimpleName() + (getName() == null ? "" : " '" + getName() + "'");
+        return StructuredParameters.describe(this, getName());
     }
 
     /** Checks the inputs before the forward pass (finiteness); subclasses add shape checks and call this. */

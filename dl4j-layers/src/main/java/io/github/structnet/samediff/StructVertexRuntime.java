@@ -123,16 +123,13 @@ public class StructVertexRuntime extends SameDiffGraphVertex {
             Map<String, SDVariable> maskVars = new LinkedHashMap<>();
             List<String> names = structConfig.getVertexParams().getInputs();
             for (int i = 0; i < names.size(); i++) {
-                long[] shape = inputs[i].shape().clone();
-                shape[0] = -1;
-                inputVarsByName.put(names.get(i), sd.placeHolder(names.get(i), dataType, shape));
-                long[] maskShape = onesMask(inputs[i]).shape().clone();
-                maskShape[0] = -1;
-                maskVars.put(names.get(i), sd.placeHolder(names.get(i) + MASK_SUFFIX, dataType, maskShape));
+                inputVarsByName.put(names.get(i), GraphPass.batchPlaceholder(sd, names.get(i), dataType,
+                        inputs[i].shape()));
+                maskVars.put(names.get(i), GraphPass.batchPlaceholder(sd, names.get(i) + MASK_SUFFIX, dataType,
+                        onesMask(inputs[i]).shape()));
             }
-            Map<String, SDVariable> vars = new LinkedHashMap<>();
-            structConfig.getVertexParams().getParamShapes().forEach((key, shape) -> vars.put(key, sd.var(key, dataType,
-                    shape)));
+            Map<String, SDVariable> vars = GraphPass.parameterVariables(sd,
+                    structConfig.getVertexParams().getParamShapes(), dataType);
             SDVariable out = structConfig.defineVertex(sd, inputVarsByName, vars, maskVars);
             Preconditions.checkNotNull(out, "%s: defineVertex returned null", structConfig.describe());
             trainableKeys = GraphPass.bind(sd, out, paramTable, structConfig.stateParameterKeys(),

@@ -1,7 +1,11 @@
 package io.github.structnet.samediff;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.learning.config.IUpdater;
+import org.nd4j.linalg.learning.config.NoOp;
+import org.nd4j.linalg.learning.regularization.Regularization;
 
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -57,4 +61,24 @@ public interface StructuredParameters {
 
     /** A short description for error messages, such as {@code GradientFlowDense 'block1'}. */
     String describe();
+
+    /** The updater of a parameter: {@link NoOp} for state, {@code configured} for the others. */
+    default IUpdater updaterFor(String key, IUpdater configured) {
+        return stateParameterKeys().contains(key) ? new NoOp() : configured;
+    }
+
+    /** The regularisation of a parameter: none for state, {@code configured} for the others. */
+    default List<Regularization> regularizationFor(String key, List<Regularization> configured) {
+        return stateParameterKeys().contains(key) ? List.of() : configured;
+    }
+
+    /** {@code describe()} of a configuration: its class and, if it has one, its name. */
+    static String describe(Object configuration, String name) {
+        return describe(configuration.getClass(), name);
+    }
+
+    /** {@code describe()} of a configuration class and a name (which may be null). */
+    static String describe(Class<?> configuration, String name) {
+        return configuration.getSimpleName() + (name == null ? "" : " '" + name + "'");
+    }
 }

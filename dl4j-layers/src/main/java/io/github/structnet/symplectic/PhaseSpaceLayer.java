@@ -1,6 +1,6 @@
 package io.github.structnet.symplectic;
 
-import io.github.structnet.ode.Steps;
+import io.github.structnet.ode.StepLayerBuilder;
 import io.github.structnet.samediff.StructLayer;
 import lombok.Data;
 import lombok.EqualsAndHashCode;
@@ -38,8 +38,8 @@ public abstract class PhaseSpaceLayer extends StructLayer {
     protected PhaseSpaceLayer(Builder<?> b) {
         super(b);
         this.nIn = b.nIn;
-        this.step = b.step;
-        this.trainableStep = b.trainableStep;
+        this.step = b.getStep();
+        this.trainableStep = b.isTrainableStep();
     }
 
     /** n, the size of q and of p. */
@@ -130,10 +130,12 @@ public abstract class PhaseSpaceLayer extends StructLayer {
 
     /** Shared builder settings: size (optional), step h (default 1, learnable). */
     @SuppressWarnings("unchecked")
-    public abstract static class Builder<T extends Builder<T>> extends StructLayer.Builder<T> {
+    public abstract static class Builder<T extends Builder<T>> extends StepLayerBuilder<T> {
         private long nIn;
-        private double step = 1.0;
-        private boolean trainableStep = true;
+
+        protected Builder() {
+            super(1.0, true);
+        }
 
         /** Size 2n of the phase-space vector (even). Inferred from the input type when not set. */
         public T nIn(long nIn) {
@@ -142,24 +144,8 @@ public abstract class PhaseSpaceLayer extends StructLayer {
             return (T) this;
         }
 
-        /** Initial (or fixed) step size h &gt; 0. */
-        public T step(double step) {
-            this.step = step;
-            return (T) this;
-        }
-
-        /** Whether h is trained (default) or fixed. */
-        public T trainableStep(boolean trainableStep) {
-            this.trainableStep = trainableStep;
-            return (T) this;
-        }
-
-        protected String owner() {
-            return getClass().getEnclosingClass().getSimpleName() + (layerName == null ? "" : " '" + layerName + "'");
-        }
-
         protected void validate() {
-            Steps.requireStep(step, owner());
+            validateStep();
         }
     }
 }

@@ -1,17 +1,19 @@
 package io.github.structnet.symplectic;
 
-import io.github.structnet.ode.Steps;
+import io.github.structnet.ode.StepLayerBuilder;
 import io.github.structnet.kernels.ActivationPass;
 import io.github.structnet.kernels.Sums;
 import io.github.structnet.kernels.Vectors;
 import io.github.structnet.samediff.DirectPass;
 import io.github.structnet.samediff.PassMemory;
+import io.github.structnet.samediff.ConvolutionalInputs;
 import io.github.structnet.samediff.StructLayer;
 import io.github.structnet.kernels.Convolutions;
 import lombok.Data;
 import lombok.EqualsAndHashCode;
 import org.deeplearning4j.nn.conf.InputPreProcessor;
 import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.InputTypeUtil;
 import org.deeplearning4j.nn.conf.layers.samediff.SDLayerParams;
 import org.nd4j.autodiff.samediff.SDIndex;
 import org.nd4j.autodiff.samediff.SDVariable;
@@ -73,8 +75,8 @@ public class SymplecticConv2D extends StructLayer implements DirectPass<Symplect
         this.kernelSize = b.kernelSize;
         this.side = b.side;
         this.activation = b.activation;
-        this.step = b.step;
-        this.trainableStep = b.trainableStep;
+        this.step = b.getStep();
+        this.trainableStep = b.isTrainableStep();
     }
 
     @Override
@@ -214,18 +216,16 @@ public class SymplecticConv2D extends StructLayer implements DirectPass<Symplect
 
     @Override
     public InputType getOutputType(int layerIndex, InputType inputType) {
-        return inputType;
+        return convolutional(inputType);
+    }
+
+    private InputType.InputTypeConvolutional convolutional(InputType inputType) {
+        return ConvolutionalInputs.of(inputType, false, "q and p are the channel halves along dimension 1", describe());
     }
 
     @Override
     public void setNIn(InputType inputType, boolean override) {
-        if (!(inputType instanceof InputType.InputTypeConvolutional c)) {
-            throw new IllegalArgumentException(describe() + ": expected a convolutional input type; got " + inputType);
-        }
-        if (c.getFormat() != org.deeplearning4j.nn.conf.CNN2DFormat.NCHW) {
-            throw new IllegalArgumentException(describe() + ": only NCHW inputs are supported (q and p are the channel"
-                    + " halves along dimension 1); got " + c.getFormat());
-        }
+        InputType.InputTypeConvolutional c = convolutional(inputType);
         if (channels <= 0 || override) {
             channels = PhaseSpaces.requireEven(c.getChannels(), describe() + " (channels)");
         }
@@ -233,23 +233,25 @@ public class SymplecticConv2D extends StructLayer implements DirectPass<Symplect
 
     @Override
     public InputPreProcessor getPreProcessorForInputType(InputType inputType) {
-        return null;
+        return InputTypeUtil.getPreProcessorForInputTypeCnnLayers(inputType, describe());
     }
 
     @Override
     public INDArray onesMaskForInput(INDArray input) {
-        return Nd4j.ones(input.dataType(), input.size(0), 1, 1, 1);
+        return ConvolutionalInputs.onesMask(input);
     }
 
     /** Builder. Defaults: UP, 3×3 kernels, tanh, step 1 (learnable). */
-    public static class Builder extends StructLayer.Builder<Builder> {
+    public static class Builder extends StepLayerBuilder<Builder> {
         private long channels;
         private long hiddenChannels;
         private int kernelSize = 3;
         private Shear side = Shear.UP;
         private Activation activation = Activation.TANH;
-        private double step = 1.0;
-        private boolean trainableStep = true;
+
+        public Builder() {
+            super(1.0, true);
+        }
 
         /** Number of input channels C (even); inferred from the input type when not set. */
         public Builder channels(long channels) {
@@ -279,20 +281,10 @@ public class SymplecticConv2D extends StructLayer implements DirectPass<Symplect
             return this;
         }
 
-        public Builder step(double step) {
-            this.step = step;
-            return this;
-        }
-
-        public Builder trainableStep(boolean trainableStep) {
-            this.trainableStep = trainableStep;
-            return this;
-        }
-
         @Override
         @SuppressWarnings("unchecked")
         public SymplecticConv2D build() {
-            String owner = "SymplecticConv2D" + (layerName == null ? "" : " '" + layerName + "'");
+            String owner = owner();
             if (channels != 0) {
                 PhaseSpaces.requireEven(channels, owner + " (channels)");
             }
@@ -302,7 +294,7 @@ public class SymplecticConv2D extends StructLayer implements DirectPass<Symplect
             if (kernelSize <= 0 || kernelSize % 2 == 0) {
                 throw new IllegalArgumentException(owner + ": kernelSize must be odd and positive; got " + kernelSize);
             }
-            Steps.requireStep(step, owner);
+            validateStep();
             if (side == null) {
                 throw new IllegalArgumentException(owner + ": side must be UP or LOW");
             }

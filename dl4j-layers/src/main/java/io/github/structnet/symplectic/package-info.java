@@ -4,13 +4,9 @@
  * satisfies Jᵀ 𝕁 J = 𝕁, hence det J = 1 and ‖J‖₂ ≥ 1 (no vanishing gradients through depth). A shear
  * q ← q + ∇V(p) (or p ← p − ∇V(q)) is such a flow for any potential V, and compositions of symplectic maps are
  * symplectic; so every module here, and every network built from them, is symplectic for all weights.
- * <p>Layers: {@link io.github.structnet.symplectic.GradientModule}, {@link
- * io.github.structnet.symplectic.LinearModule}, {@link io.github.structnet.symplectic.ActivationModule} (SympNets),
- * {@link io.github.structnet.symplectic.SymplecticConv2D}, {@link
- * io.github.structnet.symplectic.SeparableHamiltonianLayer}, {@link
- * io.github.structnet.symplectic.GeneralHamiltonianLayer};
- * vertices {@link io.github.structnet.symplectic.PhaseSpaceMergeVertex}, {@link
- * io.github.structnet.symplectic.PhaseSpaceSplitVertex}. Class names follow the mathematical objects (as in {@code
- * lipschitz}).
+ * <p>Layers: {@link GradientModule}, {@link LinearModule}, {@link ActivationModule} (SympNets),
+ * {@link SymplecticConv2D}, {@link SeparableHamiltonianLayer}, {@link GeneralHamiltonianLayer}; vertices
+ * {@link PhaseSpaceMergeVertex}, {@link PhaseSpaceSplitVertex}. Class names follow the mathematical objects (as in
+ * {@code lipschitz}).
  */
 package io.github.structnet.symplectic;

@@ -17,9 +17,8 @@ import java.util.Map;
  * <b>Guarantee.</b> The same step as {@link Adam} to float rounding: the first moment bitwise, the second to 6e-8 and
  * the update to 3e-7 relative per element (tested). The updater state has Adam's layout (m, then v), so models keep
  * training across a save and a reload, and a network saved with {@link Adam} can be switched to this updater.
- * <p><b>Speed.</b> ND4J's op takes 26–28 ms for the 9.4 M parameters of eight width-1024 blocks on 2 cores; these
- * passes take 6.4–7.2 ms. Double-precision parameters, arrays oneDNN cannot take and {@code -Dstructnet.oneDnn=false}
- * run ND4J's op, with the same result.
+ * <p>Double-precision parameters, arrays oneDNN cannot take and {@code -Dstructnet.oneDnn=false} run ND4J's op, with
+ * the same result.
  */
 public class FusedAdam extends Adam {
 

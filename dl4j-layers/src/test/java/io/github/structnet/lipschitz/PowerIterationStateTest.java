@@ -1,6 +1,5 @@
 package io.github.structnet.lipschitz;
 
-import io.github.structnet.kernels.Convolutions;
 import io.github.structnet.spectral.LinearOperator;
 import io.github.structnet.spectral.PowerIteration;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
