@@ -32,6 +32,11 @@ final class DirectBlas {
     private DirectBlas() {
     }
 
+    /** Whether OpenBLAS can be called directly here (ND4J's CPU backend, library loaded). */
+    static boolean available() {
+        return AVAILABLE;
+    }
+
     private static boolean probe() {
         try {
             if (!"CpuBackend".equals(Nd4j.getBackend().getClass().getSimpleName())) {

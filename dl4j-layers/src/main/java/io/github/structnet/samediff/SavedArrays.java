@@ -3,6 +3,7 @@ package io.github.structnet.samediff;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
 import java.lang.reflect.RecordComponent;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,17 +25,12 @@ final class SavedArrays {
     }
 
     private static void collect(Record saved, List<INDArray> arrays) {
-        for (RecordComponent c : saved.getClass().getRecordComponents()) {
-            if (!INDArray.class.isAssignableFrom(c.getType()) && !Record.class.isAssignableFrom(c.getType())) {
-                continue;
-            }
+        for (Method accessor : ACCESSORS.get(saved.getClass())) {
             Object value;
             try {
-                var accessor = c.getAccessor();
-                accessor.setAccessible(true);
                 value = accessor.invoke(saved);
             } catch (IllegalAccessException | InvocationTargetException e) {
-                throw new IllegalStateException("cannot read " + c.getName() + " of " + saved.getClass(), e);
+                throw new IllegalStateException("cannot read " + accessor.getName() + " of " + saved.getClass(), e);
             }
             if (value instanceof INDArray a) {
                 arrays.add(a);
@@ -43,4 +39,20 @@ final class SavedArrays {
             }
         }
     }
+
+    /** Per record class, the accessors of its array and record components (looked up once). */
+    private static final ClassValue<List<Method>> ACCESSORS = new ClassValue<>() {
+        @Override
+        protected List<Method> computeValue(Class<?> type) {
+            List<Method> accessors = new ArrayList<>();
+            for (RecordComponent c : type.getRecordComponents()) {
+                if (INDArray.class.isAssignableFrom(c.getType()) || Record.class.isAssignableFrom(c.getType())) {
+                    Method accessor = c.getAccessor();
+                    accessor.setAccessible(true);
+                    accessors.add(accessor);
+                }
+            }
+            return List.copyOf(accessors);
+        }
+    };
 }

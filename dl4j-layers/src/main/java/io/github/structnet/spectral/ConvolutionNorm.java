@@ -1,12 +1,12 @@
 package io.github.structnet.spectral;
 
 import io.github.structnet.kernels.Convolutions;
+import io.github.structnet.kernels.Release;
 import org.nd4j.common.base.Preconditions;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Broadcast;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.ops.transforms.Transforms;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * The operator norm ‖K‖₂ of a zero-padded ("same") k×k convolution with stride s ∈ {1, 2} on inputs of a given
@@ -20,10 +20,14 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * <pre>
  *   ‖K‖₂ ≤ max_ω ‖ M(ω) ‖₂,     M(ω) = (1/s) [A(ω₁); …; A(ω_{s²})]  ∈ ℂ^{s²C × C′}
  * </pre>
- * Each ‖M(ω)‖₂ is bounded by {@link GramIteration}'s squaring argument, run batched over all frequencies on the
- * real form [[Re M, −Im M], [Im M, Re M]] (same singular values). The result is never below ‖K‖₂ and exceeds it
- * by the torus-versus-zero-padding gap (small for H ≫ k) and the Gram factor (2·rank)^{1/2^{j+1}} (1.0007 for
- * rank 256 and j = 12 squarings). Double precision, widened by {@link GramIteration#ROUNDING_MARGIN}.
+ * Each ‖M(ω)‖₂ is bounded by {@link GramIteration}'s squaring argument in complex arithmetic
+ * ({@code ComplexGramBound}), over one frequency of each conjugate pair, streamed in blocks of bounded memory; time and
+ * memory grow linearly with H·W. The result is never below ‖K‖₂ and exceeds it by the torus-versus-zero-padding gap
+ * (small for H ≫ k) and the Gram factor g^{1/2^{j+2}} (at most 1.008 for g = 64 channels and j = 7 squarings, typically
+ * far less). Double precision, widened by {@link GramIteration#ROUNDING_MARGIN}.
+ * <p><b>Small operators.</b> Where C·H·W ≤ {@link #EXACT_LIMIT}, {@link #upperBound} returns the exact norm (the
+ * largest singular value of the dense operator) widened by a relative 1e-8 for rounding, which removes the torus gap
+ * on small feature maps.
  * <p>The reshaped-kernel norm ‖K as a (k²C)×C′ matrix‖ is not a bound one can use in its place: it can be off by a
  * factor up to k in either direction.
  *
@@ -35,57 +39,165 @@ import org.nd4j.linalg.ops.transforms.Transforms;
 public final class ConvolutionNorm {
 
     /** Squarings per frequency. */
-    public static final int DEFAULT_ITERATIONS = 12;
+    public static final int DEFAULT_ITERATIONS = 7;
+    /** C·H·W up to which {@link #upperBound} returns the exact norm (dense operator, SVD) with a rounding margin. */
+    public static final long EXACT_LIMIT = 1024;
+    /** Relative margin of the exact norm for the rounding of the Gram matrix and the symmetric eigensolver. */
+    static final double EXACT_MARGIN = 1e-8;
+    /** Memory of one block of frequencies (transfer matrices and Gram matrices), in bytes. */
+    private static final long BLOCK_BYTES = 32L << 20;
 
     private ConvolutionNorm() {
     }
 
     /**
-     * A sound upper bound of ‖K‖₂ for weights [k, k, C, C′], stride 1 or 2, on inputs H×W.
+     * A sound upper bound of ‖K‖₂ for weights [k, k, C, C′], stride 1 or 2, on inputs H×W: the exact norm widened by a
+     * rounding margin when C·H·W ≤ {@link #EXACT_LIMIT}, the {@linkplain #fourierBound Fourier bound} above.
      *
      * @throws IllegalArgumentException for even kernels, other strides, non-positive sizes or non-finite weights
      */
     public static double upperBound(INDArray weights, int stride, long height, long width) {
         requireGeometry(weights, stride, height, width);
+        requireFinite(weights);
+        if (weights.size(2) * height * width <= EXACT_LIMIT) {
+            return exact(weights, stride, height, width) * (1.0 + EXACT_MARGIN);
+        }
+        return fourierBound(weights, stride, height, width);
+    }
+
+    /**
+     * The Fourier bound max_ω ‖M(ω)‖₂ on the torus (see the class documentation), each ‖M(ω)‖₂ bounded by
+     * {@link #DEFAULT_ITERATIONS} Gram squarings. The Gram matrices come straight from the kernel's autocorrelations,
+     * one product per block of frequencies:
+     * <pre>
+     *   M(ω)ᴴ M(ω) = Σ_δ R_δ c_δ(ω),   R_δ = Σ_{p − p′ = δ} K_pᵀ K_p′,   c_δ(ω) = (1/s²) Σ_aliases e^{2πi f·δ}
+     * </pre>
+     * (and M Mᴴ from K_p K_p′ᵀ, the smaller side, for stride 1). Frequencies stream through in blocks of bounded
+     * memory; ω and −ω share singular values (M(−ω) is the conjugate of M(ω) with its rows permuted), so only one of
+     * each pair is computed; a frequency whose bound falls below another's lower bound is dropped from further
+     * squarings.
+     */
+    public static double fourierBound(INDArray weights, int stride, long height, long width) {
+        requireGeometry(weights, stride, height, width);
+        requireFinite(weights);
         int k = (int) weights.size(0);
         long cIn = weights.size(2);
         long cOut = weights.size(3);
-        int nh = torusSize(height, k, stride);
-        int nw = torusSize(width, k, stride);
-        INDArray kernel = weights.castTo(DataType.DOUBLE).reshape('c', (long) k * k, cIn * cOut);
-        Preconditions.checkArgument(Double.isFinite(kernel.norm2Number().doubleValue()),
-                "ConvolutionNorm: the kernel contains NaN or infinite values");
+        // M Mᴴ (C×C) is the smaller Gram matrix only without aliases: with stride 2 its blocks mix the aliases
+        boolean columns = stride == 2 || cOut <= cIn;
+        Autocorrelation correlation = Autocorrelation.of(weights.castTo(DataType.DOUBLE), columns);
+        long g = columns ? cOut : cIn;
+        Torus torus = new Torus(k, stride, torusSize(height, k, stride), torusSize(width, k, stride));
+        int[] frequencies = torus.conjugateRepresentatives();
+        long bytesPerFrequency = 8L * (2 * g * g + 2L * correlation.offsets());
+        int block = (int) Math.max(1, Math.min(frequencies.length, BLOCK_BYTES / bytesPerFrequency));
+        ComplexGramBound bound = new ComplexGramBound(DEFAULT_ITERATIONS);
+        for (int start = 0; start < frequencies.length; start += block) {
+            int count = Math.min(block, frequencies.length - start);
+            INDArray[] weightsOfOffsets = torus.offsetWeights(frequencies, start, count, k);
+            INDArray real = weightsOfOffsets[0].mmul(correlation.matrices());
+            // Mᴴ M carries e^{+2πi f·δ}; M Mᴴ carries e^{−2πi f·δ}
+            INDArray imaginary = weightsOfOffsets[1].mmul(correlation.matrices()).muli(columns ? 1.0 : -1.0);
+            bound.add(real.reshape('c', count, g, g), imaginary.reshape('c', count, g, g));
+            Release.all(weightsOfOffsets[0], weightsOfOffsets[1], real, imaginary);
+        }
+        correlation.matrices().close();
+        return bound.upperBound() * (1.0 + GramIteration.ROUNDING_MARGIN);
+    }
 
-        // transfer matrices A(ω) at every frequency, grouped by coarse frequency: [coarse, s², C·C′]
-        int ch = nh / stride;
-        int cw = nw / stride;
-        int aliases = stride * stride;
-        double[][] cos = new double[ch * cw * aliases][k * k];
-        double[][] sin = new double[ch * cw * aliases][k * k];
-        for (int u = 0; u < ch; u++) {
-            for (int v = 0; v < cw; v++) {
+    /**
+     * The kernel's autocorrelations R_δ = Σ_{p − p′ = δ} K_pᵀ K_p′ (columns: C′×C′) or S_δ = Σ K_p K_p′ᵀ (C×C), one per
+     * offset δ = (δ_h, δ_w) ∈ [−(k−1), k−1]², as the rows of a [(2k−1)², g²] matrix.
+     */
+    private record Autocorrelation(INDArray matrices, int offsets) {
+
+        static Autocorrelation of(INDArray weights, boolean columns) {
+            int k = (int) weights.size(0);
+            long cIn = weights.size(2);
+            long cOut = weights.size(3);
+            int span = 2 * k - 1;
+            long g = columns ? cOut : cIn;
+            INDArray matrices = Nd4j.zeros(DataType.DOUBLE, (long) span * span, g * g);
+            for (int a = 0; a < k; a++) {
+                for (int b = 0; b < k; b++) {
+                    INDArray tap = weights.get(NDArrayIndex.point(a), NDArrayIndex.point(b)).reshape(cIn, cOut);
+                    for (int a2 = 0; a2 < k; a2++) {
+                        for (int b2 = 0; b2 < k; b2++) {
+                            INDArray other = weights.get(NDArrayIndex.point(a2), NDArrayIndex.point(b2))
+                                    .reshape(cIn, cOut);
+                            INDArray product = columns ? tap.transpose().mmul(other) : tap.mmul(other.transpose());
+                            int offset = (a - a2 + k - 1) * span + (b - b2 + k - 1);
+                            matrices.getRow(offset).addi(product.reshape(g * g));
+                        }
+                    }
+                }
+            }
+            return new Autocorrelation(matrices, span * span);
+        }
+    }
+
+    /**
+     * The coarse frequencies (u, v) of an N_h×N_w torus subsampled by s, with their s² aliases
+     * f = ((u + i·N_h/s)/N_h, (v + j·N_w/s)/N_w).
+     */
+    private record Torus(int k, int stride, int nh, int nw) {
+
+        int coarseRows() {
+            return nh / stride;
+        }
+
+        int coarseColumns() {
+            return nw / stride;
+        }
+
+        /** One coarse frequency of each pair {ω, −ω}, as u·(N_w/s) + v. */
+        int[] conjugateRepresentatives() {
+            int ch = coarseRows();
+            int cw = coarseColumns();
+            return java.util.stream.IntStream.range(0, ch * cw).filter(index -> {
+                int u = index / cw;
+                int v = index % cw;
+                return index <= ((ch - u) % ch) * cw + (cw - v) % cw;
+            }).toArray();
+        }
+
+        /**
+         * (1/s²) Σ_aliases cos(2π f·δ) and sin(2π f·δ) for each frequency of the block and each offset δ, ordered as
+         * the rows of {@link Autocorrelation}: [count, (2k−1)²] each.
+         */
+        INDArray[] offsetWeights(int[] frequencies, int start, int count, int kernel) {
+            int ch = coarseRows();
+            int cw = coarseColumns();
+            int span = 2 * kernel - 1;
+            double[] cos = new double[count * span * span];
+            double[] sin = new double[cos.length];
+            double perAlias = 1.0 / (stride * stride);
+            for (int f = 0; f < count; f++) {
+                int u = frequencies[start + f] / cw;
+                int v = frequencies[start + f] % cw;
                 for (int i = 0; i < stride; i++) {
                     for (int j = 0; j < stride; j++) {
-                        int row = ((u * cw + v) * stride + i) * stride + j;
                         double fh = (double) (u + i * ch) / nh;
                         double fw = (double) (v + j * cw) / nw;
-                        for (int a = 0; a < k; a++) {
-                            for (int b = 0; b < k; b++) {
-                                double angle = -2 * Math.PI * (fh * a + fw * b);
-                                cos[row][a * k + b] = Math.cos(angle);
-                                sin[row][a * k + b] = Math.sin(angle);
+                        for (int dh = 0; dh < span; dh++) {
+                            for (int dw = 0; dw < span; dw++) {
+                                double angle = 2 * Math.PI * (fh * (dh - kernel + 1) + fw * (dw - kernel + 1));
+                                int at = (f * span + dh) * span + dw;
+                                cos[at] += perAlias * Math.cos(angle);
+                                sin[at] += perAlias * Math.sin(angle);
                             }
                         }
                     }
                 }
             }
+            long[] shape = {count, (long) span * span};
+            return new INDArray[]{Nd4j.create(cos, shape, DataType.DOUBLE), Nd4j.create(sin, shape, DataType.DOUBLE)};
         }
-        long coarse = (long) ch * cw;
-        INDArray re = Nd4j.createFromArray(cos).mmul(kernel).divi(stride).reshape('c', coarse, aliases * cIn, cOut);
-        INDArray im = Nd4j.createFromArray(sin).mmul(kernel).divi(stride).reshape('c', coarse, aliases * cIn, cOut);
-        // real form [[Re, −Im], [Im, Re]]: [coarse, 2 s² C, 2 C′]
-        INDArray real = Nd4j.concat(1, Nd4j.concat(2, re, im.neg()), Nd4j.concat(2, im, re));
-        return batchedGramBound(real, DEFAULT_ITERATIONS) * (1.0 + GramIteration.ROUNDING_MARGIN);
+    }
+
+    private static void requireFinite(INDArray weights) {
+        Preconditions.checkArgument(Double.isFinite(weights.castTo(DataType.DOUBLE).norm2Number().doubleValue()),
+                "ConvolutionNorm: the kernel contains NaN or infinite values");
     }
 
     /**
@@ -101,41 +213,6 @@ public final class ConvolutionNorm {
         INDArray diracs = Nd4j.eye(n).castTo(DataType.DOUBLE).reshape('c', n, cIn, height, width);
         INDArray columns = Convolutions.apply(diracs, weights.castTo(DataType.DOUBLE), stride).reshape('c', n, -1);
         return SpectralNorm.exact(columns);
-    }
-
-    /** max over the batch of the Gram-iteration bound of each [d₁, d₂] matrix of a [batch, d₁, d₂] array. */
-    static double batchedGramBound(INDArray matrices, int iterations) {
-        long batch = matrices.size(0);
-        INDArray scale = nonZero(matrices.norm2(1, 2));
-        INDArray m = Broadcast.div(matrices, scale, matrices.ulike(), 0);
-        INDArray mt = m.permute(0, 2, 1).dup();
-        INDArray g = m.size(1) <= m.size(2) ? Nd4j.matmul(m, mt) : Nd4j.matmul(mt, m);
-        double[] logBound = new double[(int) batch];
-        double weight = 1.0;
-        for (int j = 0; j < iterations; j++) {
-            double[] f = g.norm2(1, 2).toDoubleVector();
-            addLogs(logBound, f, weight);
-            g = Broadcast.div(g, nonZero(Nd4j.createFromArray(f)), g, 0);
-            g = Nd4j.matmul(g, g);
-            weight *= 0.5;
-        }
-        addLogs(logBound, g.norm2(1, 2).toDoubleVector(), weight);
-        double[] scales = scale.toDoubleVector();
-        double max = 0.0;
-        for (int b = 0; b < batch; b++) {
-            max = Math.max(max, scales[b] * Math.exp(0.5 * logBound[b]));
-        }
-        return max;
-    }
-
-    private static void addLogs(double[] logBound, double[] f, double weight) {
-        for (int b = 0; b < f.length; b++) {
-            logBound[b] += weight * Math.log(f[b]); // log 0 = −∞: that matrix is zero and its bound 0
-        }
-    }
-
-    private static INDArray nonZero(INDArray norms) {
-        return Transforms.max(norms, Double.MIN_NORMAL, true);
     }
 
     /**

@@ -37,11 +37,16 @@ class CertificateFromParametersTest {
         double b = GramIteration.upperBound(params.get(GradientFlowDense.WEIGHT_KEY));
         // t = 0 (sigmoid 1/2): τ B² = 0.7 < 1, bound 1
         assertEquals(1.0, conf.lipschitzBound(params), 0.0);
-        // the same weights with a step the theorem does not cover: τ B² − 1 from the formula
         conf.setSafetyFraction(1.9);
-        params.get(GradientFlowDense.STEP_KEY).assign(5.0);
+        assertBoundFollowsAnEditedStep(conf, params, GradientFlowDense.STEP_KEY, b);
+    }
+
+    /** With s = 1.9 (set by the caller) and t = 5, a step the theorem does not cover: τ B² − 1 from the formula. */
+    private static void assertBoundFollowsAnEditedStep(LipschitzBounded layer, Map<String, INDArray> params,
+                                                       String stepKey, double b) {
+        params.get(stepKey).assign(5.0);
         double tau = 2 * 1.9 / (1 + Math.exp(-5.0)) / (b * b + Norms.FLOOR);
-        assertEquals(tau * b * b - 1, conf.lipschitzBound(params), 1e-9);
+        assertEquals(tau * b * b - 1, layer.lipschitzBound(params), 1e-9);
     }
 
     @Test
@@ -72,10 +77,8 @@ class CertificateFromParametersTest {
         Map<String, INDArray> params = net.getLayer(0).paramTable();
         assertEquals(1.0, conf.lipschitzBound(params), 0.0);
         conf.setSafetyFraction(1.9);
-        params.get(GradientFlowConv2D.STEP_KEY).assign(5.0);
         double b = ConvolutionNorm.upperBound(params.get(GradientFlowConv2D.KERNEL_KEY), 1, 6, 5);
-        double tau = 2 * 1.9 / (1 + Math.exp(-5.0)) / (b * b + Norms.FLOOR);
-        assertEquals(tau * b * b - 1, conf.lipschitzBound(params), 1e-9);
+        assertBoundFollowsAnEditedStep(conf, params, GradientFlowConv2D.STEP_KEY, b);
     }
 
     @Test

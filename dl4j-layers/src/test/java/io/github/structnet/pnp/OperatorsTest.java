@@ -50,7 +50,12 @@ class OperatorsTest {
                         + exact);
             }
         }
-        BlurOperator motion = new BlurOperator(BlurKernels.motion(9, 7, 30), 1, 32, 32);
+        // 32×32 (C·H·W = 1024): the certificate is the exact norm of the zero-padded operator, with a 1e-8 margin
+        BlurOperator small = new BlurOperator(BlurKernels.motion(9, 7, 30), 1, 32, 32);
+        assertTrue(small.normBound() >= small.exactNorm() && small.normBound() <= small.exactNorm() * (1 + 1e-7),
+                "bound " + small.normBound() + ", exact " + small.exactNorm());
+        // 64×64: the Fourier bound
+        BlurOperator motion = new BlurOperator(BlurKernels.motion(9, 7, 30), 1, 64, 64);
         assertTrue(motion.normBound() <= 1.001, "a normalised non-negative kernel has norm <= 1; the bound adds"
                 + " only the Gram-iteration factor: " + motion.normBound());
         assertTrue(motion.normBound() >= 0.99, "and close to 1 on a large image: " + motion.normBound());
