@@ -12,6 +12,7 @@
  *   <li>{@link Convolutions} and {@link DirectConvolution}: "same" convolutions and their exact adjoints, float
  *       stride-1 ones on oneDNN directly with primitives kept per shape and thread;</li>
  *   <li>{@code DirectAdam}: the Adam step in three fused oneDNN passes;</li>
+ *   <li>{@link HermitianSquares}: repeated squaring of small Hermitian matrices on OpenBLAS, for certificates;</li>
  *   <li>{@link Release}: frees the native memory of temporaries at once.</li>
  * </ul>
  * The classes are exact: they compute the same values as the slow routes (tested). The measurements behind each
