@@ -48,6 +48,10 @@ public final class BenchmarkCases {
             cases.add(nativeDense(256, width, 8));
         }
         if (!quick) {
+            cases.add(gradientFlowDense(32, 128, 8));
+            cases.add(gradientFlowDense(128, 512, 8));
+        }
+        if (!quick) {
             cases.add(gradientFlowDenseWithStockAdam(256, 1024, 8));
         }
         cases.add(gradientFlowConv(64, 32, 28, 4, CNN2DFormat.NCHW));
@@ -57,6 +61,8 @@ public final class BenchmarkCases {
             cases.add(gradientFlowConv(64, 64, 32, 4, CNN2DFormat.NCHW));
             cases.add(gradientFlowConv(64, 64, 32, 4, CNN2DFormat.NHWC));
             cases.add(nativeConv(64, 64, 32, 4));
+            cases.add(gradientFlowConv(32, 16, 56, 4, CNN2DFormat.NCHW));
+            cases.add(gradientFlowConv(16, 96, 16, 4, CNN2DFormat.NCHW));
         }
         cases.add(symplecticConv(64, 32, 28, 4));
         cases.add(gSympNet(256, quick ? 64 : 256, 8));
