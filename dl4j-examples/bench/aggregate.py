@@ -49,26 +49,24 @@ def main(directory, rounds):
         print(f"| {name} | {' / '.join(f'{x:.1f}' for x in js)} | {' / '.join(f'{x:.1f}' for x in ts)}"
               f" ({torch[-1][name][2]}) | **{statistics.median(js) / statistics.median(ts):.2f}×** |"
               f" {min(ratios):.2f}–{max(ratios):.2f} |")
-    print("\n## StructNet (minimum over rounds / median of round medians)\n")
-    print("| configuration | train step min / median (ms) | inference min / median (ms) |\n|---|---|---|")
-    for name in java[0]:
-        if all(name in j for j in java):
-            train_min = min(j[name][0][0] for j in java)
-            train_med = statistics.median(j[name][0][1] for j in java)
-            infer_min = min(j[name][1][0] for j in java)
-            infer_med = statistics.median(j[name][1][1] for j in java)
-            print(f"| {name} | {train_min:.1f} / {train_med:.1f} | {infer_min:.1f} / {infer_med:.1f} |")
-    print("\n## PyTorch (minimum over rounds / median of round medians)\n")
-    print("| configuration | train step min / median (ms) | inference min / median (ms) | set-up |\n|---|---|---|---|")
-    for name in torch[0]:
-        if all(name in t for t in torch):
-            train_min = min(t[name][0][0] for t in torch)
-            train_med = statistics.median(t[name][0][1] for t in torch)
-            infer_min = min(t[name][1][0] for t in torch)
-            infer_med = statistics.median(t[name][1][1] for t in torch)
-            print(f"| PyTorch {name} | {train_min:.1f} / {train_med:.1f} | {infer_min:.1f} / {infer_med:.1f} |"
-                  f" {torch[-1][name][2]} |")
+    summary("StructNet", java, "")
+    summary("PyTorch", torch, "PyTorch ")
 
+
+def summary(side, rounds, prefix):
+    """One side's table in the single-run format: minimum over rounds / median of the round medians."""
+    pytorch = bool(prefix)
+    print(f"\n## {side} (minimum over rounds / median of round medians)\n")
+    print("| configuration | train step min / median (ms) | inference min / median (ms) |" + (" set-up |" if pytorch else "")
+          + "\n|---|---|---|" + ("---|" if pytorch else ""))
+    for name in rounds[0]:
+        if all(name in r for r in rounds):
+            train_min = min(r[name][0][0] for r in rounds)
+            train_med = statistics.median(r[name][0][1] for r in rounds)
+            infer_min = min(r[name][1][0] for r in rounds)
+            infer_med = statistics.median(r[name][1][1] for r in rounds)
+            setup = f" {rounds[-1][name][2]} |" if pytorch else ""
+            print(f"| {prefix}{name} | {train_min:.1f} / {train_med:.1f} | {infer_min:.1f} / {infer_med:.1f} |{setup}")
 
 if __name__ == "__main__":
     main(sys.argv[1], int(sys.argv[2]))
