@@ -80,12 +80,9 @@ public final class HermitianSquares {
     public static double square(Workspace w, double f) {
         int n = w.n;
         double alpha = 1.0 / (f * f);
-        gemm(openblas_nolapack.CblasNoTrans, openblas_nolapack.CblasNoTrans, n, n, alpha, w.a, n, w.a, n, 0.0,
-                w.nextA);
-        gemm(openblas_nolapack.CblasNoTrans, openblas_nolapack.CblasNoTrans, n, n, -alpha, w.b, n, w.b, n, 1.0,
-                w.nextA);
-        gemm(openblas_nolapack.CblasNoTrans, openblas_nolapack.CblasNoTrans, n, n, alpha, w.a, n, w.b, n, 0.0,
-                w.product);
+        multiply(n, alpha, w.a, w.a, 0.0, w.nextA);
+        multiply(n, -alpha, w.b, w.b, 1.0, w.nextA);
+        multiply(n, alpha, w.a, w.b, 0.0, w.product);
         // B' = P − Pᵀ, exactly antisymmetric
         w.product.get(w.productCopy);
         for (int r = 0; r < n; r++) {
@@ -112,10 +109,9 @@ public final class HermitianSquares {
         return Math.hypot(openblas_nolapack.cblas_dnrm2(size, w.a, 1), openblas_nolapack.cblas_dnrm2(size, w.b, 1));
     }
 
-    /** C ← α op(X) op(Y) + β C, C n×n, depth k, row major; op(X) from X's flag and leading dimension. */
-    private static void gemm(int transX, int transY, int n, int k, double alpha, DoublePointer x, int ldx,
-                             DoublePointer y, int ldy, double beta, DoublePointer c) {
-        openblas_nolapack.cblas_dgemm(openblas_nolapack.CblasRowMajor, transX, transY, n, n, k, alpha, x, ldx, y, ldy,
-                beta, c, n);
+    /** C ← α X Y + β C for n×n row-major matrices. */
+    private static void multiply(int n, double alpha, DoublePointer x, DoublePointer y, double beta, DoublePointer c) {
+        openblas_nolapack.cblas_dgemm(openblas_nolapack.CblasRowMajor, openblas_nolapack.CblasNoTrans,
+                openblas_nolapack.CblasNoTrans, n, n, n, alpha, x, n, y, n, beta, c, n);
     }
 }

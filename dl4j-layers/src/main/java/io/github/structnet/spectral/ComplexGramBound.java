@@ -94,9 +94,9 @@ final class ComplexGramBound {
             if (f == 0.0) {
                 return; // M = 0: norm 0
             }
-            double log = 0.5 * (logSum + weight * Math.log(f));
+            double log = logUpper(logSum, weight, f);
             double upper = Math.exp(log);
-            double lower = Math.exp(log - 0.25 * weight * logSize);
+            double lower = Math.exp(logLower(log, weight, logSize));
             if (j == iterations) {
                 raise(upper, lower);
                 return;
@@ -113,16 +113,11 @@ final class ComplexGramBound {
 
     /** The route of ND4J's batched products, all matrices of the batch together. */
     void addBatched(INDArray a, INDArray b) {
-        double[] unit = new double[(int) a.size(0)];
-        Arrays.fill(unit, 1.0);
-        iterate(a, b, unit, Math.log(a.size(1)));
-    }
-
-    /** Runs the squarings on G = a + i·b, dropping the matrices that cannot hold the maximum. */
-    private void iterate(INDArray a, INDArray b, double[] scale, double logSize) {
-        int[] alive = new int[scale.length];
+        int batch = (int) a.size(0);
+        double logSize = Math.log(a.size(1));
+        int[] alive = new int[batch];
         Arrays.setAll(alive, i -> i);
-        double[] logSum = new double[scale.length];
+        double[] logSum = new double[batch];
         double weight = 1.0;
         for (int j = 0; ; j++) {
             double[] f = frobenius(a, b);
@@ -130,9 +125,9 @@ final class ComplexGramBound {
             for (int m = 0; m < alive.length; m++) {
                 int id = alive[m];
                 // log 0 = −∞: a zero matrix has norm 0
-                double log = 0.5 * (logSum[id] + weight * Math.log(f[m]));
-                upper[m] = scale[id] * Math.exp(log);
-                raise(0.0, scale[id] * Math.exp(log - 0.25 * weight * logSize));
+                double log = logUpper(logSum[id], weight, f[m]);
+                upper[m] = Math.exp(log);
+                raise(0.0, Math.exp(logLower(log, weight, logSize)));
             }
             if (j == iterations) {
                 for (double u : upper) {
@@ -166,6 +161,16 @@ final class ComplexGramBound {
             a = squareA;
             weight *= 0.5;
         }
+    }
+
+    /** U_j = (Σ_{i<j} log f_i / 2^i + log f_j / 2^j) / 2 ≥ log ‖M‖₂, from the weighted log sum and f_j. */
+    private static double logUpper(double logSum, double weight, double f) {
+        return 0.5 * (logSum + weight * Math.log(f));
+    }
+
+    /** L_j = U_j − log(g) / 2^{j+2} ≤ log ‖M‖₂, since ‖G_j‖_F ≤ √g ‖G_j‖₂. */
+    private static double logLower(double logUpper, double weight, double logSize) {
+        return logUpper - 0.25 * weight * logSize;
     }
 
     /** Positions of the bounds that may still hold the maximum: those not below the largest lower bound. */

@@ -94,7 +94,7 @@ public final class ConvolutionNorm {
         ComplexGramBound bound = new ComplexGramBound(DEFAULT_ITERATIONS);
         for (int start = 0; start < frequencies.length; start += block) {
             int count = Math.min(block, frequencies.length - start);
-            INDArray[] weightsOfOffsets = torus.offsetWeights(frequencies, start, count, k);
+            INDArray[] weightsOfOffsets = torus.offsetWeights(frequencies, start, count);
             INDArray real = weightsOfOffsets[0].mmul(correlation.matrices());
             // Mᴴ M carries e^{+2πi f·δ}; M Mᴴ carries e^{−2πi f·δ}
             INDArray imaginary = weightsOfOffsets[1].mmul(correlation.matrices()).muli(columns ? 1.0 : -1.0);
@@ -165,10 +165,10 @@ public final class ConvolutionNorm {
          * (1/s²) Σ_aliases cos(2π f·δ) and sin(2π f·δ) for each frequency of the block and each offset δ, ordered as
          * the rows of {@link Autocorrelation}: [count, (2k−1)²] each.
          */
-        INDArray[] offsetWeights(int[] frequencies, int start, int count, int kernel) {
+        INDArray[] offsetWeights(int[] frequencies, int start, int count) {
             int ch = coarseRows();
             int cw = coarseColumns();
-            int span = 2 * kernel - 1;
+            int span = 2 * k - 1;
             double[] cos = new double[count * span * span];
             double[] sin = new double[cos.length];
             double perAlias = 1.0 / (stride * stride);
@@ -181,7 +181,7 @@ public final class ConvolutionNorm {
                         double fw = (double) (v + j * cw) / nw;
                         for (int dh = 0; dh < span; dh++) {
                             for (int dw = 0; dw < span; dw++) {
-                                double angle = 2 * Math.PI * (fh * (dh - kernel + 1) + fw * (dw - kernel + 1));
+                                double angle = 2 * Math.PI * (fh * (dh - k + 1) + fw * (dw - k + 1));
                                 int at = (f * span + dh) * span + dw;
                                 cos[at] += perAlias * Math.cos(angle);
                                 sin[at] += perAlias * Math.sin(angle);
