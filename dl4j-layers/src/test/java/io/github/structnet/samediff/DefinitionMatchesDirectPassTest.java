@@ -2,6 +2,8 @@ package io.github.structnet.samediff;
 
 import io.github.structnet.lipschitz.GradientFlowConv2D;
 import io.github.structnet.lipschitz.GradientFlowDense;
+import io.github.structnet.ode.NeuralOdeLayer;
+import io.github.structnet.ode.RungeKuttaMethod;
 import io.github.structnet.symplectic.GradientModule;
 import io.github.structnet.symplectic.Shear;
 import io.github.structnet.symplectic.SymplecticConv2D;
@@ -72,6 +74,16 @@ class DefinitionMatchesDirectPassTest {
                 .hiddenChannels(2).activation(Activation.SOFTPLUS).trainableStep(false).step(0.4).build());
     }
 
+    @Test
+    void neuralOdeDefinitionMatchesItsDirectPassForFixedStepMethods() {
+        assertRoutesAgree(InputType.feedForward(3), new NeuralOdeLayer.Builder().hidden(5).times(0, 0.25, 0.6)
+                .method(RungeKuttaMethod.RK4).fixedStep(0.1).output(NeuralOdeLayer.Output.TRAJECTORY)
+                .timeInput(true).inputActivation(Activation.CUBE).build());
+        assertRoutesAgree(InputType.feedForward(2), new NeuralOdeLayer.Builder().hidden(4, 3)
+                .activation(Activation.SOFTPLUS).times(0, 0.5).method(RungeKuttaMethod.HEUN).fixedStep(0.2)
+                .build());
+    }
+
     private static void assertRoutesAgree(InputType type, org.deeplearning4j.nn.conf.layers.Layer conf) {
         MultiLayerNetwork direct = Nets.stack(type, 7, conf);
         // non-zero bias and step parameters, so that every term of the gradients is exercised
@@ -85,7 +97,7 @@ class DefinitionMatchesDirectPassTest {
         for (int mb : MINIBATCHES) {
             long[] shape = inputShape(type, mb);
             INDArray x = Nd4j.randn(DataType.DOUBLE, shape);
-            INDArray epsilon = Nd4j.randn(DataType.DOUBLE, shape);
+            INDArray epsilon = Nd4j.randn(DataType.DOUBLE, output(direct, x, false).shape());
             String where = name + ", minibatch " + mb + ", input " + Arrays.toString(shape);
 
             assertClose(output(definition, x, false), output(direct, x, false), where + ", inference output");

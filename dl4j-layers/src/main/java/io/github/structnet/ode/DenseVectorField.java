@@ -1,0 +1,235 @@
+package io.github.structnet.ode;
+
+import org.nd4j.linalg.activations.Activation;
+
+import java.util.Arrays;
+
+/**
+ * The vector field of a neural ODE: a small dense network applied row by row to a minibatch of states,
+ * <pre>
+ *   F_θ(t, x) = W_L σ(… σ(W₁ [σ_in(x), t] + b₁) …) + b_L
+ * </pre>
+ * with weights Wₗ stored [in, out] (DL4J's dense layout), σ the hidden activation, σ_in an optional element-wise map
+ * of the state (identity by default), and the time column present only with {@code timeInput}. The parameters are
+ * one flat array θ = (W₁, b₁, W₂, b₂, …), row-major.
+ * <p>A state of this field is a whole minibatch, [minibatch, d] row-major; the pull-back recomputes the hidden
+ * activations rather than keeping them.
+ */
+public final class DenseVectorField implements DifferentiableVectorField {
+
+    /**
+     * The architecture: state size d, hidden widths, activations, and whether t is an input.
+     *
+     * @param dimension        d, the size of one state
+     * @param hidden           widths of the hidden layers (at least one)
+     * @param activation       activation of the hidden layers
+     * @param inputActivation  element-wise map of the state before the first layer (identity: none)
+     * @param timeInput        whether t is appended to the first layer's input
+     */
+    public record Architecture(int dimension, int[] hidden, Activation activation, Activation inputActivation,
+                               boolean timeInput) {
+
+        /** Number of dense layers (hidden layers + output layer). */
+        public int layers() {
+            return hidden.length + 1;
+        }
+
+        /** Input width of dense layer l. */
+        public int inputWidth(int l) {
+            return l == 0 ? dimension + (timeInput ? 1 : 0) : hidden[l - 1];
+        }
+
+        /** Output width of dense layer l. */
+        public int outputWidth(int l) {
+            return l == hidden.length ? dimension : hidden[l];
+        }
+
+        /** Total number of parameters. */
+        public int parameterCount() {
+            int count = 0;
+            for (int l = 0; l < layers(); l++) {
+                count += (inputWidth(l) + 1) * outputWidth(l);
+            }
+            return count;
+        }
+
+        /** Offset of Wₗ in θ (bₗ follows it). */
+        public int weightOffset(int l) {
+            int offset = 0;
+            for (int i = 0; i < l; i++) {
+                offset += (inputWidth(i) + 1) * outputWidth(i);
+            }
+            return offset;
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Architecture a && a.dimension == dimension && Arrays.equals(a.hidden, hidden)
+                    && a.activation == activation && a.inputActivation == inputActivation && a.timeInput == timeInput;
+        }
+
+        @Override
+        public int hashCode() {
+            return 31 * Arrays.hashCode(hidden) + dimension + activation.hashCode();
+        }
+
+        @Override
+        public String toString() {
+            return "Architecture[d=" + dimension + ", hidden=" + Arrays.toString(hidden) + ", " + activation
+                    + ", input " + inputActivation + (timeInput ? ", time input]" : "]");
+        }
+    }
+
+    private final Architecture architecture;
+    private final double[] theta;
+    private final int batch;
+    private final ScalarActivation hiddenActivation;
+    private final ScalarActivation inputActivation;
+    /** Pre-activations and activations of every layer, and the (mapped) input. */
+    private final double[][] pre;
+    private final double[][] post;
+    private final double[] input;
+    private final double[] gradientA;
+    private final double[] gradientB;
+
+    /**
+     * @param theta the parameters (used in place, not copied)
+     * @param batch number of states in the minibatch
+     * @param owner names the layer in messages
+     */
+    public DenseVectorField(Architecture architecture, double[] theta, int batch, String owner) {
+        if (theta.length != architecture.parameterCount()) {
+            throw new IllegalArgumentException(owner + ": expected " + architecture.parameterCount()
+                    + " parameters for " + architecture + "; got " + theta.length);
+        }
+        this.architecture = architecture;
+        this.theta = theta;
+        this.batch = batch;
+        this.hiddenActivation = new ScalarActivation(architecture.activation(), owner);
+        this.inputActivation = new ScalarActivation(architecture.inputActivation(), owner);
+        int layers = architecture.layers();
+        this.pre = new double[layers][];
+        this.post = new double[layers][];
+        int widest = architecture.inputWidth(0);
+        for (int l = 0; l < layers; l++) {
+            pre[l] = new double[batch * architecture.outputWidth(l)];
+            post[l] = new double[batch * architecture.outputWidth(l)];
+            widest = Math.max(widest, architecture.outputWidth(l));
+        }
+        this.input = new double[batch * architecture.inputWidth(0)];
+        this.gradientA = new double[batch * widest];
+        this.gradientB = new double[batch * widest];
+    }
+
+    public Architecture architecture() {
+        return architecture;
+    }
+
+    @Override
+    public int stateSize() {
+        return batch * architecture.dimension();
+    }
+
+    @Override
+    public int parameterCount() {
+        return theta.length;
+    }
+
+    @Override
+    public void evaluate(double t, double[] x, double[] out) {
+        forward(t, x);
+        System.arraycopy(post[architecture.layers() - 1], 0, out, 0, stateSize());
+    }
+
+    private void forward(double t, double[] x) {
+        int d = architecture.dimension();
+        int width0 = architecture.inputWidth(0);
+        if (architecture.timeInput()) {
+            double[] mapped = new double[batch * d];
+            inputActivation.apply(x, mapped, batch, d);
+            for (int i = 0; i < batch; i++) {
+                System.arraycopy(mapped, i * d, input, i * width0, d);
+                input[i * width0 + d] = t;
+            }
+        } else {
+            inputActivation.apply(x, input, batch, d);
+        }
+        double[] in = input;
+        int last = architecture.layers() - 1;
+        for (int l = 0; l <= last; l++) {
+            affine(l, in, pre[l]);
+            if (l < last) {
+                hiddenActivation.apply(pre[l], post[l], batch, architecture.outputWidth(l));
+            } else {
+                System.arraycopy(pre[l], 0, post[l], 0, pre[l].length);
+            }
+            in = post[l];
+        }
+    }
+
+    /** out = in Wₗ + bₗ for the minibatch. */
+    private void affine(int l, double[] in, double[] out) {
+        int nIn = architecture.inputWidth(l);
+        int nOut = architecture.outputWidth(l);
+        int w = architecture.weightOffset(l);
+        int bias = w + nIn * nOut;
+        for (int i = 0; i < batch; i++) {
+            int row = i * nOut;
+            System.arraycopy(theta, bias, out, row, nOut);
+            for (int p = 0; p < nIn; p++) {
+                double v = in[i * nIn + p];
+                if (v == 0) {
+                    continue;
+                }
+                int wRow = w + p * nOut;
+                for (int j = 0; j < nOut; j++) {
+                    out[row + j] += v * theta[wRow + j];
+                }
+            }
+        }
+    }
+
+    @Override
+    public void pullback(double t, double[] x, double[] c, double[] stateGradient, double[] parameterGradient) {
+        forward(t, x);
+        int last = architecture.layers() - 1;
+        double[] g = gradientA;
+        double[] next = gradientB;
+        System.arraycopy(c, 0, g, 0, stateSize());
+        for (int l = last; l >= 0; l--) {
+            int nIn = architecture.inputWidth(l);
+            int nOut = architecture.outputWidth(l);
+            if (l < last) {
+                hiddenActivation.pullback(pre[l], g, batch, nOut);
+            }
+            double[] in = l == 0 ? input : post[l - 1];
+            int w = architecture.weightOffset(l);
+            int bias = w + nIn * nOut;
+            for (int i = 0; i < batch; i++) {
+                int row = i * nOut;
+                for (int j = 0; j < nOut; j++) {
+                    parameterGradient[bias + j] += g[row + j];
+                }
+                for (int p = 0; p < nIn; p++) {
+                    double v = in[i * nIn + p];
+                    int wRow = w + p * nOut;
+                    double dot = 0;
+                    for (int j = 0; j < nOut; j++) {
+                        parameterGradient[wRow + j] += v * g[row + j];
+                        dot += g[row + j] * theta[wRow + j];
+                    }
+                    next[i * nIn + p] = dot;
+                }
+            }
+            double[] swap = g;
+            g = next;
+            next = swap;
+        }
+        int d = architecture.dimension();
+        int width0 = architecture.inputWidth(0);
+        for (int i = 0; i < batch; i++) {
+            System.arraycopy(g, i * width0, stateGradient, i * d, d);
+        }
+        inputActivation.pullback(x, stateGradient, batch, d);
+    }
+}
