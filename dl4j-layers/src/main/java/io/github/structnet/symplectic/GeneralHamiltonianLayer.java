@@ -1,8 +1,9 @@
 package io.github.structnet.symplectic;
 
-import io.github.structnet.ode.ExplicitEuler;
+import io.github.structnet.ode.ButcherTableau;
 import io.github.structnet.ode.ImplicitMidpoint;
-import io.github.structnet.ode.RungeKutta4;
+import io.github.structnet.ode.Integrator;
+import io.github.structnet.ode.SymplecticMethod;
 import io.github.structnet.ode.VectorField;
 import io.github.structnet.ode.VectorOps;
 import lombok.Data;
@@ -24,13 +25,14 @@ import java.util.Map;
  * <pre>
  *   ẋ = 𝕁 ∇H(x) = (∇_p H, −∇_q H),   ∇H(x) = Aᵀ(u ⊙ γ′(A x + a))   (closed form, {@link ScalarPotential})
  * </pre>
- * <b>Guarantee.</b> With {@link Integrator#IMPLICIT_MIDPOINT} the layer's output is the implicit midpoint step,
- * solved outside the graph by fixed-point iteration to 1e-14 (double; 1e-6 in float), so the map the layer computes
- * is symplectic: Jᵀ𝕁J = 𝕁 to the solver tolerance, for any weights, after training too. A step that does not
- * converge throws {@link ImplicitMidpoint.NotConvergedException} naming the layer.
+ * <b>Guarantee.</b> With {@link SymplecticMethod#IMPLICIT_MIDPOINT} (the default) the layer's output is the implicit
+ * midpoint step, solved outside the graph by fixed-point iteration to 1e-14 (double; 1e-6 in float), so the map the
+ * layer computes is symplectic: Jᵀ𝕁J = 𝕁 to the solver tolerance, for any weights, after training too. A step that does
+ * not converge throws {@link ImplicitMidpoint.NotConvergedException} naming the layer.
  * <b>Caveat.</b> The backward pass differentiates {@code fixedPointIterations} iterations started at the solution
  * (held constant), which approximates the implicit derivative with relative error (h·Lip(𝕁∇H)/2)^k: keep h small.
- * RK4 and explicit Euler are offered for comparison and are not symplectic.
+ * Any explicit Runge–Kutta method ({@link ButcherTableau}, e.g. RK4 or Euler) is offered for comparison; none is
+ * symplectic.
  * <p>Shapes: input/output [mb, 2n]; A [m, 2n], a, u [1, m]. The step h is a fixed setting.
  *
  * @see <a href="https://arxiv.org/abs/1906.01563">Greydanus, Dzamba, Yosinski 2019, Hamiltonian neural networks</a>
@@ -39,14 +41,12 @@ import java.util.Map;
 @EqualsAndHashCode(callSuper = true)
 public class GeneralHamiltonianLayer extends AbstractHamiltonianLayer {
 
-    /** Integrators for a general (non-separable) Hamiltonian. */
-    public enum Integrator { IMPLICIT_MIDPOINT, RK4, EXPLICIT_EULER }
-
     /** Name prefix of the placeholders holding the converged midpoint solutions. */
     static final String SOLUTION_PREFIX = "midpointSolution";
 
     private int fixedPointIterations;
-    private Integrator integrator;
+    /** The integrator's name: IMPLICIT_MIDPOINT or a {@link ButcherTableau}'s name (kept as text for JSON). */
+    private String integrator;
 
     private GeneralHamiltonianLayer() {
         // for Jackson
@@ -55,7 +55,15 @@ public class GeneralHamiltonianLayer extends AbstractHamiltonianLayer {
     private GeneralHamiltonianLayer(Builder b) {
         super(b);
         this.fixedPointIterations = b.fixedPointIterations;
-        this.integrator = b.integrator;
+        this.integrator = b.integrator.name();
+    }
+
+    /** The configured integrator: {@link SymplecticMethod#IMPLICIT_MIDPOINT} or an explicit Runge–Kutta method. */
+    public Integrator integrator() {
+        if (SymplecticMethod.IMPLICIT_MIDPOINT.name().equals(integrator)) {
+            return SymplecticMethod.IMPLICIT_MIDPOINT;
+        }
+        return ButcherTableau.named("EXPLICIT_EULER".equals(integrator) ? ButcherTableau.EULER.name() : integrator);
     }
 
     @Override
@@ -66,13 +74,11 @@ public class GeneralHamiltonianLayer extends AbstractHamiltonianLayer {
         };
         SDVariable y = x;
         for (int i = 0; i < steps; i++) {
-            y = switch (integrator) {
-                case IMPLICIT_MIDPOINT -> midpointFromSolution(sd, field, y,
-                        new StopGradient(sd, sd.placeHolder(SOLUTION_PREFIX + i, x.dataType(), -1, nIn))
-                                .outputVariable());
-                case RK4 -> RungeKutta4.step(field, 0, y, step, VectorOps.SAMEDIFF);
-                case EXPLICIT_EULER -> ExplicitEuler.step(field, 0, y, step, VectorOps.SAMEDIFF);
-            };
+            y = integrator() instanceof ButcherTableau tableau
+                    ? tableau.step(field, 0, y, step, VectorOps.SAMEDIFF)
+                    : midpointFromSolution(sd, field, y,
+                            new StopGradient(sd, sd.placeHolder(SOLUTION_PREFIX + i, x.dataType(), -1, nIn))
+                                    .outputVariable());
         }
         return y;
     }
@@ -93,7 +99,7 @@ public class GeneralHamiltonianLayer extends AbstractHamiltonianLayer {
     /** The converged implicit-midpoint solutions of every step, solved in plain ND4J to the data type's tolerance. */
     @Override
     public Map<String, INDArray> placeholderValues(Map<String, INDArray> params, INDArray[] inputs, boolean training) {
-        if (integrator != Integrator.IMPLICIT_MIDPOINT) {
+        if (integrator() != SymplecticMethod.IMPLICIT_MIDPOINT) {
             return Map.of();
         }
         VectorField<INDArray> field = (t, y) -> {
@@ -138,7 +144,7 @@ public class GeneralHamiltonianLayer extends AbstractHamiltonianLayer {
     /** Builder. Defaults: tanh, implicit midpoint with 10 fixed-point iterations, 1 step of h = 0.1. */
     public static class Builder extends AbstractHamiltonianLayer.Builder<Builder> {
         private int fixedPointIterations = 10;
-        private Integrator integrator = Integrator.IMPLICIT_MIDPOINT;
+        private Integrator integrator = SymplecticMethod.IMPLICIT_MIDPOINT;
 
         /** Unrolled fixed-point iterations of the implicit midpoint rule (≥ 1). The graph grows with each one and
          * SameDiff builds gradients of large graphs slowly: prefer a smaller h to more iterations. */
@@ -147,6 +153,7 @@ public class GeneralHamiltonianLayer extends AbstractHamiltonianLayer {
             return this;
         }
 
+        /** {@link SymplecticMethod#IMPLICIT_MIDPOINT} (default) or any {@link ButcherTableau}. */
         public Builder integrator(Integrator integrator) {
             this.integrator = integrator;
             return this;
@@ -160,8 +167,9 @@ public class GeneralHamiltonianLayer extends AbstractHamiltonianLayer {
                 throw new IllegalArgumentException(owner() + ": fixedPointIterations must be >= 1; got "
                         + fixedPointIterations);
             }
-            if (integrator == null) {
-                throw new IllegalArgumentException(owner() + ": integrator must be set");
+            if (integrator != SymplecticMethod.IMPLICIT_MIDPOINT && !(integrator instanceof ButcherTableau)) {
+                throw new IllegalArgumentException(owner() + ": integrator must be IMPLICIT_MIDPOINT or an explicit"
+                        + " Runge-Kutta method (ButcherTableau); got " + integrator);
             }
             return new GeneralHamiltonianLayer(this);
         }

@@ -4,6 +4,7 @@ import io.github.structnet.ode.PhasePoint;
 import io.github.structnet.ode.SeparableHamiltonian;
 import io.github.structnet.ode.StormerVerlet;
 import io.github.structnet.ode.SymplecticEuler;
+import io.github.structnet.ode.SymplecticMethod;
 import io.github.structnet.ode.VectorOps;
 import lombok.Data;
 import lombok.EqualsAndHashCode;
@@ -32,10 +33,7 @@ import java.util.Map;
 @EqualsAndHashCode(callSuper = true)
 public class SeparableHamiltonianLayer extends AbstractHamiltonianLayer {
 
-    /** The symplectic integrators for separable systems. */
-    public enum Integrator { SYMPLECTIC_EULER, STORMER_VERLET }
-
-    private Integrator integrator;
+    private SymplecticMethod integrator;
 
     private SeparableHamiltonianLayer() {
         // for Jackson
@@ -61,7 +59,7 @@ public class SeparableHamiltonianLayer extends AbstractHamiltonianLayer {
         };
         PhasePoint<SDVariable> z = new PhasePoint<>(q(x), p(x));
         for (int i = 0; i < steps; i++) {
-            z = integrator == Integrator.STORMER_VERLET ? StormerVerlet.step(system, z, step, VectorOps.SAMEDIFF)
+            z = integrator == SymplecticMethod.STORMER_VERLET ? StormerVerlet.step(system, z, step, VectorOps.SAMEDIFF)
                     : SymplecticEuler.step(system, z, step, VectorOps.SAMEDIFF);
         }
         return merge(sd, z.q(), z.p());
@@ -88,9 +86,10 @@ public class SeparableHamiltonianLayer extends AbstractHamiltonianLayer {
 
     /** Builder. Defaults: tanh potentials, Störmer–Verlet, 1 step of h = 0.1. */
     public static class Builder extends AbstractHamiltonianLayer.Builder<Builder> {
-        private Integrator integrator = Integrator.STORMER_VERLET;
+        private SymplecticMethod integrator = SymplecticMethod.STORMER_VERLET;
 
-        public Builder integrator(Integrator integrator) {
+        /** {@link SymplecticMethod#STORMER_VERLET} (default) or {@link SymplecticMethod#SYMPLECTIC_EULER}. */
+        public Builder integrator(SymplecticMethod integrator) {
             this.integrator = integrator;
             return this;
         }
@@ -99,8 +98,9 @@ public class SeparableHamiltonianLayer extends AbstractHamiltonianLayer {
         @SuppressWarnings("unchecked")
         public SeparableHamiltonianLayer build() {
             validate();
-            if (integrator == null) {
-                throw new IllegalArgumentException(owner() + ": integrator must be set");
+            if (integrator != SymplecticMethod.STORMER_VERLET && integrator != SymplecticMethod.SYMPLECTIC_EULER) {
+                throw new IllegalArgumentException(owner() + ": integrator must be STORMER_VERLET or SYMPLECTIC_EULER"
+                        + " (the explicit symplectic methods for separable H); got " + integrator);
             }
             return new SeparableHamiltonianLayer(this);
         }

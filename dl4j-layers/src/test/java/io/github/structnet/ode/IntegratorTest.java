@@ -80,12 +80,12 @@ class IntegratorTest {
     @Test
     void ordersOfConvergence() {
         Nd4j.setDefaultDataTypes(DataType.DOUBLE, DataType.DOUBLE);
-        assertEquals(1.0, slope((x, h) -> ExplicitEuler.step(OSCILLATOR, 0, x, h, VectorOps.ND4J)), 0.15,
+        assertEquals(1.0, slope((x, h) -> ButcherTableau.EULER.step(OSCILLATOR, 0, x, h, VectorOps.ND4J)), 0.15,
                 "explicit Euler");
         assertEquals(1.0, slope((x, h) -> separableStep(false, OSCILLATOR_SPLIT, x, h)), 0.15, "symplectic Euler");
         assertEquals(2.0, slope((x, h) -> separableStep(true, OSCILLATOR_SPLIT, x, h)), 0.15, "Störmer–Verlet");
         assertEquals(2.0, slope((x, h) -> ImplicitMidpoint.step(OSCILLATOR, 0, x, h)), 0.15, "implicit midpoint");
-        assertEquals(4.0, slope((x, h) -> RungeKutta4.step(OSCILLATOR, 0, x, h, VectorOps.ND4J)), 0.15, "RK4");
+        assertEquals(4.0, slope((x, h) -> ButcherTableau.RK4.step(OSCILLATOR, 0, x, h, VectorOps.ND4J)), 0.15, "RK4");
     }
 
     @Test
@@ -100,9 +100,11 @@ class IntegratorTest {
             assertTrue(Symplecticity.defect(euler, x) <= 1e-10, "symplectic Euler");
             assertTrue(Symplecticity.defect(verlet, x) <= 1e-10, "Störmer–Verlet");
             assertTrue(Symplecticity.defect(midpoint, x) <= 1e-10, "implicit midpoint");
-            assertTrue(Symplecticity.defect(in -> ExplicitEuler.step(PENDULUM, 0, in, 0.3, VectorOps.ND4J), x) > 1e-3,
+            assertTrue(Symplecticity.defect(in -> ButcherTableau.EULER.step(PENDULUM, 0, in, 0.3, VectorOps.ND4J),
+                    x) > 1e-3,
                     "explicit Euler is not symplectic");
-            assertTrue(Symplecticity.defect(in -> RungeKutta4.step(PENDULUM, 0, in, 1.0, VectorOps.ND4J), x) > 1e-5,
+            assertTrue(Symplecticity.defect(in -> ButcherTableau.RK4.step(PENDULUM, 0, in, 1.0, VectorOps.ND4J),
+                    x) > 1e-5,
                     "RK4 is not symplectic");
         }
     }
@@ -112,8 +114,8 @@ class IntegratorTest {
         INDArray x = Nd4j.create(new double[][]{{1.0, 0.0}});
         for (double h : new double[]{0, -0.1, Double.NaN, Double.POSITIVE_INFINITY}) {
             String msg = assertThrows(IllegalArgumentException.class,
-                    () -> RungeKutta4.step(OSCILLATOR, 0, x, h, VectorOps.ND4J)).getMessage();
-            assertTrue(msg.contains("RungeKutta4") && msg.contains("positive"), msg);
+                    () -> ButcherTableau.RK4.step(OSCILLATOR, 0, x, h, VectorOps.ND4J)).getMessage();
+            assertTrue(msg.contains("RK4") && msg.contains("positive"), msg);
         }
         assertThrows(IllegalArgumentException.class, () -> StormerVerlet.step(OSCILLATOR_SPLIT,
                 new PhasePoint<>(col(x, 0), col(x, 1)), -1, VectorOps.ND4J));

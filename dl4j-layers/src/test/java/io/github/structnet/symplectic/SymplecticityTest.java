@@ -2,6 +2,7 @@ package io.github.structnet.symplectic;
 
 import io.github.structnet.certify.Symplecticity;
 import io.github.structnet.ode.EulerResidual;
+import io.github.structnet.ode.SymplecticMethod;
 import io.github.structnet.testutil.Nets;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.Layer;
@@ -70,7 +71,8 @@ class SymplecticityTest {
 
     @Test
     void hamiltonianLayers() {
-        for (SeparableHamiltonianLayer.Integrator i : SeparableHamiltonianLayer.Integrator.values()) {
+        for (SymplecticMethod i : new SymplecticMethod[]{SymplecticMethod.STORMER_VERLET,
+                SymplecticMethod.SYMPLECTIC_EULER}) {
             assertSymplectic("separable Hamiltonian " + i, 4,
                     new SeparableHamiltonianLayer.Builder().width(8).steps(3).step(0.2).integrator(i).build());
         }

@@ -2,6 +2,8 @@ package io.github.structnet.examples.bench;
 
 import io.github.structnet.lipschitz.GradientFlowConv2D;
 import io.github.structnet.lipschitz.GradientFlowDense;
+import io.github.structnet.ode.NeuralOdeLayer;
+import io.github.structnet.ode.RungeKuttaMethod;
 import io.github.structnet.symplectic.SymplecticConv2D;
 import io.github.structnet.symplectic.SympNets;
 import io.github.structnet.updater.FusedAdam;
@@ -13,11 +15,13 @@ import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.Layer;
 import org.deeplearning4j.nn.conf.layers.LossLayer;
+import org.deeplearning4j.nn.conf.layers.RnnLossLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.learning.config.IUpdater;
+import org.nd4j.linalg.learning.config.RmsProp;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 
 import java.util.ArrayList;
@@ -66,6 +70,8 @@ public final class BenchmarkCases {
         }
         cases.add(symplecticConv(64, 32, 28, 4));
         cases.add(gSympNet(256, quick ? 64 : 256, 8));
+        cases.add(neuralOde(RungeKuttaMethod.DORMAND_PRINCE));
+        cases.add(neuralOde(RungeKuttaMethod.RK4));
         return cases;
     }
 
@@ -137,6 +143,29 @@ public final class BenchmarkCases {
             SympNets.gSympNet(modules, width, Activation.TANH).forEach(list::layer);
             return finish(list.layer(mse()), InputType.feedForward(width));
         }, new long[]{batch, width}, new long[]{batch, width}, 3.0 * modules * 4.0 * batch * (width / 2.0) * width);
+    }
+
+    /**
+     * The spiral's neural ODE: F(y) = Linear(50→2)(tanh(Linear(2→50)(y³))), batch 20, the trajectory at 10 times on
+     * [0, 0.225] against a mean-absolute-error loss, RMSProp; Dormand–Prince 5(4) at rtol 1e-7 / atol 1e-9, or RK4
+     * with 100 steps.
+     */
+    public static BenchmarkCase neuralOde(RungeKuttaMethod method) {
+        double[] times = new double[10];
+        for (int i = 0; i < times.length; i++) {
+            times[i] = 0.225 * i / 9;
+        }
+        String solver = method == RungeKuttaMethod.RK4 ? "RK4, 100 steps" : "Dormand-Prince 5(4), rtol 1e-7";
+        return new BenchmarkCase("NeuralOde " + solver, () -> {
+            NeuralNetConfiguration.ListBuilder list = new NeuralNetConfiguration.Builder().dataType(DataType.FLOAT)
+                    .seed(1).updater(new RmsProp(LEARNING_RATE, 0.99, 1e-8)).list()
+                    .layer(new NeuralOdeLayer.Builder().hidden(50).inputActivation(Activation.CUBE).times(times)
+                            .output(NeuralOdeLayer.Output.TRAJECTORY).method(method).tolerances(1e-7, 1e-9)
+                            .fixedStep(0.225 / 100).build())
+                    .layer(new RnnLossLayer.Builder(LossFunctions.LossFunction.MEAN_ABSOLUTE_ERROR)
+                            .activation(Activation.IDENTITY).build());
+            return finish(list, InputType.feedForward(2));
+        }, new long[]{20, 2}, new long[]{20, 2, 10}, 0);
     }
 
     private static double convFlops(int batch, int channels, int size, int convolutions) {

@@ -139,10 +139,13 @@ public final class LayerBenchmark {
         sb.append("| configuration | train step min / median (ms) | inference min / median (ms) | GFLOP/s (train)"
                 + " | % of sgemm | power iteration | peak RSS (MB) |\n|---|---|---|---|---|---|---|\n");
         for (Row r : rows) {
+            // cases without a flop count (the neural-ODE solves, whose step count depends on the data) show "-"
+            String rate = r.gflops() > 0 ? String.format(Locale.ROOT, "%.1f | %.0f %%", r.gflops(),
+                    100 * r.gflops() / sgemm) : "- | -";
             sb.append(String.format(Locale.ROOT,
-                    "| %s | %.1f / %.1f | %.1f / %.1f | %.1f | %.0f %% | %.1f %% | %.0f |%n",
-                    r.name(), r.trainMin(), r.trainMedian(), r.inferMin(), r.inferMedian(), r.gflops(),
-                    100 * r.gflops() / sgemm, 100 * r.powerShare(), r.peakMb()));
+                    "| %s | %.2f / %.2f | %.2f / %.2f | %s | %.1f %% | %.0f |%n",
+                    r.name(), r.trainMin(), r.trainMedian(), r.inferMin(), r.inferMedian(), rate,
+                    100 * r.powerShare(), r.peakMb()));
         }
         sb.append(String.format(Locale.ROOT, "| ND4J sgemm 2048² | | | %.1f | 100 %% | | |%n", sgemm));
         return sb.toString();

@@ -4,6 +4,7 @@ import io.github.structnet.certify.EnergyDrift;
 import io.github.structnet.examples.common.Charts;
 import io.github.structnet.examples.common.Training;
 import io.github.structnet.ode.EulerResidual;
+import io.github.structnet.ode.SymplecticMethod;
 import io.github.structnet.symplectic.SeparableHamiltonianLayer;
 import io.github.structnet.symplectic.SympNets;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
@@ -94,7 +95,7 @@ public final class FlowMapLearning {
             case G_SYMPNET -> SympNets.gSympNet(6, 24, Activation.TANH);
             case LA_SYMPNET -> SympNets.laSympNet(8, 4, Activation.TANH);
             case HAMILTONIAN_NET -> List.of(new SeparableHamiltonianLayer.Builder().width(48).step(h).steps(1)
-                    .integrator(SeparableHamiltonianLayer.Integrator.STORMER_VERLET).build());
+                    .integrator(SymplecticMethod.STORMER_VERLET).build());
             case RESNET -> {
                 List<Layer> l = new ArrayList<>();
                 for (int i = 0; i < 4; i++) {

@@ -1,7 +1,7 @@
 package io.github.structnet.examples.dynamics;
 
 import io.github.structnet.examples.common.Charts;
-import io.github.structnet.ode.ExplicitEuler;
+import io.github.structnet.ode.ButcherTableau;
 import io.github.structnet.ode.ImplicitMidpoint;
 import io.github.structnet.ode.PhasePoint;
 import io.github.structnet.ode.StormerVerlet;
@@ -71,7 +71,7 @@ public final class IntegratorComparison {
             if (k == steps) {
                 break;
             }
-            x[0] = ExplicitEuler.step(system.field(), 0, x[0], h, VectorOps.ND4J);
+            x[0] = ButcherTableau.EULER.step(system.field(), 0, x[0], h, VectorOps.ND4J);
             x[1] = ImplicitMidpoint.step(system.field(), 0, x[1], h);
             PhasePoint<INDArray> z = StormerVerlet.step(system.split(),
                     new PhasePoint<>(HamiltonianSystem.column(x[2], 0), HamiltonianSystem.column(x[2], 1)), h,
