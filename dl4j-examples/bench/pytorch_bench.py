@@ -21,6 +21,8 @@ SETUPS = ((2, 1), (1, 2))  # (PyTorch threads, OpenBLAS threads)
 import torch
 import torch.nn.functional as F
 
+import spiral_torch
+
 
 class GradientFlowDense(torch.nn.Module):
     """x - tau W^T relu(W x + b), tau = 2 sigmoid(t) / sigma^2, sigma from one power-iteration step."""
@@ -143,7 +145,7 @@ def bench(name, blocks, shape, timing, memory_format=torch.contiguous_format):
 
     tmin, tmed = timed(train, timing)
     imin, imed = timed(infer, timing)
-    print(f"| PyTorch {name} | {tmin:.1f} / {tmed:.1f} | {imin:.1f} / {imed:.1f} |", flush=True)
+    print(f"| PyTorch {name} | {tmin:.2f} / {tmed:.2f} | {imin:.2f} / {imed:.2f} |", flush=True)
 
 
 def run_setup(torch_threads, argv):
@@ -171,6 +173,10 @@ def run_setup(torch_threads, argv):
     width = 64 if args.quick else 256
     bench(f"G-SympNet x8, width {width}, batch 256",
           [GradientModule(width // 2, width, i % 2 == 0) for i in range(8)], (256, width), timing)
+    # the neural-ODE rows (float, as StructNet's benchmark network): spiral_torch.py holds the solver
+    spiral_torch.DTYPE = torch.float32
+    for name, tmin, tmed, imin, imed in spiral_torch.step_times(3 if args.quick else max(args.reps, 30), ONLY):
+        print(f"| PyTorch {name} | {tmin:.2f} / {tmed:.2f} | {imin:.2f} / {imed:.2f} |", flush=True)
 
 
 def parse(argv):

@@ -181,30 +181,45 @@ def train(iterations, seed, every=250):
     return errors, seconds
 
 
-def step_times(reps):
-    """Training-step time of the benchmark rows: the spiral field, batch 20, 10 output times on [0, 0.225]."""
+def step_times(reps, only=None):
+    """Training-step and inference times of the benchmark rows: the spiral field, batch 20, 10 output times on
+    [0, 0.225]; rows (name, train min, train median, inference min, inference median) in ms."""
     torch.manual_seed(1)
     field = Field().to(DTYPE)
-    optimizer = torch.optim.RMSprop(field.parameters(), lr=1e-3)
+    # a learning rate so small that the field (and so the number of solver steps) stays the initial one, as on the
+    # StructNet side
+    optimizer = torch.optim.RMSprop(field.parameters(), lr=1e-7)
     times = [0.225 * i / 9 for i in range(10)]
     y0 = torch.rand(20, 2, dtype=DTYPE)
     labels = torch.rand(10, 20, 2, dtype=DTYPE)
     rows = []
-    for name, solve in (("Dormand-Prince 5(4), rtol 1e-7", lambda: dopri5(field, y0, times, 1e-7, 1e-9)),
-                        ("RK4, 100 steps", lambda: rk4(field, y0, times, 100))):
+    for name, solve in (("NeuralOde Dormand-Prince 5(4), rtol 1e-7", lambda: dopri5(field, y0, times, 1e-7, 1e-9)),
+                        ("NeuralOde RK4, 100 steps", lambda: rk4(field, y0, times, 100))):
+        if only is not None and only not in name:
+            continue
+
         def step():
             optimizer.zero_grad()
             (torch.stack(solve()) - labels).abs().mean().backward()
             optimizer.step()
-        for _ in range(5):
-            step()
-        samples = []
-        for _ in range(reps):
-            begin = time.perf_counter()
-            step()
-            samples.append((time.perf_counter() - begin) * 1e3)
-        rows.append((name, min(samples), statistics.median(samples)))
+
+        def infer():
+            with torch.no_grad():
+                solve()
+
+        rows.append((name,) + measure(step, reps) + measure(infer, reps))
     return rows
+
+
+def measure(fn, reps):
+    for _ in range(5):
+        fn()
+    samples = []
+    for _ in range(reps):
+        begin = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - begin) * 1e3)
+    return min(samples), statistics.median(samples)
 
 
 def child(torch_threads, argv):
@@ -217,8 +232,9 @@ def child(torch_threads, argv):
             errors, seconds = train(args.iterations, seed)
             print("| seed %d | %s | %.1f |" % (seed, " ".join("%d:%.4f" % e for e in errors), seconds), flush=True)
     else:
-        for name, low, median in step_times(args.reps):
-            print("| PyTorch NeuralOde %s | %.2f / %.2f |" % (name, low, median), flush=True)
+        for name, low, median, infer_low, infer_median in step_times(args.reps):
+            print("| PyTorch %s | %.2f / %.2f | %.2f / %.2f |" % (name, low, median, infer_low, infer_median),
+                  flush=True)
 
 
 def parse(argv):
@@ -243,7 +259,7 @@ def main(argv):
         label = "%d PyTorch + %d OpenBLAS threads" % (torch_threads, blas_threads)
         for line in out.splitlines():
             cells = [c.strip() for c in line.strip("|").split("|")]
-            seconds = float(cells[-1].split("/")[-1])
+            seconds = float(cells[-1 if args.mode == "train" else 1].split("/")[-1])
             if cells[0] not in best or seconds < best[cells[0]][0]:
                 best[cells[0]] = (seconds, line, label)
     print("PyTorch %s; per case the faster of %s (OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset)"
@@ -251,7 +267,7 @@ def main(argv):
     if args.mode == "train":
         print("| seed | iteration:MAE of the whole trajectory | training seconds | set-up |")
     else:
-        print("| case | train step min / median (ms) | set-up |")
+        print("| case | train step min / median (ms) | inference min / median (ms) | set-up |")
     for seconds, line, label in best.values():
         print("%s %s |" % (line, label))
 

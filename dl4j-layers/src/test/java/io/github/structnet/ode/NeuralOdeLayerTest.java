@@ -172,6 +172,20 @@ class NeuralOdeLayerTest {
     }
 
     @Test
+    void fastTanhAgreesWithMathTanhToAFewUlps() {
+        Random random = new Random(9);
+        double worst = 0;
+        for (int i = 0; i < 200_000; i++) {
+            double z = i < 100_000 ? 30 * (random.nextDouble() - 0.5) : 0.1 * random.nextGaussian();
+            double exact = Math.tanh(z);
+            worst = Math.max(worst, Math.abs(ScalarActivation.tanh(z) - exact) / Math.max(Math.ulp(exact), 1e-300));
+        }
+        assertTrue(worst <= 32, "largest error " + worst + " ulps");
+        assertEquals(0.0, ScalarActivation.tanh(0.0));
+        assertEquals(-1.0, ScalarActivation.tanh(-40.0));
+    }
+
+    @Test
     void badConfigurationsAndInputsAreRefusedClearly() {
         assertMessage(() -> new NeuralOdeLayer.Builder().times(0, 1, 1).build(), "strictly monotone");
         assertMessage(() -> new NeuralOdeLayer.Builder().times(1, 0).build(), "increase");
