@@ -25,7 +25,7 @@ done
     s="$out/spiral-structnet-$seed.txt"
     bp=$(grep '^BACKPROPAGATION: iteration 2000' "$s" | sed -E 's/.*MAE ([0-9.]+), training ([0-9.]+) s/\1 \/ \2/')
     adj=$(grep '^ADJOINT: iteration 2000' "$s" | sed -E 's/.*MAE ([0-9.]+), training ([0-9.]+) s/\1 \/ \2/')
-    pt=$(grep '^| seed' "$out/spiral-pytorch-$seed.txt" \
+    pt=$(grep '^| seed [0-9]' "$out/spiral-pytorch-$seed.txt" \
         | sed -E 's/.*2000:([0-9.]+) \| ([0-9.]+) \|.*/\1 \/ \2/')
     echo "| $seed | $bp | $adj | $pt |"
   done

@@ -203,9 +203,7 @@ public class NeuralOdeLayer extends StructLayer implements DirectPass<NeuralOdeL
                                   PassMemory memory) {
         int batch = (int) input.size(0);
         double[] theta = flatten(params);
-        DenseVectorField field = new DenseVectorField(architecture(), theta, batch, describe());
-        int tape = training && gradientMethod == GradientMethod.BACKPROPAGATION ? checkpointEvery : OdeSolver.NO_TAPE;
-        Solution solution = solver().solve(field, input.dup('c').data().asDouble(), times, tape);
+        Solution solution = solve(theta, input.dup('c').data().asDouble(), batch, times, training);
         INDArray out = memory.result(input.dataType(), outputShape(batch));
         out.assign(toArray(solution.outputs(), batch, input.dataType()));
         return new Forward<>(input, out, new Saved(solution, theta));
@@ -216,27 +214,14 @@ public class NeuralOdeLayer extends StructLayer implements DirectPass<NeuralOdeL
                              PassMemory memory) {
         int batch = (int) forward.input().size(0);
         double[] theta = forward.saved().theta();
-        DenseVectorField field = new DenseVectorField(architecture(), theta, batch, describe());
-        double[][] outputGradients = fromArray(epsilon, batch);
         double[] parameterGradient = new double[theta.length];
-        double[] inputGradient;
-        if (gradientMethod == GradientMethod.ADJOINT) {
-            OdeSolver backward = new OdeSolver(method.tableau(), stepControl().withTolerances(adjointRtol,
-                    adjointAtol), describe() + " (adjoint)");
-            inputGradient = new AdjointMethod(backward).gradients(field, times, forward.saved().solution().outputs(),
-                    outputGradients, parameterGradient);
-        } else {
-            inputGradient = solver().backpropagate(field, forward.saved().solution(), outputGradients,
-                    parameterGradient);
-        }
+        double[] inputGradient = gradients(theta, batch, times, forward.saved().solution(),
+                fromArray(epsilon, batch), parameterGradient);
         Map<String, INDArray> grads = new HashMap<>();
         int offset = 0;
         for (String key : parameterKeys()) {
             INDArray g = memory.gradient(key);
-            int length = (int) g.length();
-            g.assign(Nd4j.createFromArray(Arrays.copyOfRange(parameterGradient, offset, offset + length))
-                    .reshape(g.shape()).castTo(g.dataType()));
-            offset += length;
+            offset = unflatten(parameterGradient, offset, g);
             grads.put(key, g);
         }
         INDArray in = memory.result(forward.input().dataType(), forward.input().shape());
@@ -245,7 +230,43 @@ public class NeuralOdeLayer extends StructLayer implements DirectPass<NeuralOdeL
         return new Backward(grads, in);
     }
 
-    private double[] flatten(Map<String, INDArray> params) {
+    /**
+     * The solve of a minibatch of {@code batch} states x0 (row-major) at {@code solveTimes} with parameters θ;
+     * keeps the tape when training with backpropagation.
+     */
+    Solution solve(double[] theta, double[] x0, int batch, double[] solveTimes, boolean training) {
+        DenseVectorField field = new DenseVectorField(architecture(), theta, batch, describe());
+        int tape = training && gradientMethod == GradientMethod.BACKPROPAGATION ? checkpointEvery : OdeSolver.NO_TAPE;
+        return solver().solve(field, x0, solveTimes, tape);
+    }
+
+    /**
+     * ∂ℓ/∂x₀ of a solve, adding ∂ℓ/∂θ to {@code parameterGradient}, by the configured gradient method.
+     *
+     * @param outputGradients ∂ℓ/∂x(tⱼ) per solve time (rows may be null)
+     */
+    double[] gradients(double[] theta, int batch, double[] solveTimes, Solution solution,
+                       double[][] outputGradients, double[] parameterGradient) {
+        DenseVectorField field = new DenseVectorField(architecture(), theta, batch, describe());
+        if (gradientMethod == GradientMethod.ADJOINT) {
+            OdeSolver backward = new OdeSolver(method.tableau(), stepControl().withTolerances(adjointRtol,
+                    adjointAtol), describe() + " (adjoint)");
+            return new AdjointMethod(backward).gradients(field, solveTimes, solution.outputs(), outputGradients,
+                    parameterGradient);
+        }
+        return solver().backpropagate(field, solution, outputGradients, parameterGradient);
+    }
+
+    /** Copies θ's entries from {@code offset} into the gradient array {@code target}; returns the next offset. */
+    static int unflatten(double[] values, int offset, INDArray target) {
+        int length = (int) target.length();
+        target.assign(Nd4j.createFromArray(Arrays.copyOfRange(values, offset, offset + length))
+                .reshape(target.shape()).castTo(target.dataType()));
+        return offset + length;
+    }
+
+    /** The parameters as one array θ in the order of {@link #parameterKeys()}. */
+    double[] flatten(Map<String, INDArray> params) {
         double[] theta = new double[architecture().parameterCount()];
         int offset = 0;
         for (String key : parameterKeys()) {

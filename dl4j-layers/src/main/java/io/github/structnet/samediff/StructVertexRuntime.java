@@ -32,6 +32,7 @@ public class StructVertexRuntime extends SameDiffGraphVertex {
     private final StructVertex structConfig;
     private final GraphPass.StateClock stateClock = new GraphPass.StateClock();
     private List<String> trainableKeys;
+    private DirectVertexPass.Forward<?> lastForward;
 
     public StructVertexRuntime(StructVertex config, ComputationGraph graph, String name, int vertexIndex,
                                INDArray paramsView, boolean initParams, DataType dataType) {
@@ -46,6 +47,9 @@ public class StructVertexRuntime extends SameDiffGraphVertex {
 
     @Override
     public INDArray doForward(boolean training, LayerWorkspaceMgr workspaceMgr) {
+        if (structConfig instanceof DirectVertexPass<?> direct) {
+            return directForward(direct, training, workspaceMgr);
+        }
         INDArray out;
         try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
             ensureGraph();
@@ -60,8 +64,59 @@ public class StructVertexRuntime extends SameDiffGraphVertex {
         return workspaceMgr.dup(ArrayType.ACTIVATIONS, out);
     }
 
+    /** Forward through a {@link DirectVertexPass}, keeping what backprop needs in training. */
+    private INDArray directForward(DirectVertexPass<?> direct, boolean training, LayerWorkspaceMgr workspaceMgr) {
+        INDArray out;
+        try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+            structConfig.validateInput(inputs);
+            DirectVertexPass.Forward<?> f = direct.forward(paramTable, inputs.clone(), maskArrays, training);
+            lastForward = training ? f : null;
+            out = f.output();
+        }
+        return workspaceMgr.dup(ArrayType.ACTIVATIONS, out);
+    }
+
+    /** Backprop through a {@link DirectVertexPass}: reuses the training forward pass of these inputs, or runs one. */
+    @SuppressWarnings("unchecked") // lastForward was made by the same direct pass
+    private <S extends Record> Pair<Gradient, INDArray[]> directBackward(DirectVertexPass<S> direct,
+                                                                        LayerWorkspaceMgr workspaceMgr) {
+        Gradient gradient = new DefaultGradient();
+        INDArray[] inputGrads;
+        try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+            DirectVertexPass.Forward<S> f = (DirectVertexPass.Forward<S>) lastForward;
+            if (f == null || !sameArrays(f.inputs(), inputs)) {
+                f = direct.forward(paramTable, inputs.clone(), maskArrays, true);
+            }
+            DirectVertexPass.Backward b = direct.backward(paramTable, f, epsilon);
+            GraphPass.copyGradients(b.parameterGradients(), gradTable,
+                    GraphPass.trainableKeys(paramTable, structConfig.stateParameterKeys()),
+                    structConfig.stateParameterKeys(), gradient);
+            inputGrads = b.inputGradients();
+            lastForward = null;
+        }
+        for (int i = 0; i < inputGrads.length; i++) {
+            inputGrads[i] = workspaceMgr.dup(ArrayType.ACTIVATION_GRAD, inputGrads[i]);
+        }
+        return new Pair<>(gradient, inputGrads);
+    }
+
+    private static boolean sameArrays(INDArray[] a, INDArray[] b) {
+        if (a.length != b.length) {
+            return false;
+        }
+        for (int i = 0; i < a.length; i++) {
+            if (a[i] != b[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     @Override
     public Pair<Gradient, INDArray[]> doBackward(boolean tbptt, LayerWorkspaceMgr workspaceMgr) {
+        if (structConfig instanceof DirectVertexPass<?> direct) {
+            return directBackward(direct, workspaceMgr);
+        }
         Gradient gradient = new DefaultGradient();
         List<String> inputNames = structConfig.getVertexParams().getInputs();
         INDArray[] inputGrads = new INDArray[inputNames.size()];

@@ -25,6 +25,7 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
 import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -157,10 +158,12 @@ class CorrectedRuntimeTest {
                 8, 5)},
                 new INDArray[]{Nd4j.rand(DataType.DOUBLE, 8, 2)});
         double before = g.score(ds);
+        INDArray gateBefore = g.getVertex("gate").params().dup();
         for (int i = 0; i < 20; i++) {
             g.fit(ds);
         }
         assertTrue(g.score(ds) < before, "training a graph with the vertex must lower the score");
+        assertNotEquals(gateBefore, g.getVertex("gate").params(), "the vertex's own parameters train");
     }
 
     @Test
