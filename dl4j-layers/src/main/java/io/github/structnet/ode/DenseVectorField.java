@@ -9,6 +9,7 @@ import java.util.Arrays;
  * <pre>
  *   F_θ(t, x) = W_L σ(… σ(W₁ [σ_in(x), t] + b₁) …) + b_L
  * </pre>
+ * or, with {@link Invariant#MASS}, the flows between compartments whose rates that network outputs (Σᵢ Fᵢ = 0).
  * with weights Wₗ stored [in, out] (DL4J's dense layout), σ the hidden activation, σ_in an optional element-wise map
  * of the state (identity by default), and the time column present only with {@code timeInput}. The parameters are
  * one flat array θ = (W₁, b₁, W₂, b₂, …), row-major.
@@ -27,7 +28,13 @@ public final class DenseVectorField implements DifferentiableVectorField {
      * @param timeInput        whether t is appended to the first layer's input
      */
     public record Architecture(int dimension, int[] hidden, Activation activation, Activation inputActivation,
-                               boolean timeInput) {
+                               boolean timeInput, Invariant invariant) {
+
+        /** An architecture with no invariant. */
+        public Architecture(int dimension, int[] hidden, Activation activation, Activation inputActivation,
+                            boolean timeInput) {
+            this(dimension, hidden, activation, inputActivation, timeInput, Invariant.NONE);
+        }
 
         /** Number of dense layers (hidden layers + output layer). */
         public int layers() {
@@ -39,9 +46,12 @@ public final class DenseVectorField implements DifferentiableVectorField {
             return l == 0 ? dimension + (timeInput ? 1 : 0) : hidden[l - 1];
         }
 
-        /** Output width of dense layer l. */
+        /** Output width of dense layer l (the last one: d, or the d(d − 1) flow rates for {@link Invariant#MASS}). */
         public int outputWidth(int l) {
-            return l == hidden.length ? dimension : hidden[l];
+            if (l < hidden.length) {
+                return hidden[l];
+            }
+            return invariant == Invariant.MASS ? dimension * (dimension - 1) : dimension;
         }
 
         /** Total number of parameters. */
@@ -65,7 +75,8 @@ public final class DenseVectorField implements DifferentiableVectorField {
         @Override
         public boolean equals(Object o) {
             return o instanceof Architecture a && a.dimension == dimension && Arrays.equals(a.hidden, hidden)
-                    && a.activation == activation && a.inputActivation == inputActivation && a.timeInput == timeInput;
+                    && a.activation == activation && a.inputActivation == inputActivation && a.timeInput == timeInput
+                    && a.invariant == invariant;
         }
 
         @Override
@@ -76,7 +87,8 @@ public final class DenseVectorField implements DifferentiableVectorField {
         @Override
         public String toString() {
             return "Architecture[d=" + dimension + ", hidden=" + Arrays.toString(hidden) + ", " + activation
-                    + ", input " + inputActivation + (timeInput ? ", time input]" : "]");
+                    + ", input " + inputActivation + (timeInput ? ", time input" : "")
+                    + (invariant == Invariant.MASS ? ", mass-conserving]" : "]");
         }
     }
 
@@ -138,7 +150,39 @@ public final class DenseVectorField implements DifferentiableVectorField {
     @Override
     public void evaluate(double t, double[] x, double[] out) {
         forward(t, x);
-        System.arraycopy(post[architecture.layers() - 1], 0, out, 0, stateSize());
+        if (architecture.invariant() == Invariant.MASS) {
+            flows(post[architecture.layers() - 1], x, out);
+        } else {
+            System.arraycopy(post[architecture.layers() - 1], 0, out, 0, stateSize());
+        }
+    }
+
+    /**
+     * Fᵢ = Σ_{j≠i} (φⱼᵢ − φᵢⱼ) with φᵢⱼ = softplus(rᵢⱼ) xᵢ, rates r [batch, d(d − 1)] (pair (i, j) in row-major order).
+     */
+    private void flows(double[] rates, double[] x, double[] out) {
+        int d = architecture.dimension();
+        Arrays.fill(out, 0, stateSize(), 0.0);
+        for (int b = 0; b < batch; b++) {
+            for (int i = 0; i < d; i++) {
+                for (int j = 0; j < d; j++) {
+                    if (j != i) {
+                        double flow = softplus(rates[pair(b, i, j, d)]) * x[b * d + i];
+                        out[b * d + i] -= flow;
+                        out[b * d + j] += flow;
+                    }
+                }
+            }
+        }
+    }
+
+    /** Index of the rate of the flow i → j of minibatch row b. */
+    private static int pair(int b, int i, int j, int d) {
+        return b * d * (d - 1) + i * (d - 1) + (j < i ? j : j - 1);
+    }
+
+    private static double softplus(double z) {
+        return z > 30 ? z : Math.log1p(Math.exp(z));
     }
 
     private void forward(double t, double[] x) {
@@ -195,7 +239,27 @@ public final class DenseVectorField implements DifferentiableVectorField {
         int last = architecture.layers() - 1;
         double[] g = gradientA;
         double[] next = gradientB;
-        System.arraycopy(c, 0, g, 0, stateSize());
+        int d = architecture.dimension();
+        double[] direct = null;
+        if (architecture.invariant() == Invariant.MASS) {
+            // φᵢⱼ = softplus(rᵢⱼ) xᵢ enters F with ∂F/∂φᵢⱼ = e_j − e_i
+            double[] rates = post[last];
+            direct = new double[stateSize()];
+            for (int b = 0; b < batch; b++) {
+                for (int i = 0; i < d; i++) {
+                    for (int j = 0; j < d; j++) {
+                        if (j != i) {
+                            int k = pair(b, i, j, d);
+                            double flowGradient = c[b * d + j] - c[b * d + i];
+                            g[k] = flowGradient * x[b * d + i] / (1 + Math.exp(-rates[k]));
+                            direct[b * d + i] += flowGradient * softplus(rates[k]);
+                        }
+                    }
+                }
+            }
+        } else {
+            System.arraycopy(c, 0, g, 0, stateSize());
+        }
         for (int l = last; l >= 0; l--) {
             int nIn = architecture.inputWidth(l);
             int nOut = architecture.outputWidth(l);
@@ -225,11 +289,15 @@ public final class DenseVectorField implements DifferentiableVectorField {
             g = next;
             next = swap;
         }
-        int d = architecture.dimension();
         int width0 = architecture.inputWidth(0);
         for (int i = 0; i < batch; i++) {
             System.arraycopy(g, i * width0, stateGradient, i * d, d);
         }
         inputActivation.pullback(x, stateGradient, batch, d);
+        if (direct != null) {
+            for (int i = 0; i < direct.length; i++) {
+                stateGradient[i] += direct[i];
+            }
+        }
     }
 }

@@ -35,8 +35,9 @@ import java.util.Map;
  * times) or a fixed-step method ({@link RungeKuttaMethod}). Gradients ({@link GradientMethod}): backpropagation
  * through the accepted steps (exact for the discrete solve; optionally with checkpoints every K steps, bitwise-equal
  * gradients), or the continuous adjoint (memory independent of the number of steps).
- * <p><b>Guarantee.</b> None beyond the solver's: the output is x(T) to the requested tolerance (adaptive) or to the
- * method's order (fixed step). Failures are {@link OdeSolveException}s naming this layer, t, h and the limit.
+ * <p><b>Guarantee.</b> The output is x(T) to the requested tolerance (adaptive) or to the method's order (fixed step).
+ * With {@link Invariant#MASS} the field conserves Σᵢ xᵢ, and so does every step and dense output, up to rounding, for
+ * any weights. Failures are {@link OdeSolveException}s naming this layer, t, h and the limit.
  * <p>Parameters: W0 [d (+1 with time input), width₁], b0 [1, width₁], …, W{L} [width_L, d], b{L} [1, d].
  * The SameDiff definition states the fixed-step solve as a graph (adaptive solves have no static graph).
  *
@@ -55,6 +56,7 @@ public class NeuralOdeLayer extends StructLayer implements DirectPass<NeuralOdeL
     private Activation activation;
     private Activation inputActivation;
     private boolean timeInput;
+    private Invariant invariant;
     private double[] times;
     private Output output;
     private RungeKuttaMethod method;
@@ -83,6 +85,7 @@ public class NeuralOdeLayer extends StructLayer implements DirectPass<NeuralOdeL
         this.activation = b.activation;
         this.inputActivation = b.inputActivation;
         this.timeInput = b.timeInput;
+        this.invariant = b.invariant;
         this.times = b.times.clone();
         this.output = b.output;
         this.method = b.method;
@@ -99,7 +102,8 @@ public class NeuralOdeLayer extends StructLayer implements DirectPass<NeuralOdeL
 
     /** The vector field's architecture. */
     public DenseVectorField.Architecture architecture() {
-        return new DenseVectorField.Architecture((int) nIn, hidden, activation, inputActivation, timeInput);
+        return new DenseVectorField.Architecture((int) nIn, hidden, activation, inputActivation, timeInput,
+                invariant == null ? Invariant.NONE : invariant);
     }
 
     /** The step control of the forward solve. */
@@ -153,6 +157,10 @@ public class NeuralOdeLayer extends StructLayer implements DirectPass<NeuralOdeL
     @Override
     public SDVariable defineLayer(SameDiff sd, SDVariable x, Map<String, SDVariable> p, SDVariable mask) {
         ButcherTableau tableau = method.tableau();
+        if (invariant == Invariant.MASS) {
+            throw new UnsupportedOperationException(describe() + ": the mass-conserving field has no SameDiff"
+                    + " definition; the layer runs its direct pass");
+        }
         if (tableau.isAdaptive()) {
             throw new UnsupportedOperationException(describe() + ": " + tableau.name() + " chooses its steps from"
                     + " the data, so it has no static SameDiff graph; the layer runs its direct pass");
@@ -357,6 +365,7 @@ public class NeuralOdeLayer extends StructLayer implements DirectPass<NeuralOdeL
         private Activation activation = Activation.TANH;
         private Activation inputActivation = Activation.IDENTITY;
         private boolean timeInput;
+        private Invariant invariant = Invariant.NONE;
         private double[] times = {0, 1};
         private Output output = Output.FINAL_STATE;
         private RungeKuttaMethod method = RungeKuttaMethod.DORMAND_PRINCE;
@@ -397,6 +406,12 @@ public class NeuralOdeLayer extends StructLayer implements DirectPass<NeuralOdeL
         /** Whether t is an input of the vector field (non-autonomous ODE). */
         public Builder timeInput(boolean timeInput) {
             this.timeInput = timeInput;
+            return this;
+        }
+
+        /** A quantity the vector field keeps by construction ({@link Invariant#MASS}: Σᵢ xᵢ; needs d ≥ 2). */
+        public Builder invariant(Invariant invariant) {
+            this.invariant = invariant;
             return this;
         }
 
@@ -481,8 +496,13 @@ public class NeuralOdeLayer extends StructLayer implements DirectPass<NeuralOdeL
                 throw new IllegalArgumentException(owner + ": times must start at t0 and increase (at least t0 and"
                         + " T); got " + Arrays.toString(times));
             }
-            if (output == null || method == null || gradientMethod == null) {
-                throw new IllegalArgumentException(owner + ": output, method and gradientMethod must be set");
+            if (output == null || method == null || gradientMethod == null || invariant == null) {
+                throw new IllegalArgumentException(owner
+                        + ": output, method, gradientMethod and invariant must be set");
+            }
+            if (invariant == Invariant.MASS && nIn == 1) {
+                throw new IllegalArgumentException(owner + ": a mass-conserving field needs at least 2 compartments;"
+                        + " got nIn = 1");
             }
             if (checkpointEvery < 0) {
                 throw new IllegalArgumentException(owner + ": checkpointEvery must be 0 (keep every step) or"
