@@ -72,6 +72,9 @@ public class StructVertexRuntime extends SameDiffGraphVertex {
             DirectVertexPass.Forward<?> f = direct.forward(paramTable, inputs.clone(), maskArrays, training);
             lastForward = training ? f : null;
             out = f.output();
+            if (!training) {
+                forgetMasks();
+            }
         }
         return workspaceMgr.dup(ArrayType.ACTIVATIONS, out);
     }
@@ -93,11 +96,21 @@ public class StructVertexRuntime extends SameDiffGraphVertex {
                     structConfig.stateParameterKeys(), gradient);
             inputGrads = b.inputGradients();
             lastForward = null;
+            forgetMasks();
         }
         for (int i = 0; i < inputGrads.length; i++) {
             inputGrads[i] = workspaceMgr.dup(ArrayType.ACTIVATION_GRAD, inputGrads[i]);
         }
         return new Pair<>(gradient, inputGrads);
+    }
+
+    /**
+     * Drops the input masks once a pass is complete: ComputationGraph sets a vertex's masks when a call has some but
+     * never clears them (clearLayerMaskArrays reaches layers only), so a later call without masks, perhaps with
+     * another minibatch size, would otherwise see the old ones.
+     */
+    private void forgetMasks() {
+        maskArrays = null;
     }
 
     private static boolean sameArrays(INDArray[] a, INDArray[] b) {
