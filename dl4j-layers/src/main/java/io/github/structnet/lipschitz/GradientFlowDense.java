@@ -25,8 +25,11 @@ import java.util.Map;
  *   y = x − τ Wᵀ σ(W x + b),    W ∈ ℝ^{h×d},  σ monotone and 1-Lipschitz (ReLU by default)
  *   τ = s · 2 / σ_W² · sigmoid(t),   0 &lt; s ≤ 1 (safetyFraction),  t learnable
  * </pre>
+ * With {@code steps(n)} the layer takes n such steps with the same weights: n explicit Euler steps of the gradient
+ * flow ẋ = −Wᵀσ(Wx + b) of a convex potential (a continuous-depth layer on [0, nτ]).
  * <b>Guarantee.</b> For 0 ≤ τ ≤ 2/‖W‖₂² the Jacobian I − τ Wᵀ D W (D diagonal, 0 ≤ D ≤ I) has eigenvalues
- * in [1 − τ‖W‖₂², 1] ⊂ [−1, 1], so ‖y(x) − y(x′)‖₂ ≤ ‖x − x′‖₂; for τ &lt; 2/‖W‖₂² the map is also averaged.
+ * in [1 − τ‖W‖₂², 1] ⊂ [−1, 1], so ‖y(x) − y(x′)‖₂ ≤ ‖x − x′‖₂; for τ &lt; 2/‖W‖₂² the map is also averaged. A
+ * composition of n such steps is 1-Lipschitz (and averaged) too.
  * At inference σ_W is the Gram-iteration bound B(W) ≥ ‖W‖₂ ({@link SpectralNormState}), so the guarantee
  * holds for the weights the layer runs with. While training σ_W is the power-iteration estimate ‖W v‖₂
  * ({@code powerIterations} steps per iteration), which may be slightly below ‖W‖₂.
@@ -48,9 +51,13 @@ public class GradientFlowDense extends AbstractNormalisedDense implements Direct
     private long nHidden;
     private Activation activation;
     private double safetyFraction;
+    private int steps = 1;
 
-    /** What {@link #forward} keeps for backprop: z only when σ′ cannot be read off a; the step with its σ. */
-    record Saved(INDArray z, INDArray a, GradientFlowStep step) {
+    /**
+     * What {@link #forward} keeps for backprop, per step k: its input xₖ, zₖ only when σ′ cannot be read off aₖ, and
+     * aₖ; the step size with its σ (all scratch arrays of the pass's memory).
+     */
+    record Saved(INDArray[] inputs, INDArray[] z, INDArray[] a, GradientFlowStep step) {
     }
 
     private GradientFlowDense() {
@@ -62,6 +69,7 @@ public class GradientFlowDense extends AbstractNormalisedDense implements Direct
         this.nHidden = b.nHidden;
         this.activation = b.activation;
         this.safetyFraction = b.safetyFraction;
+        this.steps = b.steps;
     }
 
     @Override
@@ -70,9 +78,18 @@ public class GradientFlowDense extends AbstractNormalisedDense implements Direct
         SDVariable sigma = spectralNorm(sd, p);
         SDVariable tau = sd.nn().sigmoid(p.get(STEP_KEY)).mul(2.0 * safetyFraction)
                 .div(sigma.mul(sigma).add(Norms.FLOOR));
-        SDVariable pre = sd.mmul(x, w, false, true, false).add(p.get(BIAS_KEY));
-        SDVariable act = activation.asSameDiff(sd, pre);
-        return x.sub(act.mmul(w).mul(tau));
+        SDVariable y = x;
+        for (int k = 0; k < steps; k++) {
+            SDVariable pre = sd.mmul(y, w, false, true, false).add(p.get(BIAS_KEY));
+            SDVariable act = activation.asSameDiff(sd, pre);
+            y = y.sub(act.mmul(w).mul(tau));
+        }
+        return y;
+    }
+
+    /** A scratch array's name for step k (the single-step names for k = 0). */
+    private static String name(String base, int k) {
+        return k == 0 ? base : base + k;
     }
 
     /**
@@ -91,12 +108,23 @@ public class GradientFlowDense extends AbstractNormalisedDense implements Direct
         boolean keepZ = ActivationPass.needsPreActivation(activation);
         // ReLU is fused into the product (z itself is not needed for its backprop); other activations follow it
         boolean fused = activation == Activation.RELU;
-        INDArray z = Gemm.affine(x, false, w, true, p.get(BIAS_KEY), fused,
-                memory.scratch("z", x.dataType(), hiddenShape));
-        INDArray a = fused ? z : ActivationPass.activate(activation, z,
-                keepZ ? memory.scratch("a", x.dataType(), hiddenShape) : z, training);
-        INDArray out = Gemm.onto(a, false, w, false, -step.tau(), x, memory.result(x.dataType(), x.shape()));
-        return new Forward<>(x, out, new Saved(keepZ ? z : null, a, step));
+        INDArray[] inputs = new INDArray[steps];
+        INDArray[] zs = new INDArray[steps];
+        INDArray[] as = new INDArray[steps];
+        INDArray current = x;
+        for (int k = 0; k < steps; k++) {
+            INDArray z = Gemm.affine(current, false, w, true, p.get(BIAS_KEY), fused,
+                    memory.scratch(name("z", k), x.dataType(), hiddenShape));
+            INDArray a = fused ? z : ActivationPass.activate(activation, z,
+                    keepZ ? memory.scratch(name("a", k), x.dataType(), hiddenShape) : z, training);
+            INDArray next = k == steps - 1 ? memory.result(x.dataType(), x.shape())
+                    : memory.scratch(name("x", k + 1), x.dataType(), x.shape());
+            inputs[k] = current;
+            zs[k] = keepZ ? z : null;
+            as[k] = a;
+            current = Gemm.onto(a, false, w, false, -step.tau(), current, next);
+        }
+        return new Forward<>(x, current, new Saved(inputs, zs, as, step));
     }
 
     /**
@@ -109,20 +137,33 @@ public class GradientFlowDense extends AbstractNormalisedDense implements Direct
         INDArray w = p.get(WEIGHT_KEY);
         INDArray x = f.input();
         Saved saved = f.saved();
-        INDArray a = saved.a();
         GradientFlowStep step = saved.step();
         double sigma = step.sigma();
         double tau = step.tau();
-
-        INDArray gradZ = Gemm.accumulate(epsilon, false, w, true, 1.0, 0.0,
-                memory.scratch("gradZ", a.dataType(), a.shape()));                 // ε Wᵀ, [mb, h]
-        double gradTau = -Vectors.dot(gradZ, a);                                     // −⟨ε, a W⟩
-        // δ = σ′(z) ⊙ ε Wᵀ; the gradient at z is −τ δ, the −τ going into the products' α
-        INDArray delta = ActivationPass.backprop(activation, saved.z(), a, gradZ,
-                memory.scratch("work", a.dataType(), a.shape()));
-        INDArray gradX = Gemm.onto(delta, false, w, false, -tau, epsilon, memory.result(x.dataType(), x.shape()));
-        INDArray gradW = Gemm.accumulate(delta, true, x, false, -tau, 0.0, memory.gradient(WEIGHT_KEY));
-        Gemm.accumulate(a, true, epsilon, false, -tau, 1.0, gradW);
+        INDArray gradW = memory.gradient(WEIGHT_KEY);
+        INDArray gradB = memory.gradient(BIAS_KEY);
+        double gradTau = 0;
+        INDArray g = epsilon;                                                        // ∂ℓ/∂ of step k's output
+        for (int k = steps - 1; k >= 0; k--) {
+            INDArray a = saved.a()[k];
+            INDArray gradZ = Gemm.accumulate(g, false, w, true, 1.0, 0.0,
+                    memory.scratch("gradZ", a.dataType(), a.shape()));             // g Wᵀ, [mb, h]
+            gradTau -= Vectors.dot(gradZ, a);                                        // −⟨g, a W⟩
+            // δ = σ′(z) ⊙ g Wᵀ; the gradient at z is −τ δ, the −τ going into the products' α
+            INDArray delta = ActivationPass.backprop(activation, saved.z()[k], a, gradZ,
+                    memory.scratch("work", a.dataType(), a.shape()));
+            double first = k == steps - 1 ? 0.0 : 1.0;
+            Gemm.accumulate(delta, true, saved.inputs()[k], false, -tau, first, gradW);
+            Gemm.accumulate(a, true, g, false, -tau, 1.0, gradW);
+            if (k == steps - 1) {
+                Sums.columns(delta, -tau, gradB);
+            } else {
+                gradB.addi(Sums.columns(delta, -tau, memory.scratch("biasStep", gradB.dataType(), gradB.shape())));
+            }
+            INDArray out = k == 0 ? memory.result(x.dataType(), x.shape())
+                    : memory.scratch(k % 2 == 0 ? "gradEven" : "gradOdd", x.dataType(), x.shape());
+            g = Gemm.onto(delta, false, w, false, -tau, g, out);
+        }
         double gradSigma = step.gradientOfSigma(gradTau);
         if (gradSigma != 0 && sigma > 0) {
             // ∂‖W v̂‖/∂W = (W v̂) v̂ᵀ / σ
@@ -130,19 +171,19 @@ public class GradientFlowDense extends AbstractNormalisedDense implements Direct
         }
         Map<String, INDArray> grads = new HashMap<>();
         grads.put(WEIGHT_KEY, gradW);
-        grads.put(BIAS_KEY, Sums.columns(delta, -tau, memory.gradient(BIAS_KEY)));
+        grads.put(BIAS_KEY, gradB);
         grads.put(STEP_KEY, memory.gradient(STEP_KEY).assign(step.gradientOfT(gradTau)));
-        return new Backward(grads, gradX);
+        return new Backward(grads, g);
     }
 
     /**
-     * max(1, τ B(W)² − 1) with τ = 2s·sigmoid(t)/(B(W)² + floor) as at inference and B(W) ≥ ‖W‖₂ the Gram-iteration
-     * bound of the given W ({@link GradientFlowStep#lipschitzBound}): 1 whenever s ≤ 1.
+     * max(1, τ B(W)² − 1)ⁿ (n steps) with τ = 2s·sigmoid(t)/(B(W)² + floor) as at inference and B(W) ≥ ‖W‖₂ the
+     * Gram-iteration bound of the given W ({@link GradientFlowStep#lipschitzBound}): 1 whenever s ≤ 1.
      */
     @Override
     public double lipschitzBound(Map<String, INDArray> params) {
         double bound = certifiedNorm(params);
-        return GradientFlowStep.of(bound, params.get(STEP_KEY), safetyFraction).lipschitzBound(bound);
+        return Math.pow(GradientFlowStep.of(bound, params.get(STEP_KEY), safetyFraction).lipschitzBound(bound), steps);
     }
 
     @Override
@@ -173,6 +214,7 @@ public class GradientFlowDense extends AbstractNormalisedDense implements Direct
         private long nHidden;
         private Activation activation = Activation.RELU;
         private double safetyFraction = 1.0;
+        private int steps = 1;
 
         /** Hidden width h, the number of rows of W; free, need not equal nIn. */
         public Builder nHidden(long nHidden) {
@@ -192,10 +234,22 @@ public class GradientFlowDense extends AbstractNormalisedDense implements Direct
             return this;
         }
 
+        /**
+         * Number n of weight-tied steps (1 by default): the layer is n explicit Euler steps of the gradient flow
+         * ẋ = −Wᵀσ(Wx + b), each non-expansive.
+         */
+        public Builder steps(int steps) {
+            this.steps = steps;
+            return this;
+        }
+
         @Override
         @SuppressWarnings("unchecked")
         public GradientFlowDense build() {
             validate();
+            if (steps < 1) {
+                throw new IllegalArgumentException(owner() + ": steps must be >= 1; got " + steps);
+            }
             DenseLayerSupport.requirePositive(nHidden, "nHidden", owner());
             MonotoneActivations.require(activation, owner());
             requireSafetyFraction(safetyFraction);

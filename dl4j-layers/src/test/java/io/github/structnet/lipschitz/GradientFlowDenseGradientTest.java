@@ -29,7 +29,7 @@ class GradientFlowDenseGradientTest {
         MultiLayerConfiguration conf = Nets.gradientCheckBase().list()
                 .layer(new SpectralDense.Builder().nOut(5).build())
                 .layer(new GradientFlowDense.Builder().nHidden(7).activation(Activation.TANH).build())
-                .layer(new GradientFlowDense.Builder().nHidden(3).activation(Activation.SOFTPLUS).build())
+                .layer(new GradientFlowDense.Builder().nHidden(3).activation(Activation.SOFTPLUS).steps(3).build())
                 .layer(new GradientFlowDense.Builder().nHidden(4).build())
                 .layer(new SpectralDense.Builder().nOut(3).hasBias(false).build())
                 .layer(Nets.mseOutput(2))

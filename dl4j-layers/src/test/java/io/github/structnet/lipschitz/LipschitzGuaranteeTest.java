@@ -42,7 +42,8 @@ class LipschitzGuaranteeTest {
                 .updater(new Adam(0.5)).list()
                 .layer(new SpectralDense.Builder().nOut(WIDTH).build())
                 .layer(new GradientFlowDense.Builder().nHidden(16).build())
-                .layer(new GradientFlowDense.Builder().nHidden(5).activation(Activation.LEAKYRELU).build())
+                // three weight-tied steps: the non-expansive gradient-flow ODE as one layer
+                .layer(new GradientFlowDense.Builder().nHidden(5).activation(Activation.LEAKYRELU).steps(3).build())
                 .layer(new SpectralDense.Builder().nOut(3).build());
         if (withLoss) {
             list.layer(new LossLayer.Builder(LossFunctions.LossFunction.MCXENT).activation(Activation.SOFTMAX).build());

@@ -47,6 +47,8 @@ class DefinitionMatchesDirectPassTest {
         for (Activation activation : new Activation[]{Activation.RELU, Activation.SOFTPLUS}) {
             assertRoutesAgree(InputType.feedForward(5), new GradientFlowDense.Builder().nHidden(7)
                     .activation(activation).safetyFraction(0.9).build());
+            assertRoutesAgree(InputType.feedForward(5), new GradientFlowDense.Builder().nHidden(6)
+                    .activation(activation).steps(3).build());
         }
     }
 
