@@ -167,7 +167,7 @@ public final class DenseVectorField implements DifferentiableVectorField {
             for (int i = 0; i < d; i++) {
                 for (int j = 0; j < d; j++) {
                     if (j != i) {
-                        double flow = softplus(rates[pair(b, i, j, d)]) * x[b * d + i];
+                        double flow = ScalarActivation.softplus(rates[pair(b, i, j, d)]) * x[b * d + i];
                         out[b * d + i] -= flow;
                         out[b * d + j] += flow;
                     }
@@ -181,9 +181,7 @@ public final class DenseVectorField implements DifferentiableVectorField {
         return b * d * (d - 1) + i * (d - 1) + (j < i ? j : j - 1);
     }
 
-    private static double softplus(double z) {
-        return z > 30 ? z : Math.log1p(Math.exp(z));
-    }
+
 
     private void forward(double t, double[] x) {
         int d = architecture.dimension();
@@ -251,8 +249,8 @@ public final class DenseVectorField implements DifferentiableVectorField {
                         if (j != i) {
                             int k = pair(b, i, j, d);
                             double flowGradient = c[b * d + j] - c[b * d + i];
-                            g[k] = flowGradient * x[b * d + i] / (1 + Math.exp(-rates[k]));
-                            direct[b * d + i] += flowGradient * softplus(rates[k]);
+                            g[k] = flowGradient * x[b * d + i] * ScalarActivation.sigmoid(rates[k]);
+                            direct[b * d + i] += flowGradient * ScalarActivation.softplus(rates[k]);
                         }
                     }
                 }

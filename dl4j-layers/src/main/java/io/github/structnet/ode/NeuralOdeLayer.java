@@ -108,7 +108,7 @@ public class NeuralOdeLayer extends StructLayer implements DirectPass<NeuralOdeL
 
     /** The step control of the forward solve. */
     public StepControl stepControl() {
-        return new StepControl(rtol, atol, fixedStep, maxSteps, minStep, 0.9, 0.2, 10.0, 0.0);
+        return StepControl.defaults().withTolerances(rtol, atol).withFixedStep(fixedStep).withLimits(maxSteps, minStep);
     }
 
     /** The forward solver. */
@@ -512,8 +512,8 @@ public class NeuralOdeLayer extends StructLayer implements DirectPass<NeuralOdeL
                 adjointRtol = rtol;
                 adjointAtol = atol;
             }
-            StepControl control = new StepControl(rtol, atol, fixedStep, maxSteps, minStep, 0.9, 0.2, 10.0, 0.0);
-            control.validate(owner);
+            StepControl control = StepControl.defaults().withTolerances(rtol, atol).withFixedStep(fixedStep)
+                    .withLimits(maxSteps, minStep).validate(owner);
             control.withTolerances(adjointRtol, adjointAtol).validate(owner + " (adjoint tolerances)");
             return new NeuralOdeLayer(this);
         }

@@ -153,7 +153,7 @@ public class NeuralOdeVertex extends StructVertex implements DirectVertexPass<Ne
         double[][] outputGradients = new double[saved.union().length][];
         double[] timeGradient = new double[batch * count];
         DenseVectorField field = new DenseVectorField(ode.architecture(), saved.theta(), batch, describe());
-        double[] rates = new double[batch * d];
+        double[][] rates = new double[saved.union().length][]; // F at each union time, evaluated once
         for (int i = 0; i < batch; i++) {
             for (int k = 0; k < count; k++) {
                 int j = saved.position()[i][k];
@@ -162,12 +162,13 @@ public class NeuralOdeVertex extends StructVertex implements DirectVertexPass<Ne
                 }
                 if (outputGradients[j] == null) {
                     outputGradients[j] = new double[batch * d];
+                    rates[j] = new double[batch * d];
+                    field.evaluate(saved.union()[j], saved.solution().output(j), rates[j]);
                 }
-                field.evaluate(saved.union()[j], saved.solution().output(j), rates);
                 for (int c = 0; c < d; c++) {
                     double e = eps[(i * d + c) * count + k];
                     outputGradients[j][i * d + c] += e;
-                    timeGradient[i * count + k] += e * rates[i * d + c];
+                    timeGradient[i * count + k] += e * rates[j][i * d + c];
                 }
             }
         }

@@ -69,7 +69,7 @@ final class ScalarActivation {
             case TANH -> tanh(z);
             case SIGMOID -> sigmoid(z);
             case RELU -> z > 0 ? z : 0;
-            case SOFTPLUS -> z > 30 ? z : Math.log1p(Math.exp(z));
+            case SOFTPLUS -> softplus(z);
             case ELU -> z > 0 ? z : Math.expm1(z);
             case SWISH -> z * sigmoid(z);
             case CUBE -> z * z * z;
@@ -123,7 +123,12 @@ final class ScalarActivation {
         return Math.copySign((1 - e) / (1 + e), z);
     }
 
-    private static double sigmoid(double z) {
+    /** log(1 + eᶻ), without overflow. */
+    static double softplus(double z) {
+        return z > 30 ? z : Math.log1p(Math.exp(z));
+    }
+
+    static double sigmoid(double z) {
         return 1 / (1 + Math.exp(-z));
     }
 }
