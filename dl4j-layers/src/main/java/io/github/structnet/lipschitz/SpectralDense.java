@@ -1,5 +1,10 @@
 package io.github.structnet.lipschitz;
 
+import io.github.structnet.kernels.Gemm;
+import io.github.structnet.kernels.Sums;
+import io.github.structnet.kernels.Vectors;
+import io.github.structnet.samediff.DirectPass;
+import io.github.structnet.samediff.PassMemory;
 import io.github.structnet.spectral.SpectralNormState;
 import lombok.Data;
 import lombok.EqualsAndHashCode;
@@ -9,6 +14,7 @@ import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
+import java.util.HashMap;
 import java.util.Map;
 
 /**
@@ -28,10 +34,17 @@ import java.util.Map;
  */
 @Data
 @EqualsAndHashCode(callSuper = true)
-public class SpectralDense extends AbstractNormalisedDense {
+public class SpectralDense extends AbstractNormalisedDense implements DirectPass<SpectralDense.Saved> {
 
     private long nOut;
     private boolean hasBias;
+
+    /**
+     * What {@link #forward} keeps for backprop: σ, and in training the power-iteration direction v̂ and W v̂ (as the
+     * row v̂ Wᵀ) for the gradient of σ = ‖W v̂‖.
+     */
+    record Saved(double sigma, INDArray direction, INDArray image) {
+    }
 
     private SpectralDense() {
         // for Jackson
@@ -49,6 +62,60 @@ public class SpectralDense extends AbstractNormalisedDense {
         // mul by the reciprocal, not div: SameDiff M2.1 gets the gradient of a broadcast div wrong
         SDVariable y = sd.mmul(x, p.get(WEIGHT_KEY), false, true, false).mul(sigma.add(Norms.FLOOR).rdiv(1.0));
         return hasBias ? y.add(p.get(BIAS_KEY)) : y;
+    }
+
+    /**
+     * The same map with hand-written ND4J calls (what the runtime runs): σ = ‖W v̂‖ in training and
+     * max(‖W v̂‖, B(W)) at inference, as the definition's scale placeholder makes it; y = (x Wᵀ)/(σ + floor) + b as one
+     * BLAS product onto the broadcast bias.
+     */
+    @Override
+    public Forward<Saved> forward(Map<String, INDArray> p, INDArray x, boolean training, PassMemory memory) {
+        INDArray w = p.get(WEIGHT_KEY);
+        INDArray v = p.get(VECTOR_KEY);
+        INDArray direction = v.div(Vectors.norm2(v));
+        INDArray image = Gemm.product(direction, false, w, true);
+        double estimate = Vectors.norm2(image);
+        double sigma = estimate;
+        if (!training) {
+            double bound = certifiedNorm(p);
+            sigma = estimate > 0 ? estimate * Math.max(1.0, bound / estimate) : estimate;
+        }
+        INDArray out = memory.result(x.dataType(), x.size(0), nOut);
+        double beta = 0.0;
+        if (hasBias) {
+            Gemm.broadcastRow(p.get(BIAS_KEY), 0.0, out);
+            beta = 1.0;
+        }
+        Gemm.accumulate(x, false, w, true, 1.0 / (sigma + Norms.FLOOR), beta, out);
+        return new Forward<>(x, out, training ? new Saved(sigma, direction, image) : new Saved(sigma, null, null));
+    }
+
+    /**
+     * The vector–Jacobian product of {@link #forward}, with s = 1/(σ + floor) and G = ε W: ∂/∂x = s G,
+     * ∂/∂W = s εᵀx − s² ⟨G, x⟩ (W v̂) v̂ᵀ / σ, ∂/∂b = Σ ε.
+     */
+    @Override
+    public Backward backward(Map<String, INDArray> p, Forward<Saved> f, INDArray epsilon, PassMemory memory) {
+        INDArray w = p.get(WEIGHT_KEY);
+        INDArray x = f.input();
+        Saved saved = f.saved();
+        double scale = 1.0 / (saved.sigma() + Norms.FLOOR);
+        INDArray g = Gemm.accumulate(epsilon, false, w, false, 1.0, 0.0,
+                memory.scratch("g", x.dataType(), x.shape()));                       // ε W, [mb, nIn]
+        double gradScale = Vectors.dot(g, x);                                        // ⟨ε, x Wᵀ⟩
+        INDArray gradX = memory.result(x.dataType(), x.shape()).assign(g).muli(scale);
+        INDArray gradW = Gemm.accumulate(epsilon, true, x, false, scale, 0.0, memory.gradient(WEIGHT_KEY));
+        if (saved.direction() != null && saved.sigma() > 0) {
+            double gradSigma = -gradScale * scale * scale;
+            Gemm.accumulate(saved.image(), true, saved.direction(), false, gradSigma / saved.sigma(), 1.0, gradW);
+        }
+        Map<String, INDArray> grads = new HashMap<>();
+        grads.put(WEIGHT_KEY, gradW);
+        if (hasBias) {
+            grads.put(BIAS_KEY, Sums.columns(epsilon, memory.gradient(BIAS_KEY)));
+        }
+        return new Backward(grads, gradX);
     }
 
     /** B(W) / (B(W) + floor) ≤ 1: the Gram-iteration bound of the given W over the normaliser used at inference. */

@@ -2,6 +2,7 @@ package io.github.structnet.samediff;
 
 import io.github.structnet.lipschitz.GradientFlowConv2D;
 import io.github.structnet.lipschitz.GradientFlowDense;
+import io.github.structnet.lipschitz.SpectralDense;
 import io.github.structnet.ode.NeuralOdeLayer;
 import io.github.structnet.ode.RungeKuttaMethod;
 import io.github.structnet.symplectic.GradientModule;
@@ -50,6 +51,12 @@ class DefinitionMatchesDirectPassTest {
             assertRoutesAgree(InputType.feedForward(5), new GradientFlowDense.Builder().nHidden(6)
                     .activation(activation).steps(3).build());
         }
+    }
+
+    @Test
+    void spectralDenseDefinitionMatchesItsDirectPass() {
+        assertRoutesAgree(InputType.feedForward(5), new SpectralDense.Builder().nOut(7).build());
+        assertRoutesAgree(InputType.feedForward(6), new SpectralDense.Builder().nOut(3).hasBias(false).build());
     }
 
     @Test
