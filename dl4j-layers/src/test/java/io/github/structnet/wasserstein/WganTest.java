@@ -29,7 +29,7 @@ class WganTest {
     private static MultiLayerNetwork generator() {
         Nd4j.setDefaultDataTypes(DataType.DOUBLE, DataType.DOUBLE);
         MultiLayerNetwork g = new MultiLayerNetwork(new NeuralNetConfiguration.Builder().dataType(DataType.DOUBLE)
-                .seed(2).updater(new Adam(0.03, 0.5, 0.9, 1e-8)).list()
+                .seed(2).updater(new Adam(0.02, 0.5, 0.9, 1e-8)).list()
                 .layer(new DenseLayer.Builder().nOut(1).activation(Activation.IDENTITY).build())
                 .setInputType(InputType.feedForward(1)).build());
         g.init();
@@ -43,7 +43,7 @@ class WganTest {
         Nd4j.getRandom().setSeed(4);
         List<Wgan.Progress> reports = Wgan.train(generator, critic,
                 n -> Nd4j.randn(DataType.DOUBLE, n, 1).muli(0.5).addi(3.0),
-                new Wgan.Settings(150, 3, 64, 1, 50, dir), null);
+                new Wgan.Settings(300, 3, 64, 1, 100, dir), null);
         assertEquals(3, reports.size());
         INDArray samples = generator.output(Nd4j.randn(DataType.DOUBLE, 2000, 1));
         double mean = samples.meanNumber().doubleValue();
