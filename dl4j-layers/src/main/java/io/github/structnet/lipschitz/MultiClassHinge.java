@@ -1,10 +1,9 @@
 package io.github.structnet.lipschitz;
 
 import lombok.Data;
-import org.nd4j.common.primitives.Pair;
+import lombok.EqualsAndHashCode;
 import org.nd4j.linalg.activations.IActivation;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.lossfunctions.ILossFunction;
 import org.nd4j.linalg.lossfunctions.LossUtil;
 
 /**
@@ -18,7 +17,8 @@ import org.nd4j.linalg.lossfunctions.LossUtil;
  * @see <a href="https://arxiv.org/abs/2006.06520">Béthune et al. 2022, Pay attention to your loss</a>
  */
 @Data
-public class MultiClassHinge implements ILossFunction {
+@EqualsAndHashCode(callSuper = false)
+public class MultiClassHinge extends PerExampleLoss {
 
     private double margin;
 
@@ -56,13 +56,6 @@ public class MultiClassHinge implements ILossFunction {
     }
 
     @Override
-    public double computeScore(INDArray labels, INDArray preOutput, IActivation activationFn, INDArray mask,
-                               boolean average) {
-        double sum = computeScoreArray(labels, preOutput, activationFn, mask).sumNumber().doubleValue();
-        return average ? sum / preOutput.size(0) : sum;
-    }
-
-    @Override
     public INDArray computeGradient(INDArray labels, INDArray preOutput, IActivation activationFn, INDArray mask) {
         INDArray z = preOut(preOutput, activationFn);
         INDArray active = violations(labels, z).gt(0.0).castTo(z.dataType()); // [n, k], j ≠ y
@@ -72,13 +65,6 @@ public class MultiClassHinge implements ILossFunction {
             LossUtil.applyMask(dz, mask);
         }
         return activationFn.backprop(preOutput.dup(), dz).getFirst();
-    }
-
-    @Override
-    public Pair<Double, INDArray> computeGradientAndScore(INDArray labels, INDArray preOutput, IActivation activationFn,
-                                                          INDArray mask, boolean average) {
-        return new Pair<>(computeScore(labels, preOutput, activationFn, mask, average),
-                computeGradient(labels, preOutput, activationFn, mask));
     }
 
     @Override

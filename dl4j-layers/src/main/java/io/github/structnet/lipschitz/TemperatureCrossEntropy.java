@@ -1,10 +1,9 @@
 package io.github.structnet.lipschitz;
 
 import lombok.Data;
-import org.nd4j.common.primitives.Pair;
+import lombok.EqualsAndHashCode;
 import org.nd4j.linalg.activations.IActivation;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.lossfunctions.ILossFunction;
 import org.nd4j.linalg.lossfunctions.impl.LossMCXENT;
 
 /**
@@ -19,7 +18,8 @@ import org.nd4j.linalg.lossfunctions.impl.LossMCXENT;
  * 2022, Pay attention to your loss: understanding misconceptions about 1-Lipschitz neural networks</a>
  */
 @Data
-public class TemperatureCrossEntropy implements ILossFunction {
+@EqualsAndHashCode(callSuper = false)
+public class TemperatureCrossEntropy extends PerExampleLoss {
 
     private double temperature;
 
@@ -59,13 +59,6 @@ public class TemperatureCrossEntropy implements ILossFunction {
     public INDArray computeGradient(INDArray labels, INDArray preOutput, IActivation activationFn, INDArray mask) {
         // chain rule: ×T from the scaled logits, ÷T from the scaled loss
         return crossEntropy().computeGradient(labels, preOutput.mul(temperature), activationFn, mask);
-    }
-
-    @Override
-    public Pair<Double, INDArray> computeGradientAndScore(INDArray labels, INDArray preOutput, IActivation activationFn,
-                                                          INDArray mask, boolean average) {
-        return new Pair<>(computeScore(labels, preOutput, activationFn, mask, average),
-                computeGradient(labels, preOutput, activationFn, mask));
     }
 
     @Override

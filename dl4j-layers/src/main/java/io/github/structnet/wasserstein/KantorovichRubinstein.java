@@ -1,11 +1,12 @@
 package io.github.structnet.wasserstein;
 
+import io.github.structnet.lipschitz.PerExampleLoss;
 import lombok.Data;
-import org.nd4j.common.primitives.Pair;
+import lombok.EqualsAndHashCode;
 import org.nd4j.linalg.activations.IActivation;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.lossfunctions.ILossFunction;
 
 /**
  * The Kantorovich–Rubinstein loss of a critic f, optionally with a hinge term, for a DL4J output or loss layer with
@@ -22,7 +23,8 @@ import org.nd4j.linalg.lossfunctions.ILossFunction;
  * 2022, Pay attention to your loss: understanding misconceptions about 1-Lipschitz neural networks</a>
  */
 @Data
-public class KantorovichRubinstein implements ILossFunction {
+@EqualsAndHashCode(callSuper = false)
+public class KantorovichRubinstein extends PerExampleLoss {
 
     private double alpha;
     private double margin;
@@ -53,16 +55,29 @@ public class KantorovichRubinstein implements ILossFunction {
         return new KantorovichRubinstein(alpha, margin);
     }
 
-    /** Per example: its sign y (±1), its weight n/n_y (0 when masked out), from the labels and the mask. */
-    private double[][] weights(INDArray labels, INDArray mask) {
+    /** Per example: its sign y (±1) and its weight n/n_y (0 when masked out). */
+    private record Examples(double[] sign, double[] weight) {
+    }
+
+    /** The critic's values f from the layer's pre-output, as doubles. */
+    private static double[] values(INDArray preOutput, IActivation activationFn) {
+        return activationFn.getActivation(preOutput.dup(), true).castTo(DataType.DOUBLE).data().asDouble();
+    }
+
+    /** A [n, 1] column of the pre-output's type. */
+    private static INDArray column(double[] v, INDArray preOutput) {
+        return Nd4j.createFromArray(v).reshape(v.length, 1).castTo(preOutput.dataType());
+    }
+
+    /** The signs and weights of the examples, from the labels and the mask. */
+    private Examples examples(INDArray labels, INDArray mask) {
         if (labels.rank() != 2 || labels.size(1) != 1) {
             throw new IllegalArgumentException(name() + ": labels must be [minibatch, 1] (+1 or -1); got shape "
                     + java.util.Arrays.toString(labels.shape()));
         }
         int n = (int) labels.size(0);
-        double[] y = labels.dup().castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE).data().asDouble();
-        double[] m = mask == null ? null : mask.dup().castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE).data()
-                .asDouble();
+        double[] y = labels.dup().castTo(DataType.DOUBLE).data().asDouble();
+        double[] m = mask == null ? null : mask.dup().castTo(DataType.DOUBLE).data().asDouble();
         int positive = 0;
         int negative = 0;
         for (int i = 0; i < n; i++) {
@@ -79,70 +94,45 @@ public class KantorovichRubinstein implements ILossFunction {
             throw new IllegalArgumentException(name() + ": a minibatch needs samples of both distributions; got "
                     + positive + " labelled +1 and " + negative + " labelled -1");
         }
-        double[][] w = new double[2][n];
+        double[] weight = new double[n];
         for (int i = 0; i < n; i++) {
             boolean kept = m == null || m[i] != 0;
-            w[0][i] = y[i];
-            w[1][i] = kept ? (double) n / (y[i] == 1 ? positive : negative) : 0;
+            weight[i] = kept ? (double) n / (y[i] == 1 ? positive : negative) : 0;
         }
-        return w;
+        return new Examples(y, weight);
     }
 
     @Override
     public INDArray computeScoreArray(INDArray labels, INDArray preOutput, IActivation activationFn, INDArray mask) {
-        double[][] w = weights(labels, mask);
-        double[] f = activationFn.getActivation(preOutput.dup(), true).castTo(org.nd4j.linalg.api.buffer.DataType
-                .DOUBLE).data().asDouble();
+        Examples e = examples(labels, mask);
+        double[] f = values(preOutput, activationFn);
         double[] scores = new double[f.length];
         for (int i = 0; i < f.length; i++) {
-            if (w[1][i] == 0) {
-                continue;
+            if (e.weight()[i] != 0) {
+                double y = e.sign()[i];
+                scores[i] = -e.weight()[i] * y * f[i] + alpha * Math.max(0, margin - y * f[i]);
             }
-            double y = w[0][i];
-            scores[i] = -w[1][i] * y * f[i] + alpha * Math.max(0, margin - y * f[i]);
         }
-        return Nd4j.createFromArray(scores).reshape(f.length, 1).castTo(preOutput.dataType());
-    }
-
-    @Override
-    public double computeScore(INDArray labels, INDArray preOutput, IActivation activationFn, INDArray mask,
-                               boolean average) {
-        double sum = computeScoreArray(labels, preOutput, activationFn, mask).sumNumber().doubleValue();
-        return average ? sum / preOutput.size(0) : sum;
+        return column(scores, preOutput);
     }
 
     @Override
     public INDArray computeGradient(INDArray labels, INDArray preOutput, IActivation activationFn, INDArray mask) {
-        double[][] w = weights(labels, mask);
-        double[] f = activationFn.getActivation(preOutput.dup(), true).castTo(org.nd4j.linalg.api.buffer.DataType
-                .DOUBLE).data().asDouble();
+        Examples e = examples(labels, mask);
+        double[] f = values(preOutput, activationFn);
         double[] gradient = new double[f.length];
         for (int i = 0; i < f.length; i++) {
-            if (w[1][i] == 0) {
-                continue;
+            if (e.weight()[i] != 0) {
+                double y = e.sign()[i];
+                gradient[i] = -e.weight()[i] * y - (margin - y * f[i] > 0 ? alpha * y : 0);
             }
-            double y = w[0][i];
-            gradient[i] = -w[1][i] * y - (margin - y * f[i] > 0 ? alpha * y : 0);
         }
-        INDArray dz = Nd4j.createFromArray(gradient).reshape(f.length, 1).castTo(preOutput.dataType());
-        return activationFn.backprop(preOutput.dup(), dz).getFirst();
-    }
-
-    @Override
-    public Pair<Double, INDArray> computeGradientAndScore(INDArray labels, INDArray preOutput, IActivation activationFn,
-                                                          INDArray mask, boolean average) {
-        return new Pair<>(computeScore(labels, preOutput, activationFn, mask, average),
-                computeGradient(labels, preOutput, activationFn, mask));
+        return activationFn.backprop(preOutput.dup(), column(gradient, preOutput)).getFirst();
     }
 
     @Override
     public String name() {
         return alpha == 0 ? "KantorovichRubinstein" : "KantorovichRubinstein(hinge alpha=" + alpha + ", margin="
                 + margin + ")";
-    }
-
-    @Override
-    public String toString() {
-        return name();
     }
 }
