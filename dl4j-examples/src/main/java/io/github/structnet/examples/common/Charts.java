@@ -53,6 +53,15 @@ public final class Charts {
         return t;
     }
 
+    /** Column c of a row-major table, for plotting one coordinate of a trajectory. */
+    public static double[] column(double[][] rows, int c) {
+        double[] v = new double[rows.length];
+        for (int i = 0; i < rows.length; i++) {
+            v[i] = rows[i][c];
+        }
+        return v;
+    }
+
     /** Writes a PNG, creating the directory. */
     public static File save(XYChart chart, File png) throws IOException {
         createParent(png);

@@ -211,17 +211,9 @@ public final class SirConservation {
         double[] times = r.models().get(0).rolloutTimes();
         XYChart trajectories = Charts.chart("SIR, first held-out series: infected fraction I(t), trained on t ≤ "
                 + (int) r.settings().horizon(), "t", "I");
-        double[] truth = new double[times.length];
-        for (int j = 0; j < times.length; j++) {
-            truth[j] = r.truth()[j][1];
-        }
-        Charts.line(trajectories, "true", times, truth);
+        Charts.line(trajectories, "true", times, Charts.column(r.truth(), 1));
         for (ModelResult m : r.models()) {
-            double[] v = new double[times.length];
-            for (int j = 0; j < times.length; j++) {
-                v[j] = m.rollout()[j][1];
-            }
-            Charts.line(trajectories, m.name(), times, v);
+            Charts.line(trajectories, m.name(), times, Charts.column(m.rollout(), 1));
         }
         Charts.save(trajectories, new File(out, "sir-trajectories.png"));
         XYChart mass = Charts.chart("SIR: |S + I + R − 1| along the rollout", "t", "|S + I + R − 1|");

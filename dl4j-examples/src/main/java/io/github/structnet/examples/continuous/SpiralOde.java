@@ -202,10 +202,10 @@ public final class SpiralOde {
 
     public static void writePlots(Result r, File out) throws IOException {
         XYChart phase = Charts.chart("Spiral: true and learned trajectories from y(0) = (2, 0)", "y₁", "y₂");
-        Charts.line(phase, "true", column(r.truth(), 0), column(r.truth(), 1));
+        Charts.line(phase, "true", Charts.column(r.truth(), 0), Charts.column(r.truth(), 1));
         for (Run run : r.runs()) {
-            Charts.line(phase, run.gradient().name().toLowerCase(Locale.ROOT), column(run.prediction(), 0),
-                    column(run.prediction(), 1));
+            Charts.line(phase, run.gradient().name().toLowerCase(Locale.ROOT), Charts.column(run.prediction(), 0),
+                    Charts.column(run.prediction(), 1));
         }
         Charts.save(phase, new File(out, "spiral-trajectory.png"));
         XYChart error = Charts.chart("Spiral: mean absolute error of the whole trajectory", "iteration", "MAE");
@@ -214,14 +214,6 @@ public final class SpiralOde {
             Charts.line(error, run.gradient().name().toLowerCase(Locale.ROOT), x, run.errors());
         }
         Charts.save(error, new File(out, "spiral-error.png"));
-    }
-
-    private static double[] column(double[][] rows, int c) {
-        double[] v = new double[rows.length];
-        for (int i = 0; i < rows.length; i++) {
-            v[i] = rows[i][c];
-        }
-        return v;
     }
 
     public static void main(String[] args) throws IOException {

@@ -165,9 +165,9 @@ public final class FlowMapLearning {
         String name = r.settings().system().name().toLowerCase(Locale.ROOT).replace('_', '-');
         XYChart phase = Charts.chart(r.settings().system() + ": " + r.settings().rolloutSteps() + "-step rollouts", "q",
                 "p");
-        Charts.line(phase, "exact", column(r.reference(), 0), column(r.reference(), 1));
+        Charts.line(phase, "exact", Charts.column(r.reference(), 0), Charts.column(r.reference(), 1));
         for (ModelResult m : r.models()) {
-            Charts.line(phase, m.model().name(), column(m.trajectory(), 0), column(m.trajectory(), 1));
+            Charts.line(phase, m.model().name(), Charts.column(m.trajectory(), 0), Charts.column(m.trajectory(), 1));
         }
         Charts.save(phase, new File(out, "flowmap-" + name + "-phase.png"));
         XYChart energy = Charts.chart(r.settings().system() + ": energy error |H(x_k) − H(x_0)|", "t", "|ΔH|");
@@ -180,14 +180,6 @@ public final class FlowMapLearning {
             Charts.line(energy, m.model().name(), Charts.times(e.length, r.settings().h()), e);
         }
         Charts.save(energy, new File(out, "flowmap-" + name + "-energy.png"));
-    }
-
-    private static double[] column(double[][] rows, int c) {
-        double[] v = new double[rows.length];
-        for (int i = 0; i < rows.length; i++) {
-            v[i] = rows[i][c];
-        }
-        return v;
     }
 
     public static void main(String[] args) throws IOException {
