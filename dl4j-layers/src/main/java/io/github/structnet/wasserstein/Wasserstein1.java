@@ -85,6 +85,30 @@ public final class Wasserstein1 {
         return new Estimate(value, bound, value / Math.max(1.0, bound), curve);
     }
 
+    /**
+     * The exact W₁ between two 1-D samples of the same size: in one dimension the monotone coupling is optimal, so
+     * W₁ is the mean distance between the sorted samples.
+     *
+     * @param p samples [n, 1] or [n]
+     * @param q samples of the same count
+     */
+    public static double exactOneDimensional(INDArray p, INDArray q) {
+        if (p.length() != q.length() || (p.rank() == 2 && p.size(1) != 1) || (q.rank() == 2 && q.size(1) != 1)) {
+            throw new IllegalArgumentException("Wasserstein1: the exact 1-D distance needs two 1-D samples of the same"
+                    + " size; got " + java.util.Arrays.toString(p.shape()) + " and "
+                    + java.util.Arrays.toString(q.shape()));
+        }
+        double[] a = p.dup().castTo(DataType.DOUBLE).data().asDouble();
+        double[] b = q.dup().castTo(DataType.DOUBLE).data().asDouble();
+        java.util.Arrays.sort(a);
+        java.util.Arrays.sort(b);
+        double sum = 0;
+        for (int i = 0; i < a.length; i++) {
+            sum += Math.abs(a[i] - b[i]);
+        }
+        return sum / a.length;
+    }
+
     private static double meanOutput(MultiLayerNetwork critic, INDArray samples) {
         return critic.output(samples.castTo(critic.getLayerWiseConfigurations().getDataType()), false)
                 .meanNumber().doubleValue();
