@@ -262,12 +262,12 @@ public final class ButcherTableau implements Integrator {
     /**
      * The reverse of one step: given ā = ∂ℓ/∂x_new and extra cotangents of the stages (from dense outputs, may be
      * null), writes ∂ℓ/∂x into {@code stateGradient} and adds ∂ℓ/∂θ to {@code parameterGradient}. The step size is
-     * a constant of the step (the grid is fixed by the forward solve).
+     * a constant of the step (the grid is fixed by the forward solve). {@code stageWork} (s rows), {@code work} and
+     * {@code stageStateGradient} are scratch of the state's length.
      */
     void pullbackStep(DifferentiableVectorField f, double t, double h, double[] x, double[][] k,
-            double[] newStateGradient,
-                      double[][] stageGradients, double[] stateGradient, double[] parameterGradient,
-                      double[][] stageWork, double[] work) {
+                      double[] newStateGradient, double[][] stageGradients, double[] stateGradient,
+                      double[] parameterGradient, double[][] stageWork, double[] work, double[] stageStateGradient) {
         int s = b.length;
         int n = x.length;
         for (int i = 0; i < s; i++) {
@@ -282,7 +282,6 @@ public final class ButcherTableau implements Integrator {
             }
         }
         System.arraycopy(newStateGradient, 0, stateGradient, 0, n);
-        double[] stageStateGradient = new double[n];
         for (int i = s - 1; i >= 0; i--) {
             double[] kb = stageWork[i];
             if (isZero(kb)) {

@@ -324,10 +324,13 @@ public final class OdeSolver {
         int s = method.stages();
         int steps = solution.acceptedSteps();
         double[] adjoint = new double[n];
+        double[] spare = new double[n];
         double[] previous = new double[n];
         double[][] stageWork = new double[s][n];
+        double[][] denseStages = new double[s][n];
         double[][] stageGradients = new double[s][];
         double[] work = new double[n];
+        double[] stageStateGradient = new double[n];
         int segment = checkpointEvery == 0 ? 1 : checkpointEvery;
         int j = outputGradients.length - 1;
         for (int segmentStart = ((steps - 1) / segment) * segment; segmentStart >= 0; segmentStart -= segment) {
@@ -355,7 +358,8 @@ public final class OdeSolver {
                         for (int i = 0; i < s; i++) {
                             if (w[i] != 0) {
                                 if (stageGradients[i] == null) {
-                                    stageGradients[i] = new double[n];
+                                    stageGradients[i] = denseStages[i];
+                                    Arrays.fill(stageGradients[i], 0.0);
                                 }
                                 ButcherTableau.axpy(h * w[i], g, stageGradients[i]);
                             }
@@ -363,10 +367,11 @@ public final class OdeSolver {
                         ButcherTableau.axpy(1.0, g, previous);
                     }
                 }
-                double[] stateGradient = new double[n];
+                double[] stateGradient = spare;
                 method.pullbackStep(f, t, h, y, k, adjoint, stageGradients, stateGradient, parameterGradient,
-                        stageWork, work);
+                        stageWork, work, stageStateGradient);
                 ButcherTableau.axpy(1.0, previous, stateGradient);
+                spare = adjoint;
                 adjoint = stateGradient;
             }
         }
