@@ -267,9 +267,7 @@ public class NeuralOdeVertex extends StructVertex implements DirectVertexPass<Ne
             throw new IllegalArgumentException(describe() + ": the times input must be [minibatch, T] with the"
                     + " minibatch of x0 (" + input[0].size(0) + "); got " + Arrays.toString(input[1].shape()));
         }
-        if (input[0].isNaN().any() || input[0].isInfinite().any()) {
-            throw new IllegalArgumentException(describe() + ": input x0 contains NaN or infinite values");
-        }
+        requireFinite(input, 0); // the times may hold anything where they are masked: checked in the forward pass
     }
 
     @Override

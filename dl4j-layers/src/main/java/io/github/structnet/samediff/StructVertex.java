@@ -82,9 +82,14 @@ public abstract class StructVertex extends SameDiffVertex implements StructuredP
     /** Checks the inputs before the forward pass (finiteness); subclasses add shape checks and call this. */
     @Override
     public void validateInput(INDArray[] input) {
-        List<String> names = getVertexParams().getInputs();
         for (int i = 0; i < input.length; i++) {
-            GraphPass.requireFinite(input[i], describe(), "input '" + names.get(i) + "'");
+            requireFinite(input, i);
         }
+    }
+
+    /** Refuses input i if it holds NaN or infinite values, naming this vertex and the input. */
+    protected void requireFinite(INDArray[] input, int i) {
+        List<String> names = getVertexParams().getInputs();
+        GraphPass.requireFinite(input[i], describe(), "input '" + names.get(i) + "'");
     }
 }

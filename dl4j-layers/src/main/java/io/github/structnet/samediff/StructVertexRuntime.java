@@ -45,11 +45,18 @@ public class StructVertexRuntime extends SameDiffGraphVertex {
         return structConfig.describe();
     }
 
+    /** The output of either route; in inference the pass is complete, so the input masks are dropped after it. */
     @Override
     public INDArray doForward(boolean training, LayerWorkspaceMgr workspaceMgr) {
-        if (structConfig instanceof DirectVertexPass<?> direct) {
-            return directForward(direct, training, workspaceMgr);
+        INDArray out = structConfig instanceof DirectVertexPass<?> direct
+                ? directForward(direct, training, workspaceMgr) : graphForward(training, workspaceMgr);
+        if (!training) {
+            forgetMasks();
         }
+        return out;
+    }
+
+    private INDArray graphForward(boolean training, LayerWorkspaceMgr workspaceMgr) {
         INDArray out;
         try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
             ensureGraph();
@@ -72,9 +79,6 @@ public class StructVertexRuntime extends SameDiffGraphVertex {
             DirectVertexPass.Forward<?> f = direct.forward(paramTable, inputs.clone(), maskArrays, training);
             lastForward = training ? f : null;
             out = f.output();
-            if (!training) {
-                forgetMasks();
-            }
         }
         return workspaceMgr.dup(ArrayType.ACTIVATIONS, out);
     }
@@ -96,7 +100,6 @@ public class StructVertexRuntime extends SameDiffGraphVertex {
                     structConfig.stateParameterKeys(), gradient);
             inputGrads = b.inputGradients();
             lastForward = null;
-            forgetMasks();
         }
         for (int i = 0; i < inputGrads.length; i++) {
             inputGrads[i] = workspaceMgr.dup(ArrayType.ACTIVATION_GRAD, inputGrads[i]);
@@ -127,9 +130,13 @@ public class StructVertexRuntime extends SameDiffGraphVertex {
 
     @Override
     public Pair<Gradient, INDArray[]> doBackward(boolean tbptt, LayerWorkspaceMgr workspaceMgr) {
-        if (structConfig instanceof DirectVertexPass<?> direct) {
-            return directBackward(direct, workspaceMgr);
-        }
+        Pair<Gradient, INDArray[]> result = structConfig instanceof DirectVertexPass<?> direct
+                ? directBackward(direct, workspaceMgr) : graphBackward(workspaceMgr);
+        forgetMasks(); // the training pass is complete
+        return result;
+    }
+
+    private Pair<Gradient, INDArray[]> graphBackward(LayerWorkspaceMgr workspaceMgr) {
         Gradient gradient = new DefaultGradient();
         List<String> inputNames = structConfig.getVertexParams().getInputs();
         INDArray[] inputGrads = new INDArray[inputNames.size()];
