@@ -238,12 +238,24 @@ public class NeuralOdeLayer extends StructLayer implements DirectPass<NeuralOdeL
         return new Backward(grads, in);
     }
 
+    /** The vector field with parameters θ for a minibatch of {@code batch} states. */
+    public DenseVectorField field(double[] theta, int batch) {
+        return new DenseVectorField(architecture(), theta, batch, describe());
+    }
+
     /**
      * The solve of a minibatch of {@code batch} states x0 (row-major) at {@code solveTimes} with parameters θ;
      * keeps the tape when training with backpropagation.
      */
     Solution solve(double[] theta, double[] x0, int batch, double[] solveTimes, boolean training) {
-        DenseVectorField field = new DenseVectorField(architecture(), theta, batch, describe());
+        return solve(field(theta, batch), x0, solveTimes, training);
+    }
+
+    /**
+     * The solve of {@code field} from x0 at {@code solveTimes} with this layer's solver, keeping the tape when
+     * training with backpropagation (the configured checkpoints), none otherwise.
+     */
+    public Solution solve(FlatVectorField field, double[] x0, double[] solveTimes, boolean training) {
         int tape = training && gradientMethod == GradientMethod.BACKPROPAGATION ? checkpointEvery : OdeSolver.NO_TAPE;
         return solver().solve(field, x0, solveTimes, tape);
     }
@@ -255,7 +267,18 @@ public class NeuralOdeLayer extends StructLayer implements DirectPass<NeuralOdeL
      */
     double[] gradients(double[] theta, int batch, double[] solveTimes, Solution solution,
                        double[][] outputGradients, double[] parameterGradient) {
-        DenseVectorField field = new DenseVectorField(architecture(), theta, batch, describe());
+        return gradients(field(theta, batch), solveTimes, solution, outputGradients, parameterGradient);
+    }
+
+    /**
+     * ∂ℓ/∂x₀ of a solve of {@code field} made by {@link #solve(FlatVectorField, double[], double[], boolean)},
+     * adding ∂ℓ/∂θ to {@code parameterGradient}: backpropagation through its steps, or the adjoint solved with this
+     * layer's adjoint tolerances.
+     *
+     * @param outputGradients ∂ℓ/∂x(tⱼ) per solve time (rows may be null)
+     */
+    public double[] gradients(DifferentiableVectorField field, double[] solveTimes, Solution solution,
+                              double[][] outputGradients, double[] parameterGradient) {
         if (gradientMethod == GradientMethod.ADJOINT) {
             OdeSolver backward = new OdeSolver(method.tableau(), stepControl().withTolerances(adjointRtol,
                     adjointAtol), describe() + " (adjoint)");
@@ -266,7 +289,7 @@ public class NeuralOdeLayer extends StructLayer implements DirectPass<NeuralOdeL
     }
 
     /** Copies θ's entries from {@code offset} into the gradient array {@code target}; returns the next offset. */
-    static int unflatten(double[] values, int offset, INDArray target) {
+    public static int unflatten(double[] values, int offset, INDArray target) {
         int length = (int) target.length();
         target.assign(Nd4j.createFromArray(Arrays.copyOfRange(values, offset, offset + length))
                 .reshape(target.shape()).castTo(target.dataType()));
@@ -274,7 +297,7 @@ public class NeuralOdeLayer extends StructLayer implements DirectPass<NeuralOdeL
     }
 
     /** The parameters as one array θ in the order of {@link #parameterKeys()}. */
-    double[] flatten(Map<String, INDArray> params) {
+    public double[] flatten(Map<String, INDArray> params) {
         double[] theta = new double[architecture().parameterCount()];
         int offset = 0;
         for (String key : parameterKeys()) {

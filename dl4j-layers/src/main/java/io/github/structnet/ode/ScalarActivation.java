@@ -11,12 +11,16 @@ import org.nd4j.linalg.factory.Nd4j;
  * activation goes through its own {@link IActivation} on an ND4J copy, so any activation works and each one means
  * what it means in DL4J (a test holds the two routes equal).
  */
-final class ScalarActivation {
+public final class ScalarActivation {
 
     private final Activation activation;
     private final IActivation dl4j;
 
-    ScalarActivation(Activation activation, String owner) {
+    /**
+     * @param owner names the layer in messages
+     * @throws IllegalArgumentException for a missing activation or RRELU (random in training)
+     */
+    public ScalarActivation(Activation activation, String owner) {
         if (activation == null) {
             throw new IllegalArgumentException(owner + ": activation must be set");
         }
@@ -63,7 +67,8 @@ final class ScalarActivation {
         }
     }
 
-    private double value(double z) {
+    /** σ(z) (for the activations computed on the JVM). */
+    public double value(double z) {
         return switch (activation) {
             case IDENTITY -> z;
             case TANH -> tanh(z);
@@ -78,7 +83,8 @@ final class ScalarActivation {
         };
     }
 
-    private double derivative(double z) {
+    /** σ′(z) (for the activations computed on the JVM). */
+    public double derivative(double z) {
         return switch (activation) {
             case IDENTITY -> 1;
             case TANH -> {
@@ -102,6 +108,37 @@ final class ScalarActivation {
                 yield 1 / (d * d);
             }
             default -> throw new IllegalStateException(activation.toString());
+        };
+    }
+
+    /** Whether σ″ is known on the JVM: the smooth activations IDENTITY, TANH, SIGMOID, SOFTPLUS, SWISH and CUBE. */
+    public boolean hasSecondDerivative() {
+        return switch (activation) {
+            case IDENTITY, TANH, SIGMOID, SOFTPLUS, SWISH, CUBE -> true;
+            default -> false;
+        };
+    }
+
+    /** σ″(z), for the activations of {@link #hasSecondDerivative()}. */
+    public double secondDerivative(double z) {
+        return switch (activation) {
+            case IDENTITY -> 0;
+            case TANH -> {
+                double th = tanh(z);
+                yield -2 * th * (1 - th * th);
+            }
+            case SIGMOID, SOFTPLUS -> {
+                double s = sigmoid(z);
+                double first = s * (1 - s);
+                yield activation == Activation.SOFTPLUS ? first : first * (1 - 2 * s);
+            }
+            case SWISH -> {
+                double s = sigmoid(z);
+                double first = s * (1 - s);
+                yield 2 * first + z * first * (1 - 2 * s);
+            }
+            case CUBE -> 6 * z;
+            default -> throw new IllegalStateException(activation + " has no second derivative here");
         };
     }
 
