@@ -10,9 +10,12 @@ import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.Adam;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Random;
 
 /**
@@ -61,28 +64,96 @@ public final class Wasserstein1 {
      */
     public static Estimate estimate(INDArray p, INDArray q, MultiLayerNetwork critic, int iterations, int batch,
                                     long seed) {
-        if (p.rank() != 2 || q.rank() != 2 || p.size(1) != q.size(1)) {
-            throw new IllegalArgumentException("Wasserstein1: the two sample sets must be [n, d] and [m, d] with the"
-                    + " same d; got " + java.util.Arrays.toString(p.shape()) + " and "
-                    + java.util.Arrays.toString(q.shape()));
-        }
+        requireSamples(p, q);
         if (iterations < 1 || batch < 1) {
             throw new IllegalArgumentException("Wasserstein1: iterations and batch must be >= 1; got " + iterations
                     + " and " + batch);
         }
+        int last = Critics.requireCritic(critic, true, "Wasserstein1");
         Random random = new Random(seed);
-        INDArray labels = Nd4j.vstack(Nd4j.ones(DataType.DOUBLE, batch, 1), Nd4j.ones(DataType.DOUBLE, batch, 1)
-                .negi()).castTo(critic.getLayerWiseConfigurations().getDataType());
         double[] curve = new double[iterations];
         for (int it = 0; it < iterations; it++) {
-            INDArray x = Nd4j.vstack(sample(p, batch, random), sample(q, batch, random));
-            critic.fit(x, labels);
-            curve[it] = -critic.score();
+            curve[it] = fit(critic, sample(p, batch, random), sample(q, batch, random));
         }
-        int last = critic.getnLayers() - 2;
-        double value = meanOutput(critic, p) - meanOutput(critic, q);
+        return evaluate(critic, last, meanOutput(critic, p), meanOutput(critic, q), curve);
+    }
+
+    /**
+     * The same from two iterators of samples (the features of their minibatches): {@code epochs} passes over both in
+     * lockstep (one critic step per pair of minibatches, the shorter iterator restarting), then the KR value on all
+     * of both.
+     *
+     * @throws IllegalArgumentException for an empty iterator, samples of different dimensions, or non-finite values
+     */
+    public static Estimate estimate(DataSetIterator p, DataSetIterator q, MultiLayerNetwork critic, int epochs) {
+        if (epochs < 1) {
+            throw new IllegalArgumentException("Wasserstein1: epochs must be >= 1; got " + epochs);
+        }
+        int last = Critics.requireCritic(critic, true, "Wasserstein1");
+        List<Double> curve = new ArrayList<>();
+        for (int epoch = 0; epoch < epochs; epoch++) {
+            p.reset();
+            q.reset();
+            requireNonEmpty(p, "first");
+            requireNonEmpty(q, "second");
+            while (p.hasNext()) {
+                if (!q.hasNext()) {
+                    q.reset();
+                }
+                INDArray a = p.next().getFeatures();
+                INDArray b = q.next().getFeatures();
+                requireSamples(a, b);
+                curve.add(fit(critic, a, b));
+            }
+        }
+        double[] means = {0, 0};
+        long[] counts = {0, 0};
+        DataSetIterator[] both = {p, q};
+        for (int k = 0; k < 2; k++) {
+            both[k].reset();
+            while (both[k].hasNext()) {
+                INDArray x = both[k].next().getFeatures();
+                means[k] += meanOutput(critic, x) * x.size(0);
+                counts[k] += x.size(0);
+            }
+        }
+        return evaluate(critic, last, means[0] / counts[0], means[1] / counts[1],
+                curve.stream().mapToDouble(Double::doubleValue).toArray());
+    }
+
+    private static void requireNonEmpty(DataSetIterator it, String which) {
+        if (!it.hasNext()) {
+            throw new IllegalArgumentException("Wasserstein1: the " + which + " iterator has no samples");
+        }
+    }
+
+    /** One critic step on a minibatch of each (labels +1 and −1); returns the minibatch KR value. */
+    private static double fit(MultiLayerNetwork critic, INDArray a, INDArray b) {
+        DataType type = critic.getLayerWiseConfigurations().getDataType();
+        INDArray labels = Nd4j.vstack(Nd4j.ones(type, a.size(0), 1), Nd4j.ones(type, b.size(0), 1).negi());
+        critic.fit(Nd4j.vstack(a.castTo(type), b.castTo(type)), labels);
+        return -critic.score();
+    }
+
+    private static Estimate evaluate(MultiLayerNetwork critic, int last, double meanP, double meanQ, double[] curve) {
+        double value = meanP - meanQ;
         double bound = NetworkLipschitz.upperBound(critic, last);
         return new Estimate(value, bound, value / Math.max(1.0, bound), curve);
+    }
+
+    /** Two sample sets [n, d] and [m, d], same d, non-empty, finite. */
+    private static void requireSamples(INDArray p, INDArray q) {
+        if (p.rank() != 2 || q.rank() != 2 || p.size(1) != q.size(1) || p.size(0) == 0 || q.size(0) == 0) {
+            throw new IllegalArgumentException("Wasserstein1: the two sample sets must be non-empty [n, d] and [m, d]"
+                    + " with the same d; got " + java.util.Arrays.toString(p.shape()) + " and "
+                    + java.util.Arrays.toString(q.shape()));
+        }
+        for (INDArray x : new INDArray[]{p, q}) {
+            if (!Double.isFinite(x.sumNumber().doubleValue())) {
+                throw new IllegalArgumentException("Wasserstein1: the samples must be finite; a set of shape "
+                        + java.util.Arrays.toString(x.shape()) + " holds NaN or infinite values");
+            }
+        }
     }
 
     /**
