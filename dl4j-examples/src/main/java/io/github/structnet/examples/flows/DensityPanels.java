@@ -14,29 +14,42 @@ import java.io.IOException;
 import java.util.List;
 
 /** Heat-map panels of 2-D densities: histograms of samples and densities on a grid, one row per problem. */
-final class DensityPanels {
+public final class DensityPanels {
 
-    static final int PANEL = 240;
+    public static final int PANEL = 240;
     private static final int TITLE = 24;
 
     /** One panel: a grid of non-negative values (row 0 at the top) and its title. */
-    record Panel(String title, double[][] values) {
+    public record Panel(String title, double[][] values) {
     }
 
     private DensityPanels() {
     }
 
-    /** A normalised 2-D histogram of points [n, 2] on [−extent, extent]² with {@link #PANEL}² bins. */
-    static double[][] histogram(INDArray points, double extent) {
-        double[][] counts = new double[PANEL][PANEL];
+    /**
+     * A 2-D histogram of points [n, 2] on [−extent, extent]² with bins² cells (bins divides {@link #PANEL}), drawn on
+     * the panel's {@link #PANEL}² pixels.
+     */
+    public static double[][] histogram(INDArray points, double extent, int bins) {
+        if (PANEL % bins != 0) {
+            throw new IllegalArgumentException("bins must divide " + PANEL + "; got " + bins);
+        }
+        double[][] counts = new double[bins][bins];
         for (int i = 0; i < points.rows(); i++) {
-            int px = (int) Math.floor((points.getDouble(i, 0) + extent) / (2 * extent) * PANEL);
-            int py = (int) Math.floor((extent - points.getDouble(i, 1)) / (2 * extent) * PANEL);
-            if (px >= 0 && px < PANEL && py >= 0 && py < PANEL) {
-                counts[py][px]++;
+            int bx = (int) Math.floor((points.getDouble(i, 0) + extent) / (2 * extent) * bins);
+            int by = (int) Math.floor((extent - points.getDouble(i, 1)) / (2 * extent) * bins);
+            if (bx >= 0 && bx < bins && by >= 0 && by < bins) {
+                counts[by][bx]++;
             }
         }
-        return counts;
+        double[][] pixels = new double[PANEL][PANEL];
+        int size = PANEL / bins;
+        for (int py = 0; py < PANEL; py++) {
+            for (int px = 0; px < PANEL; px++) {
+                pixels[py][px] = counts[py / size][px / size];
+            }
+        }
+        return pixels;
     }
 
     /** The centres of the {@link #PANEL}² grid cells as points [PANEL², 2], row by row from the top. */
@@ -52,7 +65,7 @@ final class DensityPanels {
     }
 
     /** Writes rows of panels, each panel scaled to its own maximum. */
-    static File write(File png, List<List<Panel>> rows) throws IOException {
+    public static File write(File png, List<List<Panel>> rows) throws IOException {
         int columns = rows.stream().mapToInt(List::size).max().orElse(1);
         BufferedImage img = new BufferedImage(columns * PANEL, rows.size() * (PANEL + TITLE),
                 BufferedImage.TYPE_INT_RGB);
