@@ -75,7 +75,7 @@ final class ConvolutionPlans {
      * primitive wants another layout, an internal memory of that layout in a {@link Scratch} slot, with the reorder
      * between the two.
      */
-    static final class Operand {
+    static final class Operand implements AutoCloseable {
         private final memory user;
         private final memory internal;
         private final Slot slot;
@@ -117,10 +117,16 @@ final class ConvolutionPlans {
                 toUser.execute(s, internal, user);
             }
         }
+
+        /** Frees the native memory objects and reorders (not the arrays bound to them, nor the scratch). */
+        @Override
+        public void close() {
+            Native.close(toInternal, toUser, internal == user ? null : internal, user);
+        }
     }
 
     /** out ← K x (+ b). */
-    static final class ForwardPlan {
+    static final class ForwardPlan implements AutoCloseable {
         private final stream stream;
         private final Scratch scratch;
         private final Operand input;
@@ -168,10 +174,16 @@ final class ConvolutionPlans {
             output.writeBack(stream);
             stream._wait();
         }
+
+        @Override
+        public void close() {
+            Native.close(primitive, args);
+            Native.close(input, weights, bias, output);
+        }
     }
 
     /** ∂x = Kᵀ g, ∂K and (with a bias) ∂b for an output gradient g. */
-    static final class BackwardPlan {
+    static final class BackwardPlan implements AutoCloseable {
         private final stream stream;
         private final Scratch scratch;
         private final Operand inputForWeights;
@@ -247,6 +259,14 @@ final class ConvolutionPlans {
                 biasGradient.writeBack(stream);
             }
             stream._wait();
+        }
+
+        @Override
+        public void close() {
+            Native.close(data, weights, dataArgs, weightArgs);
+            Native.close(inputForWeights, weightsForData, gradientForWeights,
+                    gradientForData == gradientForWeights ? null : gradientForData, inputGradient, weightGradient,
+                    biasGradient);
         }
     }
 

@@ -81,7 +81,7 @@ public final class DirectAdam {
     }
 
     /** The three primitives of one key for one thread, with their memories and the run-time α_t. */
-    private static final class Plan {
+    private static final class Plan implements AutoCloseable {
         private final stream stream;
         private final memory gradient;
         private final memory mean;
@@ -93,6 +93,7 @@ public final class DirectAdam {
         private final IntMemoryMap meanArgs;
         private final IntMemoryMap varianceArgs;
         private final IntMemoryMap updateArgs;
+        private final memory step;
 
         Plan(engine engine, stream stream, Key key) {
             this.stream = stream;
@@ -129,7 +130,15 @@ public final class DirectAdam {
             updatePass = pass(dnnl.algorithm.binary_max, flat, updateAttr, engine);
             updateArgs = arguments(variance, variance, gradient);
             updateArgs.put(postOpOperand(3), mean);
-            updateArgs.put(postOpOperand(4), new memory(scalar, engine, stepSize));
+            step = new memory(scalar, engine, stepSize);
+            updateArgs.put(postOpOperand(4), step);
+        }
+
+        /** Frees the primitives, the argument maps, the memory objects and the step-size scalar. */
+        @Override
+        public void close() {
+            Native.close(meanPass, variancePass, updatePass, meanArgs, varianceArgs, updateArgs);
+            Native.close(gradient, mean, variance, step, stepSize);
         }
 
         /** One element-wise binary primitive on flat float vectors, with its scales and post-ops. */

@@ -16,7 +16,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * gemm on the calling thread alone: inside a training step its worker threads otherwise contend for the cores with
  * ND4J's OpenMP threads. Larger products ({@link #MAX_PRODUCT_WORK}) stay with ND4J, whose oneDNN
  * product uses both cores without that contention.
- * <p>Every method returns false (and does nothing) when it cannot take the operands: another backend (CUDA), another
+ * <p>Every method returns false (and does nothing) when it cannot take the operands: another backend (CUDA), the
+ * direct routes switched off ({@link OneDnn#SWITCH_PROPERTY}), another
  * data type than float or double, strides BLAS cannot express, or operands too large; callers then use ND4J.
  */
 final class DirectBlas {
@@ -32,9 +33,12 @@ final class DirectBlas {
     private DirectBlas() {
     }
 
-    /** Whether OpenBLAS can be called directly here (ND4J's CPU backend, library loaded). */
+    /**
+     * Whether OpenBLAS can be called directly here (ND4J's CPU backend, library loaded, direct routes not switched off
+     * with {@link OneDnn#SWITCH_PROPERTY}).
+     */
     static boolean available() {
-        return AVAILABLE;
+        return AVAILABLE && !OneDnn.switchedOff();
     }
 
     private static boolean probe() {
@@ -54,7 +58,7 @@ final class DirectBlas {
                         INDArray c, long m, long n, long k) {
         DataType type = c.dataType();
         long work = m * n * k;
-        if (!AVAILABLE || work > MAX_PRODUCT_WORK || !isBlasType(type) || a.dataType() != type
+        if (!available() || work > MAX_PRODUCT_WORK || !isBlasType(type) || a.dataType() != type
                 || b.dataType() != type || work == 0) {
             return false;
         }
@@ -123,7 +127,7 @@ final class DirectBlas {
     }
 
     private static boolean vectorReady(INDArray x) {
-        return AVAILABLE && isBlasType(x.dataType()) && x.length() > 0 && x.length() <= MAX_VECTOR_LENGTH
+        return available() && isBlasType(x.dataType()) && x.length() > 0 && x.length() <= MAX_VECTOR_LENGTH
                 && isContiguous(x);
     }
 

@@ -103,7 +103,7 @@ final class DirectMatmul {
     }
 
     /** The primitive of one key for one thread, with its memories and the run-time α. */
-    private static final class Plan {
+    private static final class Plan implements AutoCloseable {
         private final stream stream;
         private final memory a;
         private final memory b;
@@ -111,6 +111,7 @@ final class DirectMatmul {
         private final memory bias;
         private final memory addend;
         private final FloatPointer alpha = new FloatPointer(1);
+        private final memory scale;
         private final matmul primitive;
         private final IntMemoryMap args = new IntMemoryMap();
 
@@ -147,7 +148,7 @@ final class DirectMatmul {
             this.c = new memory(dc, engine, (Pointer) null);
             this.bias = dbias != null ? new memory(dbias, engine, (Pointer) null) : null;
             this.addend = daddend != null ? new memory(daddend, engine, (Pointer) null) : null;
-            memory scale = new memory(new memory.desc(new long[]{1}, memory.data_type.f32, memory.format_tag.x), engine,
+            this.scale = new memory(new memory.desc(new long[]{1}, memory.data_type.f32, memory.format_tag.x), engine,
                     alpha);
             args.put(dnnl.DNNL_ARG_SRC, a);
             args.put(dnnl.DNNL_ARG_WEIGHTS, b);
@@ -174,6 +175,12 @@ final class DirectMatmul {
             alpha.put(0, scale);
             primitive.execute(stream, args);
             stream._wait();
+        }
+
+        /** Frees the primitive, its memory objects and α (not the arrays bound to them). */
+        @Override
+        public void close() {
+            Native.close(primitive, args, a, b, c, bias, addend, scale, alpha);
         }
     }
 }

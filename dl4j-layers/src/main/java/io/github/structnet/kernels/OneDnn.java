@@ -15,7 +15,11 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 public final class OneDnn {
 
-    /** System property that turns the direct oneDNN routes off ({@code -Dstructnet.oneDnn=false}), read per call. */
+    /**
+     * System property that turns every direct native route off ({@code -Dstructnet.oneDnn=false}): oneDNN primitives
+     * and direct OpenBLAS calls, so that all work goes through ND4J's ops, the route the CUDA backend takes. Read per
+     * call.
+     */
     public static final String SWITCH_PROPERTY = "structnet.oneDnn";
 
     private static final Probe PROBE = Probe.run();
@@ -29,7 +33,12 @@ public final class OneDnn {
      * The CPU engine, or null when oneDNN is not loaded, the backend is not ND4J's CPU backend, or the switch is off.
      */
     static engine engine() {
-        return "false".equalsIgnoreCase(System.getProperty(SWITCH_PROPERTY)) ? null : PROBE.cpu();
+        return switchedOff() ? null : PROBE.cpu();
+    }
+
+    /** Whether {@link #SWITCH_PROPERTY} is {@code false}. */
+    static boolean switchedOff() {
+        return "false".equalsIgnoreCase(System.getProperty(SWITCH_PROPERTY));
     }
 
     /** The CPU engine whatever the switch says (null when oneDNN did not load), for per-thread state. */

@@ -8,9 +8,10 @@ import java.util.function.Function;
 /**
  * One thread's oneDNN primitives by key ({@link DirectConvolution}, {@link DirectMatmul}), built on first use. A key
  * oneDNN refuses is remembered as refused, so its calls go to ND4J from then on without trying again; when a new key
- * arrives with {@value #CAPACITY} keys held, the cache starts again.
+ * arrives with {@value #CAPACITY} keys held, the cache closes every plan it holds (freeing their native primitives and
+ * memory objects) and starts again. A cache belongs to one thread, so no plan is closed while it runs.
  */
-final class PlanCache<K, P> {
+final class PlanCache<K, P extends AutoCloseable> {
 
     /** The most keys one cache holds. */
     static final int CAPACITY = 64;
@@ -22,12 +23,25 @@ final class PlanCache<K, P> {
         Optional<P> plan = plans.get(key);
         if (plan == null) {
             if (plans.size() >= CAPACITY) {
-                plans.clear();
+                clear();
             }
             plan = tryBuild(key, build);
             plans.put(key, plan);
         }
         return plan.orElse(null);
+    }
+
+    /** The number of keys held (plans and refusals). */
+    int size() {
+        return plans.size();
+    }
+
+    /** Closes every plan held and forgets every key. */
+    void clear() {
+        for (Optional<P> plan : plans.values()) {
+            plan.ifPresent(Native::close);
+        }
+        plans.clear();
     }
 
     private static <K, P> Optional<P> tryBuild(K key, Function<K, P> build) {

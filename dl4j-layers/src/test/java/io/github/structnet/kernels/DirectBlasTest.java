@@ -1,5 +1,7 @@
 package io.github.structnet.kernels;
 
+import io.github.structnet.testutil.DirectRoutes;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -12,6 +14,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -19,6 +22,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The direct OpenBLAS route: taken where it should be, and the same values as ND4J's own ops wherever it runs. */
 class DirectBlasTest {
+
+    /** These tests are about the direct routes themselves: a run with them switched off skips them. */
+    @BeforeEach
+    void directRoutesOn() {
+        assumeTrue(DirectRoutes.onAtStart(), "the direct routes are switched off for this run");
+    }
 
     @Test
     void productsCutIntoRowBlocksMatchMmulForViewsOfAParameterBuffer() {

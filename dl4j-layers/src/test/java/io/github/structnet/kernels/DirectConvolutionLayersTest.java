@@ -9,6 +9,8 @@ import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.LossLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import io.github.structnet.testutil.DirectRoutes;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -17,6 +19,7 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -26,6 +29,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * float rounding on random pairs.
  */
 class DirectConvolutionLayersTest {
+
+    /** These tests are about the direct routes themselves: a run with them switched off skips them. */
+    @BeforeEach
+    void directRoutesOn() {
+        assumeTrue(DirectRoutes.onAtStart(), "the direct routes are switched off for this run");
+    }
 
     private static final int MB = 4;
     private static final int C = 4;

@@ -1,5 +1,7 @@
 package io.github.structnet.kernels;
 
+import io.github.structnet.testutil.DirectRoutes;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -13,6 +15,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -23,6 +26,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Winograd (3×3) and direct (5×5, odd channel counts) algorithms.
  */
 class DirectConvolutionTest {
+
+    /** These tests are about the direct routes themselves: a run with them switched off skips them. */
+    @BeforeEach
+    void directRoutesOn() {
+        assumeTrue(DirectRoutes.onAtStart(), "the direct routes are switched off for this run");
+    }
 
     private static final double FLOAT_TOLERANCE = 1e-5; // relative Frobenius error; float results are 1e-7–1e-6
 
@@ -96,11 +105,11 @@ class DirectConvolutionTest {
         INDArray w = Nd4j.rand(DataType.FLOAT, 3, 3, 4, 4);
         INDArray y = x.ulike();
         try {
-            System.setProperty(OneDnn.SWITCH_PROPERTY, "false");
+            DirectRoutes.switchOff();
             assertFalse(DirectConvolution.forward(x, w, null, false, y));
             assertTrue(OneDnn.status().contains("off"), OneDnn.status());
         } finally {
-            System.clearProperty(OneDnn.SWITCH_PROPERTY);
+            DirectRoutes.restore();
         }
         assertTrue(DirectConvolution.forward(x, w, null, false, y));
         assertTrue(OneDnn.status().contains("oneDNN 2.5"), OneDnn.status());

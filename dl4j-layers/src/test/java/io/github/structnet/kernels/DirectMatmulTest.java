@@ -7,6 +7,8 @@ import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.LossLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import io.github.structnet.testutil.DirectRoutes;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -15,6 +17,7 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -26,6 +29,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * larger buffer (strided rows included); what it refuses still comes out right through {@link Gemm}.
  */
 class DirectMatmulTest {
+
+    /** These tests are about the direct routes themselves: a run with them switched off skips them. */
+    @BeforeEach
+    void directRoutesOn() {
+        assumeTrue(DirectRoutes.onAtStart(), "the direct routes are switched off for this run");
+    }
 
     private static final int M = 96;
     private static final int N = 200;
@@ -75,10 +84,10 @@ class DirectMatmulTest {
         assertFalse(DirectMatmul.gemm(ad, false, b.castTo(DataType.DOUBLE), false, 1.0, 0.0,
                 Nd4j.create(DataType.DOUBLE, M, N), M, N, K), "double precision");
         try {
-            System.setProperty(OneDnn.SWITCH_PROPERTY, "false");
+            DirectRoutes.switchOff();
             assertFalse(DirectMatmul.gemm(a, false, b, false, 1.0, 0.0, c, M, N, K), "switched off");
         } finally {
-            System.clearProperty(OneDnn.SWITCH_PROPERTY);
+            DirectRoutes.restore();
         }
     }
 
@@ -95,11 +104,11 @@ class DirectMatmulTest {
         assertClose(expected, c, "oneDNN");
         assertEquals(dBefore, d, "the addend was changed");
         try {
-            System.setProperty(OneDnn.SWITCH_PROPERTY, "false");
+            DirectRoutes.switchOff();
             assertClose(expected, Gemm.onto(a, false, b, false, -0.3, d,
                     Nd4j.valueArrayOf(new long[]{M, N}, Float.NaN, DataType.FLOAT)), "ND4J");
         } finally {
-            System.clearProperty(OneDnn.SWITCH_PROPERTY);
+            DirectRoutes.restore();
         }
         INDArray transposed = d.transpose().dup(); // as many elements as C, the wrong shape
         assertThrows(IllegalArgumentException.class, () -> Gemm.onto(a, false, b, false, -0.3, transposed, c),
@@ -126,12 +135,12 @@ class DirectMatmulTest {
             assertTrue(DirectMatmul.affine(a, false, w, true, bias, rectify, c, M, N, K), "route not taken");
             assertClose(expected, c, "oneDNN, rectify " + rectify);
             try {
-                System.setProperty(OneDnn.SWITCH_PROPERTY, "false");
+                DirectRoutes.switchOff();
                 INDArray viaNd4j = Nd4j.valueArrayOf(new long[]{M, N}, Float.NaN, DataType.FLOAT);
                 assertClose(expected, Gemm.affine(a, false, w, true, bias, rectify, viaNd4j), "ND4J, rectify "
                         + rectify);
             } finally {
-                System.clearProperty(OneDnn.SWITCH_PROPERTY);
+                DirectRoutes.restore();
             }
             INDArray ad = a.castTo(DataType.DOUBLE);
             assertClose(expected, Gemm.affine(ad, false, w.castTo(DataType.DOUBLE), true, bias.castTo(DataType.DOUBLE),

@@ -1,7 +1,6 @@
 package io.github.structnet.updater;
 
 import io.github.structnet.kernels.DirectAdam;
-import io.github.structnet.kernels.OneDnn;
 import io.github.structnet.lipschitz.GradientFlowDense;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
@@ -12,6 +11,8 @@ import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.nn.updater.MultiLayerUpdater;
 import org.deeplearning4j.nn.updater.UpdaterBlock;
 import org.deeplearning4j.util.ModelSerializer;
+import io.github.structnet.testutil.DirectRoutes;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.activations.Activation;
@@ -28,6 +29,7 @@ import org.nd4j.linalg.ops.transforms.Transforms;
 import java.io.File;
 import java.io.IOException;
 
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -40,6 +42,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * {@link Adam}, across a save and reload, and falls back to ND4J's op where oneDNN cannot take the arrays.
  */
 class FusedAdamTest {
+
+    /** These tests are about the direct routes themselves: a run with them switched off skips them. */
+    @BeforeEach
+    void directRoutesOn() {
+        assumeTrue(DirectRoutes.onAtStart(), "the direct routes are switched off for this run");
+    }
 
     private static final double LR = 3e-3;
     private static final double BETA1 = 0.85;
@@ -87,10 +95,10 @@ class FusedAdamTest {
         assertFalse(DirectAdam.step(cOrder, Nd4j.zeros(DataType.FLOAT, 'f', 8, 8), Nd4j.zeros(DataType.FLOAT, 8, 8),
                 LR, BETA1, BETA2, EPSILON, 0), "orders differ");
         try {
-            System.setProperty(OneDnn.SWITCH_PROPERTY, "false");
+            DirectRoutes.switchOff();
             assertFalse(DirectAdam.step(g, m, v, LR, BETA1, BETA2, EPSILON, 0), "switched off");
         } finally {
-            System.clearProperty(OneDnn.SWITCH_PROPERTY);
+            DirectRoutes.restore();
         }
         assertEquals(g0, g);
         assertEquals(0.0, m.sumNumber().doubleValue());
