@@ -1,12 +1,13 @@
 package io.github.structnet.wasserstein;
 
 import io.github.structnet.certify.NetworkLipschitz;
+import io.github.structnet.persistence.ModelFileException;
+import io.github.structnet.persistence.ModelFiles;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.gradient.Gradient;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
-import org.deeplearning4j.util.ModelSerializer;
 import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -14,10 +15,7 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
 import java.io.File;
-import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
@@ -219,16 +217,15 @@ public final class Wgan {
         return epsilon.castTo(x.dataType());
     }
 
-    /** Writes a model to a temporary file and moves it into place, so a good file is never half-overwritten. */
+    /**
+     * Writes a checkpoint by temporary file and move ({@link ModelFiles#save}), so a good file is never
+     * half-overwritten.
+     */
     private static void save(Model net, File target) {
         try {
-            Files.createDirectories(target.getAbsoluteFile().getParentFile().toPath());
-            File temporary = File.createTempFile(target.getName(), ".tmp", target.getAbsoluteFile().getParentFile());
-            ModelSerializer.writeModel(net, temporary, true);
-            Files.move(temporary.toPath(), target.toPath(), StandardCopyOption.REPLACE_EXISTING,
-                    StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException e) {
-            throw new UncheckedIOException("Wgan: cannot write the checkpoint " + target, e);
+            ModelFiles.save(net, target, true);
+        } catch (ModelFileException e) {
+            throw new UncheckedIOException("Wgan: cannot write the checkpoint", e);
         }
     }
 }

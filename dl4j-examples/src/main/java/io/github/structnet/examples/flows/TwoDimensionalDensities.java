@@ -5,11 +5,11 @@ import io.github.structnet.cnf.FlowDensity;
 import io.github.structnet.cnf.FlowLikelihood;
 import io.github.structnet.examples.common.Charts;
 import io.github.structnet.ode.NeuralOdeLayer;
+import io.github.structnet.persistence.ModelFiles;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.LossLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
-import org.deeplearning4j.util.ModelSerializer;
 import org.knowm.xchart.XYChart;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -168,8 +168,7 @@ public final class TwoDimensionalDensities {
         System.out.print(table(results));
         for (Result r : results) {
             File model = new File(a.out(), "cnf-" + r.density().name().toLowerCase(Locale.ROOT) + ".zip");
-            Charts.createParent(model);
-            ModelSerializer.writeModel(r.model(), model, true);
+            ModelFiles.save(r.model(), model, true);
         }
         writeCurves(results, a.out());
         writePanels(results, a.quick() ? 5000 : 20000, a.out());

@@ -35,9 +35,10 @@ import java.util.Random;
  *   <li><b>weight clipping</b>: the classic WGAN of Arjovsky et al. 2017: an unconstrained ReLU critic (128-128-128)
  *       with weights clipped to [−0.01, 0.01], RMSProp 5e-5.</li>
  * </ul>
- * The generator (noise 2 → 128-128-128 ReLU → 2) and its optimiser (RMSProp 5e-5) are the same in both. At every report the exact W₁ between 1,000 generated points (fixed noise) and 1,000 real points (optimal
- * assignment, {@link OptimalAssignment}) and the critic's certified lower bound of W₁; {@code wgan-8g-w1.png} plots
- * both, {@code wgan-8g-samples.png} shows the generated points over training (a histogram per report).
+ * The generator (noise 2 → 128-128-128 ReLU → 2) and its optimiser (RMSProp 5e-5) are the same in both. At every report
+ * the exact W₁ between 1,000 generated points (fixed noise) and 1,000 real points (optimal assignment, {@link
+ * OptimalAssignment}) and the critic's certified lower bound of W₁; {@code wgan-8g-w1.png} plots both, {@code
+ * wgan-8g-samples.png} shows the generated points over training (a histogram per report).
  * <p>Usage: {@code EightGaussiansWgan [--quick] [--out DIR]}.
  */
 public final class EightGaussiansWgan {
