@@ -60,8 +60,8 @@ public final class MnistWgan {
 
     public static List<WganComparison.Run> run(boolean quick, INDArray train, INDArray test) {
         Nd4j.setDefaultDataTypes(DataType.DOUBLE, DataType.DOUBLE);
-        int iterations = quick ? 20 : 1000;
-        Wgan.Settings settings = new Wgan.Settings(iterations, 5, 64, NOISE, quick ? 10 : 100, null);
+        int iterations = quick ? 20 : 500;
+        Wgan.Settings settings = new Wgan.Settings(iterations, 5, 64, NOISE, quick ? 10 : 50, null);
         INDArray reference = test.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, POINTS),
                 org.nd4j.linalg.indexing.NDArrayIndex.all());
         Random random = new Random(2);
