@@ -1,6 +1,5 @@
 package io.github.structnet.cnf;
 
-import io.github.structnet.ode.DenseVectorField;
 import io.github.structnet.ode.Invariant;
 import io.github.structnet.ode.NeuralOdeLayer;
 import io.github.structnet.ode.Solution;
@@ -90,20 +89,12 @@ public class ContinuousNormalizingFlow extends StructLayer implements DirectPass
             throw new IllegalStateException(describe() + ": the dimension d is not set: call nIn(d) on the ODE"
                     + " configuration or set the network's input type");
         }
-        DenseVectorField.Architecture a = ode.architecture();
-        for (int l = 0; l < a.layers(); l++) {
-            params.addWeightParam("W" + l, a.inputWidth(l), a.outputWidth(l));
-            params.addBiasParam("b" + l, 1, a.outputWidth(l));
-        }
+        ode.defineFieldParameters(params);
     }
 
     @Override
     public void initializeParameters(Map<String, INDArray> params) {
-        DenseVectorField.Architecture a = ode.architecture();
-        for (int l = 0; l < a.layers(); l++) {
-            initWeights(a.inputWidth(l), a.outputWidth(l), getWeightInit(), params.get("W" + l));
-            params.get("b" + l).assign(0);
-        }
+        ode.initializeFieldParameters(params, getWeightInit().getWeightInitFunction());
     }
 
     /** The trace needs the Jacobian of the field, which has no SameDiff statement here: the direct pass runs. */

@@ -143,7 +143,7 @@ public final class TraceField implements DifferentiableVectorField {
         int last = architecture.layers() - 1;
         double[] in = input;
         for (int l = 0; l <= last; l++) {
-            multiply(l, in, pre[l], true);
+            architecture.multiply(theta, l, in, pre[l], batch, true);
             if (l < last) {
                 for (int i = 0; i < pre[l].length; i++) {
                     post[l][i] = sigma.value(pre[l][i]);
@@ -154,65 +154,13 @@ public final class TraceField implements DifferentiableVectorField {
         for (int p = 0; p < probes.length; p++) {
             double[] tangent = tangentInput[p];
             for (int l = 0; l <= last; l++) {
-                multiply(l, tangent, tangentPre[p][l], false);
+                architecture.multiply(theta, l, tangent, tangentPre[p][l], batch, false);
                 if (l < last) {
                     for (int i = 0; i < pre[l].length; i++) {
                         tangentPost[p][l][i] = sigma.derivative(pre[l][i]) * tangentPre[p][l][i];
                     }
                 }
                 tangent = tangentPost[p][l];
-            }
-        }
-    }
-
-    /** out = in Wₗ (+ bₗ) for the minibatch, Wₗ stored [in, out]. */
-    private void multiply(int l, double[] in, double[] out, boolean bias) {
-        int nIn = architecture.inputWidth(l);
-        int nOut = architecture.outputWidth(l);
-        int w = architecture.weightOffset(l);
-        for (int b = 0; b < batch; b++) {
-            int row = b * nOut;
-            if (bias) {
-                System.arraycopy(theta, w + nIn * nOut, out, row, nOut);
-            } else {
-                java.util.Arrays.fill(out, row, row + nOut, 0.0);
-            }
-            for (int k = 0; k < nIn; k++) {
-                double v = in[b * nIn + k];
-                if (v != 0) {
-                    int wRow = w + k * nOut;
-                    for (int j = 0; j < nOut; j++) {
-                        out[row + j] += v * theta[wRow + j];
-                    }
-                }
-            }
-        }
-    }
-
-    /**
-     * Adds inᵀ g to the gradient of Wₗ (and g's column sums to bₗ's when {@code bias}) and writes g Wₗᵀ into
-     * {@code back}.
-     */
-    private void pull(int l, double[] in, double[] g, double[] back, double[] parameterGradient, boolean bias) {
-        int nIn = architecture.inputWidth(l);
-        int nOut = architecture.outputWidth(l);
-        int w = architecture.weightOffset(l);
-        for (int b = 0; b < batch; b++) {
-            int row = b * nOut;
-            if (bias) {
-                for (int j = 0; j < nOut; j++) {
-                    parameterGradient[w + nIn * nOut + j] += g[row + j];
-                }
-            }
-            for (int k = 0; k < nIn; k++) {
-                double v = in[b * nIn + k];
-                int wRow = w + k * nOut;
-                double dot = 0;
-                for (int j = 0; j < nOut; j++) {
-                    parameterGradient[wRow + j] += v * g[row + j];
-                    dot += g[row + j] * theta[wRow + j];
-                }
-                back[b * nIn + k] = dot;
             }
         }
     }
@@ -238,7 +186,7 @@ public final class TraceField implements DifferentiableVectorField {
             }
             for (int l = last; l >= 0; l--) {
                 double[] in = l == 0 ? tangentInput[p] : tangentPost[p][l - 1];
-                pull(l, in, g, back, parameterGradient, false);
+                architecture.pull(theta, l, in, g, back, parameterGradient, batch, false);
                 if (l > 0) {
                     int h = l - 1;
                     for (int i = 0; i < pre[h].length; i++) {
@@ -254,7 +202,7 @@ public final class TraceField implements DifferentiableVectorField {
         System.arraycopy(c, 0, g, 0, batch * d);
         for (int l = last; l >= 0; l--) {
             double[] in = l == 0 ? input : post[l - 1];
-            pull(l, in, g, back, parameterGradient, true);
+            architecture.pull(theta, l, in, g, back, parameterGradient, batch, true);
             if (l > 0) {
                 int h = l - 1;
                 for (int i = 0; i < pre[h].length; i++) {

@@ -72,6 +72,59 @@ public final class DenseVectorField implements DifferentiableVectorField {
             return offset;
         }
 
+        /** out = in Wₗ (+ bₗ) for a minibatch of {@code batch} rows, Wₗ stored [in, out] in θ. */
+        public void multiply(double[] theta, int l, double[] in, double[] out, int batch, boolean bias) {
+            int nIn = inputWidth(l);
+            int nOut = outputWidth(l);
+            int w = weightOffset(l);
+            for (int b = 0; b < batch; b++) {
+                int row = b * nOut;
+                if (bias) {
+                    System.arraycopy(theta, w + nIn * nOut, out, row, nOut);
+                } else {
+                    Arrays.fill(out, row, row + nOut, 0.0);
+                }
+                for (int k = 0; k < nIn; k++) {
+                    double v = in[b * nIn + k];
+                    if (v != 0) {
+                        int wRow = w + k * nOut;
+                        for (int j = 0; j < nOut; j++) {
+                            out[row + j] += v * theta[wRow + j];
+                        }
+                    }
+                }
+            }
+        }
+
+        /**
+         * The pull-back of {@link #multiply}: adds inᵀ g to Wₗ's gradient (and g's column sums to bₗ's when
+         * {@code bias}) and writes g Wₗᵀ into {@code back}.
+         */
+        public void pull(double[] theta, int l, double[] in, double[] g, double[] back, double[] parameterGradient,
+                         int batch, boolean bias) {
+            int nIn = inputWidth(l);
+            int nOut = outputWidth(l);
+            int w = weightOffset(l);
+            for (int b = 0; b < batch; b++) {
+                int row = b * nOut;
+                if (bias) {
+                    for (int j = 0; j < nOut; j++) {
+                        parameterGradient[w + nIn * nOut + j] += g[row + j];
+                    }
+                }
+                for (int k = 0; k < nIn; k++) {
+                    double v = in[b * nIn + k];
+                    int wRow = w + k * nOut;
+                    double dot = 0;
+                    for (int j = 0; j < nOut; j++) {
+                        parameterGradient[wRow + j] += v * g[row + j];
+                        dot += g[row + j] * theta[wRow + j];
+                    }
+                    back[b * nIn + k] = dot;
+                }
+            }
+        }
+
         @Override
         public boolean equals(Object o) {
             return o instanceof Architecture a && a.dimension == dimension && Arrays.equals(a.hidden, hidden)
@@ -199,35 +252,13 @@ public final class DenseVectorField implements DifferentiableVectorField {
         double[] in = input;
         int last = architecture.layers() - 1;
         for (int l = 0; l <= last; l++) {
-            affine(l, in, pre[l]);
+            architecture.multiply(theta, l, in, pre[l], batch, true);
             if (l < last) {
                 hiddenActivation.apply(pre[l], post[l], batch, architecture.outputWidth(l));
             } else {
                 System.arraycopy(pre[l], 0, post[l], 0, pre[l].length);
             }
             in = post[l];
-        }
-    }
-
-    /** out = in Wₗ + bₗ for the minibatch. */
-    private void affine(int l, double[] in, double[] out) {
-        int nIn = architecture.inputWidth(l);
-        int nOut = architecture.outputWidth(l);
-        int w = architecture.weightOffset(l);
-        int bias = w + nIn * nOut;
-        for (int i = 0; i < batch; i++) {
-            int row = i * nOut;
-            System.arraycopy(theta, bias, out, row, nOut);
-            for (int p = 0; p < nIn; p++) {
-                double v = in[i * nIn + p];
-                if (v == 0) {
-                    continue;
-                }
-                int wRow = w + p * nOut;
-                for (int j = 0; j < nOut; j++) {
-                    out[row + j] += v * theta[wRow + j];
-                }
-            }
         }
     }
 
@@ -259,30 +290,12 @@ public final class DenseVectorField implements DifferentiableVectorField {
             System.arraycopy(c, 0, g, 0, stateSize());
         }
         for (int l = last; l >= 0; l--) {
-            int nIn = architecture.inputWidth(l);
             int nOut = architecture.outputWidth(l);
             if (l < last) {
                 hiddenActivation.pullback(pre[l], g, batch, nOut);
             }
             double[] in = l == 0 ? input : post[l - 1];
-            int w = architecture.weightOffset(l);
-            int bias = w + nIn * nOut;
-            for (int i = 0; i < batch; i++) {
-                int row = i * nOut;
-                for (int j = 0; j < nOut; j++) {
-                    parameterGradient[bias + j] += g[row + j];
-                }
-                for (int p = 0; p < nIn; p++) {
-                    double v = in[i * nIn + p];
-                    int wRow = w + p * nOut;
-                    double dot = 0;
-                    for (int j = 0; j < nOut; j++) {
-                        parameterGradient[wRow + j] += v * g[row + j];
-                        dot += g[row + j] * theta[wRow + j];
-                    }
-                    next[i * nIn + p] = dot;
-                }
-            }
+            architecture.pull(theta, l, in, g, next, parameterGradient, batch, true);
             double[] swap = g;
             g = next;
             next = swap;

@@ -9,6 +9,7 @@ import lombok.EqualsAndHashCode;
 import org.deeplearning4j.nn.conf.InputPreProcessor;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.samediff.SDLayerParams;
+import org.deeplearning4j.nn.weights.IWeightInit;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.activations.Activation;
@@ -132,6 +133,11 @@ public class NeuralOdeLayer extends StructLayer implements DirectPass<NeuralOdeL
             throw new IllegalStateException(describe() + ": the state size d is not set: call nIn(d) or set the"
                     + " network's input type");
         }
+        defineFieldParameters(params);
+    }
+
+    /** Declares the field's parameters W0, b0, … (for this layer and the layers and vertices built on it). */
+    public void defineFieldParameters(SDLayerParams params) {
         DenseVectorField.Architecture a = architecture();
         for (int l = 0; l < a.layers(); l++) {
             params.addWeightParam("W" + l, a.inputWidth(l), a.outputWidth(l));
@@ -141,9 +147,15 @@ public class NeuralOdeLayer extends StructLayer implements DirectPass<NeuralOdeL
 
     @Override
     public void initializeParameters(Map<String, INDArray> params) {
+        initializeFieldParameters(params, getWeightInit().getWeightInitFunction());
+    }
+
+    /** Weights from {@code init} (fan-in and fan-out of each dense layer), biases 0. */
+    public void initializeFieldParameters(Map<String, INDArray> params, IWeightInit init) {
         DenseVectorField.Architecture a = architecture();
         for (int l = 0; l < a.layers(); l++) {
-            initWeights(a.inputWidth(l), a.outputWidth(l), getWeightInit(), params.get("W" + l));
+            INDArray w = params.get("W" + l);
+            init.init(a.inputWidth(l), a.outputWidth(l), w.shape(), 'c', w);
             params.get("b" + l).assign(0);
         }
     }

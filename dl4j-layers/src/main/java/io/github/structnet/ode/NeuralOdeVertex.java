@@ -66,21 +66,12 @@ public class NeuralOdeVertex extends StructVertex implements DirectVertexPass<Ne
     @Override
     public void defineParametersAndInputs(SDVertexParams params) {
         params.defineInputs(STATE_INPUT, TIMES_INPUT);
-        DenseVectorField.Architecture a = ode.architecture();
-        for (int l = 0; l < a.layers(); l++) {
-            params.addWeightParam("W" + l, a.inputWidth(l), a.outputWidth(l));
-            params.addBiasParam("b" + l, 1, a.outputWidth(l));
-        }
+        ode.defineFieldParameters(params);
     }
 
     @Override
     public void initializeParameters(Map<String, INDArray> params) {
-        DenseVectorField.Architecture a = ode.architecture();
-        for (int l = 0; l < a.layers(); l++) {
-            INDArray w = params.get("W" + l);
-            initializer.init(a.inputWidth(l), a.outputWidth(l), w.shape(), 'c', w);
-            params.get("b" + l).assign(0);
-        }
+        ode.initializeFieldParameters(params, initializer);
     }
 
     /** Adaptive solves have no static graph: the runtime runs the direct pass. */
