@@ -8,6 +8,7 @@ import org.nd4j.linalg.factory.Nd4j;
 
 import java.util.Arrays;
 import java.util.Map;
+import java.util.Random;
 
 /**
  * Densities and samples of a trained {@link ContinuousNormalizingFlow}, in double precision: the log-density of data
@@ -59,13 +60,17 @@ public final class FlowDensity {
         return new Points(x, latent(state, n), logDensity);
     }
 
-    /** Samples: z ~ N(0, I) from ND4J's generator with {@code seed}, pushed through the flow. */
+    /** Samples: z ~ N(0, I) drawn with {@code seed} (ND4J's own generator is left alone), pushed through the flow. */
     public Points sample(int n, long seed) {
         if (n < 1) {
             throw new IllegalArgumentException(flow.describe() + ": the number of samples must be >= 1; got " + n);
         }
-        Nd4j.getRandom().setSeed(seed);
-        return push(Nd4j.randn(DataType.DOUBLE, n, flow.dimension()));
+        Random random = new Random(seed);
+        double[] z = new double[n * flow.dimension()];
+        for (int i = 0; i < z.length; i++) {
+            z[i] = random.nextGaussian();
+        }
+        return push(Nd4j.createFromArray(z).reshape(n, flow.dimension()));
     }
 
     /** The images x = x(T) of latent points z = x(0) [n, d] and log p(x) = log N(z) − ∫₀ᵀ tr dt. */
