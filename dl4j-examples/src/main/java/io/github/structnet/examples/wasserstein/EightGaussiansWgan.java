@@ -105,9 +105,7 @@ public final class EightGaussiansWgan {
             List<DensityPanels.Panel> row = new ArrayList<>();
             row.add(new DensityPanels.Panel("real points", DensityPanels.histogram(
                     ToyDensity.EIGHT_GAUSSIANS.sample(POINTS, new Random(1)), extent, 48)));
-            int n = r.snapshots().size();
-            for (int k = 0; k < 5 && k < n; k++) {
-                WganComparison.Snapshot s = r.snapshots().get(n < 5 ? k : k * (n - 1) / 4);
+            for (WganComparison.Snapshot s : r.spread()) {
                 row.add(new DensityPanels.Panel(String.format(Locale.ROOT, "%s, it %d: W1 %.3f", r.name(),
                         s.iteration(), s.measure()), DensityPanels.histogram(s.samples(), extent, 48)));
             }

@@ -82,9 +82,7 @@ public final class MnistWgan {
     /** The first 64 samples of up to five reports, each tiled 8×8, in one strip per run. */
     public static void writeSamples(WganComparison.Run run, File png) throws IOException {
         List<ImageStrip.Panel> panels = new ArrayList<>();
-        int n = run.snapshots().size();
-        for (int k = 0; k < 5 && k < n; k++) {
-            WganComparison.Snapshot s = run.snapshots().get(n < 5 ? k : k * (n - 1) / 4);
+        for (WganComparison.Snapshot s : run.spread()) {
             panels.add(new ImageStrip.Panel(String.format(Locale.ROOT, "it %d: W1 %.2f", s.iteration(), s.measure()),
                     tile(s.samples())));
         }

@@ -44,6 +44,16 @@ public final class WganComparison {
         double[] lowerBounds() {
             return snapshots.stream().mapToDouble(Snapshot::lowerBound).toArray();
         }
+
+        /** Up to five snapshots spread evenly from the first to the last (all of them when there are fewer). */
+        public List<Snapshot> spread() {
+            int n = snapshots.size();
+            List<Snapshot> chosen = new ArrayList<>();
+            for (int k = 0; k < 5 && k < n; k++) {
+                chosen.add(snapshots.get(n < 5 ? k : k * (n - 1) / 4));
+            }
+            return chosen;
+        }
     }
 
     private WganComparison() {
