@@ -8,13 +8,18 @@ import java.util.function.Function;
 /**
  * One thread's oneDNN primitives by key ({@link DirectConvolution}, {@link DirectMatmul}), built on first use. A key
  * oneDNN refuses is remembered as refused, so its calls go to ND4J from then on without trying again; when a new key
- * arrives with {@value #CAPACITY} keys held, the cache closes every plan it holds (freeing their native primitives and
+ * arrives with {@link #CAPACITY} keys held, the cache closes every plan it holds (freeing their native primitives and
  * memory objects) and starts again. A cache belongs to one thread, so no plan is closed while it runs.
+ * <p>The capacity is the system property {@code structnet.planCache.capacity} (default 64): each thread that runs the
+ * direct routes holds at most that many plans per cache (matrix products, Adam steps, convolution forward and
+ * backward passes).
  */
 final class PlanCache<K, P extends AutoCloseable> {
 
+    /** The property that sets {@link #CAPACITY}. */
+    static final String CAPACITY_PROPERTY = "structnet.planCache.capacity";
     /** The most keys one cache holds. */
-    static final int CAPACITY = 64;
+    static final int CAPACITY = (int) Math.min(Integer.MAX_VALUE, Limits.positiveLong(CAPACITY_PROPERTY, 64));
 
     private final Map<K, Optional<P>> plans = new HashMap<>();
 

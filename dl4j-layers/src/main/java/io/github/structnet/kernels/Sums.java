@@ -3,6 +3,8 @@ package io.github.structnet.kernels;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.BooleanIndexing;
+import org.nd4j.linalg.indexing.conditions.Conditions;
 
 /**
  * Sums as matrix–vector products with a vector of ones, which on the CPU backend read memory faster than ND4J
@@ -30,6 +32,17 @@ public final class Sums {
             rowSums.close();
             return total;
         }
+    }
+
+    /**
+     * True when no element is NaN or ±∞: the total decides (any NaN or infinity makes it non-finite) unless it
+     * overflows, and only then is every element tested.
+     */
+    public static boolean allFinite(INDArray x) {
+        if (Double.isFinite(total(x))) {
+            return true;
+        }
+        return !BooleanIndexing.or(x, Conditions.isNan()) && !BooleanIndexing.or(x, Conditions.isInfinite());
     }
 
     /**

@@ -8,7 +8,10 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  *   x_new = x + h F(t + h/2, (x + x_new)/2)
  * </pre>
  * The iteration x⁽ᵏ⁺¹⁾ = x + h F(t + h/2, (x + x⁽ᵏ⁾)/2) contracts when h·Lip(F)/2 &lt; 1; it stops when
- * ‖x⁽ᵏ⁺¹⁾ − x⁽ᵏ⁾‖_∞ ≤ tolerance, and throws {@link NotConvergedException} after {@code maxIterations}.
+ * ‖x⁽ᵏ⁺¹⁾ − x⁽ᵏ⁾‖_∞ ≤ tolerance, or when the increments have stopped shrinking below
+ * {@value #ROUNDING_FACTOR} × tolerance (the iteration has reached the rounding level of h·F, which for a large F
+ * can lie above a tolerance set from x alone), and throws {@link NotConvergedException} after
+ * {@code maxIterations}.
  *
  * @see <a href="https://doi.org/10.1007/3-540-30666-8">Hairer, Lubich, Wanner, Geometric Numerical Integration,
  * §VI.3</a>
@@ -17,6 +20,8 @@ public final class ImplicitMidpoint {
 
     /** Default tolerance on the fixed-point increment (max norm). */
     public static final double DEFAULT_TOLERANCE = 1e-14;
+    /** How far above the tolerance a stalled iteration may stop: the rounding level of h·F. */
+    public static final double ROUNDING_FACTOR = 100;
     /** Default iteration cap. */
     public static final int DEFAULT_MAX_ITERATIONS = 100;
 
@@ -45,14 +50,17 @@ public final class ImplicitMidpoint {
         }
         INDArray next = x.add(f.apply(t, x).mul(h)); // explicit Euler predictor
         double change = Double.NaN;
+        double previous = Double.POSITIVE_INFINITY;
         for (int k = 0; k < maxIterations; k++) {
             INDArray mid = x.add(next).muli(0.5);
             INDArray updated = x.add(f.apply(t + h / 2, mid).muli(h));
             change = updated.sub(next).normmaxNumber().doubleValue();
             next = updated;
-            if (change <= tolerance) {
+            boolean stalled = change >= previous && change <= ROUNDING_FACTOR * tolerance;
+            if (change <= tolerance || stalled) {
                 return next;
             }
+            previous = change;
             if (!Double.isFinite(change)) {
                 break;
             }

@@ -90,13 +90,8 @@ final class GraphPass {
      * @param what for example "input" or "input 'q'"
      */
     static void requireFinite(INDArray array, String owner, String what) {
-        double sum = Sums.total(array); // finite unless a value is NaN or ±∞ (or the sum overflows)
-        if (Double.isFinite(sum)) {
-            return;
-        }
-        boolean nan = BooleanIndexing.or(array, Conditions.isNan());
-        boolean inf = BooleanIndexing.or(array, Conditions.isInfinite());
-        if (nan || inf) {
+        if (!Sums.allFinite(array)) {
+            boolean nan = BooleanIndexing.or(array, Conditions.isNan());
             throw new IllegalArgumentException(owner + ": " + what + " contains " + (nan ? "NaN" : "infinite")
                     + " values (shape " + Arrays.toString(array.shape()) + "); only finite values are allowed");
         }
