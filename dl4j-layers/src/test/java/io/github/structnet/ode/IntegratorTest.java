@@ -122,31 +122,7 @@ class IntegratorTest {
         // h·Lip/2 = 5 > 1: the fixed-point iteration diverges
         String msg = assertThrows(ImplicitMidpoint.NotConvergedException.class,
                 () -> ImplicitMidpoint.step(OSCILLATOR, 0, x, 10.0, 1e-12, 50)).getMessage();
-        assertTrue(msg.contains("did not converge") && msg.contains("h = 10.0"), msg);
-    }
-
-    @Test
-    void implicitMidpointStopsAtTheRoundingLevelOfItsField() {
-        Nd4j.setDefaultDataTypes(DataType.DOUBLE, DataType.DOUBLE);
-        // F = oscillator + rounding-like noise: a deterministic but chaotic function of the last bits of y, of size
-        // 1e-12, as the cancellations inside a trained Hamiltonian's gradient with large weights produce; the
-        // increments then stall near h·1e-12, above a tolerance of 1e-14 set from |x|, and the step is still the
-        // midpoint solution to that level
-        VectorField<INDArray> noisy = (t, y) -> {
-            INDArray f = OSCILLATOR.apply(t, y);
-            for (int i = 0; i < f.length(); i++) {
-                long bits = Double.doubleToLongBits(y.getDouble(i)) * 0x9E3779B97F4A7C15L;
-                f.putScalar(i, f.getDouble(i) + ((bits >>> 40 & 0xFFFF) / 65535.0 - 0.5) * 1e-12);
-            }
-            return f;
-        };
-        INDArray x = Nd4j.createFromArray(new double[][]{{0.7, -1.3}});
-        double h = 0.3; // h·Lip/2 = 0.15: a contraction
-        INDArray y = ImplicitMidpoint.step(noisy, 0, x, h, 1e-14, 30);
-        INDArray residual = y.sub(x).sub(OSCILLATOR.apply(0, x.add(y).muli(0.5)).muli(h));
-        assertTrue(residual.normmaxNumber().doubleValue() <= 1e-12, "residual " + residual);
-        // a stall far above the tolerance is still refused
-        assertThrows(ImplicitMidpoint.NotConvergedException.class,
-                () -> ImplicitMidpoint.step(noisy, 0, x, h, 1e-16, 30));
+        assertTrue(msg.contains("did not converge") && msg.contains("h = 10.0") && msg.contains("increment ratio"),
+                msg);
     }
 }

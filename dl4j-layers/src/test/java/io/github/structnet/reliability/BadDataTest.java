@@ -9,21 +9,17 @@ import io.github.structnet.lipschitz.GradientFlowDense;
 import io.github.structnet.lipschitz.SpectralDense;
 import io.github.structnet.symplectic.GradientModule;
 import io.github.structnet.symplectic.SymplecticConv2D;
+import io.github.structnet.testutil.Nets;
 import org.deeplearning4j.datasets.iterator.utilty.ListDataSetIterator;
-import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.Layer;
-import org.deeplearning4j.nn.conf.layers.LossLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.junit.jupiter.api.Test;
-import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
-import org.nd4j.linalg.learning.config.Adam;
-import org.nd4j.linalg.lossfunctions.LossFunctions;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -62,16 +58,7 @@ class BadDataTest {
     }
 
     private static MultiLayerNetwork network(InputType type, Layer... layers) {
-        Nd4j.setDefaultDataTypes(DataType.DOUBLE, DataType.DOUBLE);
-        NeuralNetConfiguration.ListBuilder list = new NeuralNetConfiguration.Builder().dataType(DataType.DOUBLE)
-                .seed(11).updater(new Adam(1e-2)).list();
-        for (Layer l : layers) {
-            list.layer(l);
-        }
-        list.layer(new LossLayer.Builder(LossFunctions.LossFunction.MSE).activation(Activation.IDENTITY).build());
-        MultiLayerNetwork net = new MultiLayerNetwork(list.setInputType(type).build());
-        net.init();
-        return net;
+        return Nets.adamStack(type, DataType.DOUBLE, 11, 1e-2, true, List.of(layers));
     }
 
     private static List<Net> nets() {
@@ -87,15 +74,6 @@ class BadDataTest {
                 new Net("symplectic", () -> network(InputType.feedForward(4),
                         new GradientModule.Builder().name("module").width(6).build()),
                         n -> Nd4j.randn(DataType.DOUBLE, n, 4), 4));
-    }
-
-    private static double[] state(MultiLayerNetwork net) {
-        double[] params = net.params().dup().data().asDouble();
-        double[] updater = net.getUpdater().getStateViewArray().dup().data().asDouble();
-        double[] all = new double[params.length + updater.length];
-        System.arraycopy(params, 0, all, 0, params.length);
-        System.arraycopy(updater, 0, all, params.length, updater.length);
-        return all;
     }
 
     private static String messageOf(Throwable t) {
@@ -152,7 +130,8 @@ class BadDataTest {
                     hit.fit(x2, y2);
                     clean.fit(x2, y2);
                 }
-                assertArrayEquals(state(clean), state(hit), net.name() + " after a refused " + kind + " batch");
+                assertArrayEquals(Nets.trainingState(clean), Nets.trainingState(hit),
+                        net.name() + " after a refused " + kind + " batch");
                 assertArrayEquals(clean.output(x2).data().asDouble(), hit.output(x2).data().asDouble());
             }
         }
@@ -193,7 +172,7 @@ class BadDataTest {
                     OnBadBatch.SKIP);
             screened.fit(it, 2);
             reference.fit(new ListDataSetIterator<>(good, 1), 2);
-            assertArrayEquals(state(reference), state(screened), net.name());
+            assertArrayEquals(Nets.trainingState(reference), Nets.trainingState(screened), net.name());
             assertEquals(8, it.skipped(), it.report());
             assertEquals(2, it.skipped(BatchProblem.NON_FINITE_LABELS));
             assertEquals(2, it.skipped(BatchProblem.NON_FINITE_FEATURES));

@@ -8,24 +8,20 @@ import io.github.structnet.lipschitz.SpectralDense;
 import io.github.structnet.symplectic.GradientModule;
 import io.github.structnet.symplectic.Shear;
 import io.github.structnet.symplectic.SymplecticConv2D;
+import io.github.structnet.testutil.Nets;
 import org.deeplearning4j.nn.conf.CNN2DFormat;
-import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.Layer;
-import org.deeplearning4j.nn.conf.layers.LossLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.parallelism.ParallelInference;
 import org.deeplearning4j.parallelism.ParallelWrapper;
 import org.deeplearning4j.parallelism.inference.InferenceMode;
 import org.junit.jupiter.api.Test;
-import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.dataset.ViewIterator;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.learning.config.Adam;
-import org.nd4j.linalg.lossfunctions.LossFunctions;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -66,14 +62,7 @@ class ConcurrencyTest {
     }
 
     private static MultiLayerNetwork trained(InputType type, Function<Integer, INDArray> input, Layer... layers) {
-        NeuralNetConfiguration.ListBuilder list = new NeuralNetConfiguration.Builder().dataType(DataType.FLOAT)
-                .seed(3).updater(new Adam(1e-2)).list();
-        for (Layer l : layers) {
-            list.layer(l);
-        }
-        list.layer(new LossLayer.Builder(LossFunctions.LossFunction.MSE).activation(Activation.IDENTITY).build());
-        MultiLayerNetwork net = new MultiLayerNetwork(list.setInputType(type).build());
-        net.init();
+        MultiLayerNetwork net = Nets.adamStack(type, DataType.FLOAT, 3, 1e-2, true, List.of(layers));
         for (int i = 0; i < 5; i++) {
             INDArray x = input.apply(8);
             INDArray y = net.output(x).mul(0.5).addi(0.1);

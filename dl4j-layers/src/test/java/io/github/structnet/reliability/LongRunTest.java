@@ -15,10 +15,9 @@ import io.github.structnet.symplectic.Shear;
 import io.github.structnet.symplectic.SymplecticConv2D;
 import io.github.structnet.symplectic.SympNets;
 import io.github.structnet.testutil.LipschitzProbe;
-import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import io.github.structnet.testutil.Nets;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.Layer;
-import org.deeplearning4j.nn.conf.layers.LossLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -26,8 +25,6 @@ import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.learning.config.Adam;
-import org.nd4j.linalg.lossfunctions.LossFunctions;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
 import java.io.File;
@@ -93,9 +90,11 @@ class LongRunTest {
                 SympNets.laSympNet(3, 2, Activation.TANH)));
         blocks.add(new Block("SeparableHamiltonianLayer", InputType.feedForward(4), 4, LongRunTest::symplectic,
                 List.of(new SeparableHamiltonianLayer.Builder().width(8).steps(2).step(0.2).build())));
-        blocks.add(new Block("GeneralHamiltonianLayer", InputType.feedForward(4), 4, LongRunTest::symplectic,
-                List.of(new GeneralHamiltonianLayer.Builder().width(6).steps(1).step(0.05).fixedPointIterations(8)
-                        .build())));
+        for (double h : new double[]{0.05, 0.02}) {
+            blocks.add(new Block("GeneralHamiltonianLayer h=" + h, InputType.feedForward(4), 4,
+                    LongRunTest::symplectic, List.of(new GeneralHamiltonianLayer.Builder().width(6).steps(1).step(h)
+                            .fixedPointIterations(8).build())));
+        }
         blocks.add(new Block("NormPreservingFlow", InputType.feedForward(4), 4, LongRunTest::normPreserving,
                 List.of(new NormPreservingFlow.Builder().steps(3).step(0.7).build())));
         blocks.add(new Block("NeuralOdeLayer", InputType.feedForward(4), 4, LongRunTest::finiteOutputs,
@@ -104,18 +103,7 @@ class LongRunTest {
     }
 
     private static MultiLayerNetwork network(Block block, boolean withLoss) {
-        Nd4j.setDefaultDataTypes(DataType.DOUBLE, DataType.DOUBLE);
-        NeuralNetConfiguration.ListBuilder list = new NeuralNetConfiguration.Builder().dataType(DataType.DOUBLE)
-                .seed(21).updater(new Adam(LEARNING_RATE)).list();
-        for (Layer l : block.layers()) {
-            list.layer(l.clone());
-        }
-        if (withLoss) {
-            list.layer(new LossLayer.Builder(LossFunctions.LossFunction.MSE).activation(Activation.IDENTITY).build());
-        }
-        MultiLayerNetwork net = new MultiLayerNetwork(list.setInputType(block.input()).build());
-        net.init();
-        return net;
+        return Nets.adamStack(block.input(), DataType.DOUBLE, 21, LEARNING_RATE, withLoss, block.layers());
     }
 
     /** Step k's minibatch: inputs drawn from seed k, targets 3·tanh(x A) for a fixed A (pulls weights outwards). */
@@ -128,15 +116,6 @@ class LongRunTest {
             x = x.reshape('c', BATCH, c.getChannels(), c.getHeight(), c.getWidth());
         }
         return new INDArray[]{x, y};
-    }
-
-    private static double[] state(MultiLayerNetwork net) {
-        double[] params = net.params().dup().data().asDouble();
-        double[] updater = net.getUpdater().getStateViewArray().dup().data().asDouble();
-        double[] all = new double[params.length + updater.length];
-        System.arraycopy(params, 0, all, 0, params.length);
-        System.arraycopy(updater, 0, all, params.length, updater.length);
-        return all;
     }
 
     static int resumeSteps() {
@@ -159,26 +138,35 @@ class LongRunTest {
             File checkpoint = new File(dir, "checkpoint.zip");
             MultiLayerNetwork restored = null;
             long start = System.nanoTime();
-            for (int step = 0; step < STEPS; step++) {
+            String stopped = null;
+            for (int step = 0; step < STEPS && stopped == null; step++) {
                 if (step == resumeAt) {
                     ModelFiles.save(net, checkpoint, true);
                     restored = ModelFiles.restoreMultiLayerNetwork(checkpoint, true);
                 }
                 INDArray[] xy = batch(block, teacher, step);
-                net.fit(xy[0], xy[1]);
-                if (restored != null) {
-                    restored.fit(xy[0], xy[1]);
+                try {
+                    net.fit(xy[0], xy[1]);
+                    if (restored != null) {
+                        restored.fit(xy[0], xy[1]);
+                    }
+                } catch (RuntimeException e) {
+                    stopped = "stopped at step " + step + ": " + e.getMessage();
                 }
-                if (!Double.isFinite(net.score())) {
-                    failures.add(block.name() + ": loss " + net.score() + " at step " + step);
-                    break;
+                if (stopped == null && !Double.isFinite(net.score())) {
+                    stopped = "loss " + net.score() + " at step " + step;
                 }
             }
-            double[] finalState = state(net);
+            if (stopped != null) {
+                System.out.printf("LongRun | %s | %s%n", block.name(), stopped);
+                failures.add(block.name() + ": " + stopped);
+                continue;
+            }
+            double[] finalState = Nets.trainingState(net);
             boolean finite = Arrays.stream(finalState).allMatch(Double::isFinite);
             String guarantee = finite ? block.guarantee().check(body(block, net), block.dim())
                     : "FAILS: NaN parameters";
-            boolean resumed = restored != null && Arrays.equals(finalState, state(restored));
+            boolean resumed = restored != null && Arrays.equals(finalState, Nets.trainingState(restored));
             System.out.printf("LongRun | %s | %d steps | lr %.0e | final loss %.4g | %s | resume over last %d steps:"
                     + " %s | %.0f s%n", block.name(), STEPS, LEARNING_RATE, net.score(), guarantee, resumeSteps(),
                     resumed ? "bitwise" : "DIFFERS",

@@ -8,8 +8,10 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.NoOp;
+import org.nd4j.linalg.learning.config.Adam;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 
+import java.util.List;
 import java.util.Set;
 
 /** Small helpers for the tests: double-precision base configurations and gradient checks. */
@@ -36,6 +38,41 @@ public final class Nets {
         MultiLayerNetwork net = new MultiLayerNetwork(list.setInputType(inputType).build());
         net.init();
         return net;
+    }
+
+    /**
+     * An initialised network of the given layers (cloned, so a list can build several) trained with Adam at
+     * {@code learningRate}, followed by an identity mean-squared-error loss layer when {@code withLoss}.
+     */
+    public static MultiLayerNetwork adamStack(InputType inputType, DataType type, long seed, double learningRate,
+            boolean withLoss, List<? extends org.deeplearning4j.nn.conf.layers.Layer> layers) {
+        Nd4j.setDefaultDataTypes(type, type);
+        NeuralNetConfiguration.ListBuilder list = new NeuralNetConfiguration.Builder().dataType(type).seed(seed)
+                .updater(new Adam(learningRate)).list();
+        for (org.deeplearning4j.nn.conf.layers.Layer l : layers) {
+            list.layer(l.clone());
+        }
+        if (withLoss) {
+            list.layer(new org.deeplearning4j.nn.conf.layers.LossLayer.Builder(
+                    org.nd4j.linalg.lossfunctions.LossFunctions.LossFunction.MSE)
+                    .activation(org.nd4j.linalg.activations.Activation.IDENTITY).build());
+        }
+        MultiLayerNetwork net = new MultiLayerNetwork(list.setInputType(inputType).build());
+        net.init();
+        return net;
+    }
+
+    /**
+     * Everything a continued training run depends on, as one array: the parameters (power-iteration state included)
+     * followed by the updater state. Two runs that agree on it bitwise continue identically.
+     */
+    public static double[] trainingState(MultiLayerNetwork net) {
+        double[] params = net.params().dup().data().asDouble();
+        double[] updater = net.getUpdater().getStateViewArray().dup().data().asDouble();
+        double[] all = new double[params.length + updater.length];
+        System.arraycopy(params, 0, all, 0, params.length);
+        System.arraycopy(updater, 0, all, params.length, updater.length);
+        return all;
     }
 
     /** An identity-activation output layer with a mean-squared-error loss, for gradient checks. */
