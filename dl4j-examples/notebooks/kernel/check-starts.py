@@ -5,6 +5,7 @@ Usage: python3 check-starts.py [KERNEL_NAME [N]]   (defaults: structnet-java 50)
 A start fails when the kernel does not answer kernel_info within 60 s or the cell does not return "ok".
 Exits with status 1 if any start failed.
 """
+import subprocess
 import sys
 import time
 
@@ -15,7 +16,7 @@ CELL = "int answer = 40 + 2;\nanswer"
 
 def one_start(kernel_name):
     manager = jupyter_client.KernelManager(kernel_name=kernel_name)
-    manager.start_kernel(stderr=open("/dev/null", "w"))
+    manager.start_kernel(stderr=subprocess.DEVNULL)
     client = manager.client()
     client.start_channels()
     try:

@@ -63,10 +63,18 @@ class LongRunTest {
 
     /** What must hold for the trained block, given the network without its loss layer. */
     private interface Guarantee {
-        String check(MultiLayerNetwork body, int dim);
+        String check(MultiLayerNetwork body, Block block);
     }
 
     private record Block(String name, InputType input, int dim, Guarantee guarantee, List<Layer> layers) {
+        /** Flat rows [n, dim] in the shape the block takes: NCHW for a convolutional input type. */
+        INDArray shaped(INDArray flat) {
+            if (input.getType() != InputType.Type.CNN) {
+                return flat;
+            }
+            InputType.InputTypeConvolutional c = (InputType.InputTypeConvolutional) input;
+            return flat.reshape('c', flat.size(0), c.getChannels(), c.getHeight(), c.getWidth());
+        }
     }
 
     private static List<Block> blocks() {
@@ -111,11 +119,7 @@ class LongRunTest {
         Nd4j.getRandom().setSeed(1000 + step);
         INDArray x = Nd4j.randn(DataType.DOUBLE, BATCH, block.dim());
         INDArray y = Transforms.tanh(x.mmul(teacher)).muli(3);
-        if (block.input().getType() == InputType.Type.CNN) {
-            InputType.InputTypeConvolutional c = (InputType.InputTypeConvolutional) block.input();
-            x = x.reshape('c', BATCH, c.getChannels(), c.getHeight(), c.getWidth());
-        }
-        return new INDArray[]{x, y};
+        return new INDArray[]{block.shaped(x), y};
     }
 
     static int resumeSteps() {
@@ -164,7 +168,7 @@ class LongRunTest {
             }
             double[] finalState = Nets.trainingState(net);
             boolean finite = Arrays.stream(finalState).allMatch(Double::isFinite);
-            String guarantee = finite ? block.guarantee().check(body(block, net), block.dim())
+            String guarantee = finite ? block.guarantee().check(body(block, net), block)
                     : "FAILS: NaN parameters";
             boolean resumed = restored != null && Arrays.equals(finalState, Nets.trainingState(restored));
             System.out.printf("LongRun | %s | %d steps | lr %.0e | final loss %.4g | %s | resume over last %d steps:"
@@ -189,7 +193,8 @@ class LongRunTest {
         return body;
     }
 
-    private static String lipschitz(MultiLayerNetwork body, int dim) {
+    private static String lipschitz(MultiLayerNetwork body, Block block) {
+        int dim = block.dim();
         double bound = NetworkLipschitz.upperBound(body, body.getnLayers() - 1);
         UnaryOperator<INDArray> f = x -> body.output(x, false);
         double random = LipschitzProbe.maxRandomPairRatio(f, dim, 500, 3);
@@ -199,15 +204,12 @@ class LongRunTest {
         return bound <= 1.0 && random <= bound && adversarial <= bound ? "holds: " + figures : "FAILS: " + figures;
     }
 
-    private static String symplectic(MultiLayerNetwork body, int dim) {
+    private static String symplectic(MultiLayerNetwork body, Block block) {
+        int dim = block.dim();
         Nd4j.getRandom().setSeed(9);
         double worst = 0;
         for (int i = 0; i < 3; i++) {
-            INDArray x = Nd4j.randn(DataType.DOUBLE, 1, dim);
-            if (body.getLayerWiseConfigurations().getInputPreProcess(0) == null
-                    && body.getLayer(0).conf().getLayer() instanceof SymplecticConv2D) {
-                x = x.reshape('c', 1, 4, 4, 4);
-            }
+            INDArray x = block.shaped(Nd4j.randn(DataType.DOUBLE, 1, dim));
             worst = Math.max(worst, Symplecticity.defect(body, x));
         }
         String figures = String.format("symplecticity defect %.2e", worst);
@@ -215,13 +217,15 @@ class LongRunTest {
     }
 
     /** For blocks without a structural guarantee: the trained network still maps inputs to finite outputs. */
-    private static String finiteOutputs(MultiLayerNetwork body, int dim) {
+    private static String finiteOutputs(MultiLayerNetwork body, Block block) {
+        int dim = block.dim();
         Nd4j.getRandom().setSeed(13);
         double sum = body.output(Nd4j.randn(DataType.DOUBLE, 32, dim).muli(3), false).sumNumber().doubleValue();
         return Double.isFinite(sum) ? "holds: finite outputs (no structural guarantee)" : "FAILS: non-finite outputs";
     }
 
-    private static String normPreserving(MultiLayerNetwork body, int dim) {
+    private static String normPreserving(MultiLayerNetwork body, Block block) {
+        int dim = block.dim();
         Nd4j.getRandom().setSeed(11);
         INDArray x = Nd4j.randn(DataType.DOUBLE, 32, dim);
         double worst = body.output(x, false).norm2(1).sub(x.norm2(1)).amaxNumber().doubleValue();
