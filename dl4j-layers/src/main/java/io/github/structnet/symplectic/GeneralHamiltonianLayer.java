@@ -9,7 +9,6 @@ import io.github.structnet.ode.VectorOps;
 import lombok.Data;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ops.impl.controlflow.compat.StopGradient;
-import org.nd4j.linalg.indexing.NDArrayIndex;
 import java.util.HashMap;
 import lombok.EqualsAndHashCode;
 import org.deeplearning4j.nn.conf.layers.samediff.SDLayerParams;
@@ -17,6 +16,7 @@ import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.shade.jackson.annotation.JsonIgnoreProperties;
 
 import java.util.Map;
 
@@ -25,12 +25,15 @@ import java.util.Map;
  * <pre>
  *   ẋ = 𝕁 ∇H(x) = (∇_p H, −∇_q H),   ∇H(x) = Aᵀ(u ⊙ γ′(A x + a))   (closed form, {@link ScalarPotential})
  * </pre>
- * <b>Guarantee.</b> With {@link SymplecticMethod#IMPLICIT_MIDPOINT} (the default) the layer's output is the implicit
- * midpoint step, solved outside the graph by fixed-point iteration to 1e-14 (double; 1e-6 in float), so the map the
- * layer computes is symplectic: Jᵀ𝕁J = 𝕁 to the solver tolerance, for any weights, after training too. A step that does
- * not converge throws {@link ImplicitMidpoint.NotConvergedException} naming the layer.
- * <b>Caveat.</b> The backward pass differentiates {@code fixedPointIterations} iterations started at the solution
- * (held constant), which approximates the implicit derivative with relative error (h·Lip(𝕁∇H)/2)^k: keep h small.
+ * <b>Guarantee.</b> With {@link SymplecticMethod#IMPLICIT_MIDPOINT} (the default) each step is the implicit midpoint
+ * step, solved outside the graph by Newton's method ({@link HamiltonianMidpoint}) to 1e-14 relative (double; 1e-6 in
+ * float) or to the rounding level of its residual where that is larger, so the map the layer computes is symplectic,
+ * Jᵀ𝕁J = 𝕁 to that accuracy, for any weights, after training too. Newton's method needs no contraction
+ * (h·Lip(𝕁∇H)/2 may exceed 1); a step whose Jacobian I − (h/2)𝕁∇²H is singular, or that does not converge, throws
+ * {@link ImplicitMidpoint.NotConvergedException} naming the layer and the step.
+ * <p><b>Derivatives.</b> The graph takes one Newton step ŷ − P R(ŷ) from the solution ŷ, with ŷ and the resolvent
+ * P = (I − (h/2)𝕁∇²H)⁻¹ held constant: its value is ŷ and its derivatives are the implicit function theorem's,
+ * exact to the solver's accuracy. P costs mb·(2n)² numbers per step in memory.
  * Any explicit Runge–Kutta method ({@link ButcherTableau}, e.g. RK4 or Euler) is offered for comparison; none is
  * symplectic.
  * <p>Shapes: input/output [mb, 2n]; A [m, 2n], a, u [1, m]. The step h is a fixed setting.
@@ -39,12 +42,16 @@ import java.util.Map;
  */
 @Data
 @EqualsAndHashCode(callSuper = true)
+@JsonIgnoreProperties({"fixedPointIterations"}) // a setting of versions that iterated to a fixed point
 public class GeneralHamiltonianLayer extends AbstractHamiltonianLayer {
 
     /** Name prefix of the placeholders holding the converged midpoint solutions. */
     static final String SOLUTION_PREFIX = "midpointSolution";
+    /** Name prefix of the placeholders holding the resolvents (I − (h/2)𝕁∇²H)⁻¹ at the solutions. */
+    static final String RESOLVENT_PREFIX = "midpointResolvent";
+    /** Newton steps allowed per integration step (quadratic convergence needs a handful). */
+    static final int MAX_NEWTON_ITERATIONS = 50;
 
-    private int fixedPointIterations;
     /** The integrator's name: IMPLICIT_MIDPOINT or a {@link ButcherTableau}'s name (kept as text for JSON). */
     private String integrator;
 
@@ -54,7 +61,6 @@ public class GeneralHamiltonianLayer extends AbstractHamiltonianLayer {
 
     private GeneralHamiltonianLayer(Builder b) {
         super(b);
-        this.fixedPointIterations = b.fixedPointIterations;
         this.integrator = b.integrator.name();
     }
 
@@ -76,54 +82,52 @@ public class GeneralHamiltonianLayer extends AbstractHamiltonianLayer {
         for (int i = 0; i < steps; i++) {
             y = integrator() instanceof ButcherTableau tableau
                     ? tableau.step(field, 0, y, step, VectorOps.SAMEDIFF)
-                    : midpointFromSolution(sd, field, y,
-                            new StopGradient(sd, sd.placeHolder(SOLUTION_PREFIX + i, x.dataType(), -1, nIn))
-                                    .outputVariable());
+                    : newtonStepFromSolution(sd, field, y, constant(sd, SOLUTION_PREFIX + i, x.dataType(), -1, nIn),
+                            constant(sd, RESOLVENT_PREFIX + i, x.dataType(), -1, nIn, nIn));
         }
         return y;
     }
 
-    /**
-     * {@code fixedPointIterations} iterations y ← x + h F((x + y)/2) started at the converged solution: the value
-     * stays the converged one, and their derivative approximates the implicit one (error (h·Lip F / 2)^k).
-     */
-    private SDVariable midpointFromSolution(SameDiff sd, VectorField<SDVariable> field, SDVariable x,
-            SDVariable solution) {
-        SDVariable next = solution;
-        for (int k = 0; k < fixedPointIterations; k++) {
-            next = x.add(field.apply(0, x.add(next).mul(0.5)).mul(step));
-        }
-        return next;
+    private static SDVariable constant(SameDiff sd, String name, DataType type, long... shape) {
+        return new StopGradient(sd, sd.placeHolder(name, type, shape)).outputVariable();
     }
 
-    /** The converged implicit-midpoint solutions of every step, solved in plain ND4J to the data type's tolerance. */
+    /**
+     * ŷ − P R(ŷ) with R(y) = y − x − h F((x + y)/2): the value is the solution ŷ, the derivatives (ŷ and P held
+     * constant) are the implicit function theorem's.
+     */
+    private SDVariable newtonStepFromSolution(SameDiff sd, VectorField<SDVariable> field, SDVariable x,
+            SDVariable solution, SDVariable resolvent) {
+        SDVariable residual = solution.sub(x).sub(field.apply(0, x.add(solution).mul(0.5)).mul(step));
+        SDVariable correction = resolvent.mul(sd.reshape(residual, -1, 1, nIn)).sum(2);
+        return solution.sub(correction);
+    }
+
+    /** The implicit-midpoint solutions of every step and their resolvents, solved in plain ND4J. */
     @Override
     public Map<String, INDArray> placeholderValues(Map<String, INDArray> params, INDArray[] inputs, boolean training) {
         if (integrator() != SymplecticMethod.IMPLICIT_MIDPOINT) {
             return Map.of();
         }
-        VectorField<INDArray> field = (t, y) -> {
-            INDArray g = potential.gradient(y, params.get("A"), params.get("a"), params.get("u"));
-            long n = half();
-            INDArray dq = g.get(NDArrayIndex.all(), NDArrayIndex.interval(0, n));
-            INDArray dp = g.get(NDArrayIndex.all(), NDArrayIndex.interval(n, nIn));
-            return Nd4j.hstack(dp, dq.neg());
-        };
+        HamiltonianMidpoint midpoint = new HamiltonianMidpoint(potential, params.get("A"), params.get("a"),
+                params.get("u"));
         double tolerance = inputs[0].dataType() == DataType.DOUBLE ? 1e-14 : 1e-6;
-        Map<String, INDArray> solutions = new HashMap<>();
+        Map<String, INDArray> values = new HashMap<>();
         INDArray y = inputs[0];
         for (int i = 0; i < steps; i++) {
+            HamiltonianMidpoint.Step solved;
             try {
-                y = ImplicitMidpoint.step(field, 0, y, step, tolerance * Math.max(1, y.amaxNumber().doubleValue()),
-                        ImplicitMidpoint.DEFAULT_MAX_ITERATIONS);
+                solved = midpoint.solve(y, step, tolerance * Math.max(1, y.amaxNumber().doubleValue()),
+                        MAX_NEWTON_ITERATIONS);
             } catch (ImplicitMidpoint.NotConvergedException e) {
                 throw new ImplicitMidpoint.NotConvergedException(describe() + ", step " + (i + 1) + " of " + steps
-                        + ": "
-                        + e.getMessage());
+                        + ": " + e.getMessage());
             }
-            solutions.put(SOLUTION_PREFIX + i, y);
+            y = solved.next();
+            values.put(SOLUTION_PREFIX + i, y);
+            values.put(RESOLVENT_PREFIX + i, solved.resolvent());
         }
-        return solutions;
+        return values;
     }
 
     @Override
@@ -141,17 +145,9 @@ public class GeneralHamiltonianLayer extends AbstractHamiltonianLayer {
         params.get("a").assign(Nd4j.randn(u.dataType(), u.shape()).muli(0.1));
     }
 
-    /** Builder. Defaults: tanh, implicit midpoint with 10 fixed-point iterations, 1 step of h = 0.1. */
+    /** Builder. Defaults: tanh, implicit midpoint (Newton), 1 step of h = 0.1. */
     public static class Builder extends AbstractHamiltonianLayer.Builder<Builder> {
-        private int fixedPointIterations = 10;
         private Integrator integrator = SymplecticMethod.IMPLICIT_MIDPOINT;
-
-        /** Unrolled fixed-point iterations of the implicit midpoint rule (≥ 1). The graph grows with each one and
-         * SameDiff builds gradients of large graphs slowly: prefer a smaller h to more iterations. */
-        public Builder fixedPointIterations(int fixedPointIterations) {
-            this.fixedPointIterations = fixedPointIterations;
-            return this;
-        }
 
         /** {@link SymplecticMethod#IMPLICIT_MIDPOINT} (default) or any {@link ButcherTableau}. */
         public Builder integrator(Integrator integrator) {
@@ -163,10 +159,6 @@ public class GeneralHamiltonianLayer extends AbstractHamiltonianLayer {
         @SuppressWarnings("unchecked")
         public GeneralHamiltonianLayer build() {
             validate();
-            if (fixedPointIterations < 1) {
-                throw new IllegalArgumentException(owner() + ": fixedPointIterations must be >= 1; got "
-                        + fixedPointIterations);
-            }
             if (integrator != SymplecticMethod.IMPLICIT_MIDPOINT && !(integrator instanceof ButcherTableau)) {
                 throw new IllegalArgumentException(owner() + ": integrator must be IMPLICIT_MIDPOINT or an explicit"
                         + " Runge-Kutta method (ButcherTableau); got " + integrator);

@@ -3,6 +3,7 @@ package io.github.structnet.symplectic;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
@@ -31,14 +32,41 @@ public enum ScalarPotential {
 
     /** ∇V(y) in plain ND4J (same formula), for solvers that run outside the graph. */
     public INDArray gradient(INDArray y, INDArray a, INDArray bias, INDArray u) {
-        INDArray z = y.mmul(a.transpose()).addiRowVector(bias);
-        INDArray derivative;
+        return firstDerivative(preActivation(y, a, bias)).muliRowVector(u).mmul(a);
+    }
+
+    /**
+     * The Hessian ∇²V(y) = Aᵀ diag(u ⊙ γ″(A y + a)) A for every row of y [mb, d]; returns [mb, d, d]. Built as one
+     * product of the weights u ⊙ γ″ [mb, m] with the m outer products Aₖ Aₖᵀ laid out as rows [m, d²].
+     */
+    public INDArray hessian(INDArray y, INDArray a, INDArray bias, INDArray u) {
+        long d = a.columns();
+        INDArray weights = secondDerivative(preActivation(y, a, bias)).muliRowVector(u);
+        INDArray outerProducts = a.repeat(1, d).muli(Nd4j.tile(a, 1, (int) d));
+        return weights.mmul(outerProducts).reshape(y.rows(), d, d);
+    }
+
+    /** z = A y + a for a batch y [mb, d]; returns [mb, m]. */
+    public INDArray preActivation(INDArray y, INDArray a, INDArray bias) {
+        return y.mmul(a.transpose()).addiRowVector(bias);
+    }
+
+    /** γ′(z) elementwise (a new array): 1 − tanh² z, or sigmoid z. */
+    public INDArray firstDerivative(INDArray z) {
         if (this == TANH) {
             INDArray t = Transforms.tanh(z, true);
-            derivative = t.mul(t).rsubi(1.0);
-        } else {
-            derivative = Transforms.sigmoid(z, true);
+            return t.muli(t).rsubi(1.0);
         }
-        return derivative.muliRowVector(u).mmul(a);
+        return Transforms.sigmoid(z, true);
+    }
+
+    /** γ″(z) elementwise (a new array): −2 tanh z (1 − tanh² z), or σ(z)(1 − σ(z)). */
+    public INDArray secondDerivative(INDArray z) {
+        if (this == TANH) {
+            INDArray t = Transforms.tanh(z, true);
+            return t.mul(t).rsubi(1.0).muli(t).muli(-2.0);
+        }
+        INDArray s = Transforms.sigmoid(z, true);
+        return s.rsub(1.0).muli(s);
     }
 }

@@ -92,7 +92,7 @@ class SymplecticLayersTest {
                 new ActivationModule.Builder().side(Shear.LOW).build());
         assertGradients(ff, x, Set.of(), new SeparableHamiltonianLayer.Builder().width(5).steps(2).build());
         assertGradients(ff, x, Set.of(), new GeneralHamiltonianLayer.Builder().width(3).step(0.05)
-                .fixedPointIterations(6).build());
+                .build());
         assertGradients(ff, x, Set.of("0_h"), new EulerResidual.Builder().width(5).build());
         assertGradients(InputType.convolutional(4, 3, 4), Nd4j.randn(DataType.DOUBLE, 2, 4, 4, 3), Set.of(),
                 new SymplecticConv2D.Builder().hiddenChannels(3).build(),
@@ -141,7 +141,7 @@ class SymplecticLayersTest {
                 .addLayer("linear", new LinearModule.Builder().build(), "x")
                 .addLayer("act", new ActivationModule.Builder().side(Shear.LOW).build(), "linear")
                 .addLayer("sep", new SeparableHamiltonianLayer.Builder().width(4).build(), "act")
-                .addLayer("gen", new GeneralHamiltonianLayer.Builder().width(3).step(0.05).fixedPointIterations(6)
+                .addLayer("gen", new GeneralHamiltonianLayer.Builder().width(3).step(0.05)
                         .build(), "sep")
                 .addLayer("euler", new EulerResidual.Builder().width(3).trainableStep(true).build(), "gen")
                 .addLayer("out", mse(2), "euler")
@@ -201,7 +201,7 @@ class SymplecticLayersTest {
                 .layer(new ActivationModule.Builder().side(Shear.LOW).build())
                 .layer(new SeparableHamiltonianLayer.Builder().width(6).build())
                 .layer(new GradientModule.Builder().side(Shear.LOW).width(8).build())
-                .layer(new GeneralHamiltonianLayer.Builder().width(6).step(0.05).fixedPointIterations(6).build())
+                .layer(new GeneralHamiltonianLayer.Builder().width(6).step(0.05).build())
                 .layer(mse(4))
                 .setInputType(InputType.feedForward(4)).build();
         MultiLayerNetwork net = new MultiLayerNetwork(conf);
