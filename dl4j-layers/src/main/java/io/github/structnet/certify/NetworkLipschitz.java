@@ -10,6 +10,7 @@ import org.deeplearning4j.nn.conf.graph.PreprocessorVertex;
 import org.deeplearning4j.nn.conf.graph.ScaleVertex;
 import org.deeplearning4j.nn.conf.graph.SubsetVertex;
 import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 
@@ -26,12 +27,18 @@ import java.util.Map;
  * runs at inference: the product of certified per-layer bounds along a chain, combined over a graph.
  * <ul>
  *   <li>layers implementing {@link LipschitzBounded} (StructNet layers) give their own bound;</li>
- *   <li>DL4J {@code DenseLayer}/{@code OutputLayer} with a monotone 1-Lipschitz activation: the Gram-iteration bound
- *       of W; {@code ConvolutionLayer} ("same" geometry, stride 1 or 2): the Fourier bound of its operator norm on
- *       its input size (needs the input type);</li>
+ *   <li>DL4J {@code DenseLayer}/{@code OutputLayer} with a monotone 1-Lipschitz activation (softmax too on an output
+ *       layer): the Gram-iteration bound of W; 2-D convolutions ({@code ConvolutionLayer}, {@code Deconvolution2D},
+ *       {@code DepthwiseConvolution2D}, {@code SeparableConvolution2D}) of any geometry: Fourier bounds on the input
+ *       size (needs the input type; see {@code ConvolutionBounds});</li>
+ *   <li>{@code BatchNormalization} at inference: max |γ|/σ on its own, or folded into a preceding dense or
+ *       convolution layer with identity activation (the scaled weights bounded as one layer);</li>
  *   <li>{@code ActivationLayer} with such an activation or {@link io.github.structnet.lipschitz.MaxMin}, dropout,
- *       space-to-depth, zero padding and cropping: 1; non-overlapping max pooling: 1; non-overlapping k×k average
- *       pooling: 1/k; global max pooling: 1; global average pooling over H×W: 1/√(HW);</li>
+ *       space-to-depth, zero padding, cropping, and {@code LossLayer}/{@code CnnLossLayer} with identity, monotone
+ *       or softmax activation: 1; max, average and p-norm pooling of any geometry: from the number of windows an
+ *       input falls in (see {@code PoolingBounds}; 1 and 1/k for disjoint k×k max and average windows);
+ *       {@code Upsampling2D} by s_h×s_w: √(s_h s_w); global max pooling: 1; global average pooling over H×W:
+ *       1/√(HW);</li>
  *   <li>input preprocessors that only reshape are isometries;</li>
  *   <li>graph vertices: concatenation (merge) √(Σ Lᵢ²); element-wise sum or difference Σ Lᵢ, average Σ Lᵢ / n;
  *       scaling |s|·L; subsets and preprocessors L; a graph's inputs count as one joint input with bound 1 each.</li>
@@ -66,6 +73,14 @@ public final class NetworkLipschitz {
                     + (conf.getLayerName() == null ? "" : " '" + conf.getLayerName() + "'") + ")";
             InputType in = outputs == null ? null : i == 0 ? inputType : outputs.get(i - 1);
             in = LayerBounds.throughIsometry(net.getLayerWiseConfigurations().getInputPreProcess(i), in, "layer " + i);
+            if (i < lastLayer && LayerBounds.foldable(conf)
+                    && net.getLayer(i + 1).conf().getLayer() instanceof BatchNormalization
+                    && net.getLayerWiseConfigurations().getInputPreProcess(i + 1) == null) {
+                bound *= LayerBounds.folded(net.getLayer(i), net.getLayer(i + 1), in, who + " with layer " + (i + 1)
+                        + ", BatchNormalization, folded into it");
+                i++;
+                continue;
+            }
             bound *= LayerBounds.of(net.getLayer(i), in, who);
         }
         return bound;
@@ -94,12 +109,41 @@ public final class NetworkLipschitz {
             List<String> inputs = conf.getVertexInputs().get(name);
             double[] in = inputs.stream().mapToDouble(bounds::get).toArray();
             InputType inType = types == null || inputs.size() != 1 ? null : types.get(inputs.get(0));
-            bounds.put(name, vertexBound(net, conf.getVertices().get(name), name, in, inType));
+            Double folded = foldedBatchNorm(net, name, bounds, types);
+            bounds.put(name, folded != null ? folded
+                    : vertexBound(net, conf.getVertices().get(name), name, in, inType));
             if (name.equals(vertex)) {
                 break;
             }
         }
         return bounds.get(vertex);
+    }
+
+    /**
+     * For a batch-normalisation layer vertex whose one input is a {@linkplain LayerBounds#foldable foldable} dense or
+     * convolution layer vertex with one input: the bound from the graph's inputs through both, with the batch
+     * normalisation folded into the layer; otherwise null.
+     */
+    private static Double foldedBatchNorm(ComputationGraph net, String name, Map<String, Double> bounds,
+            Map<String, InputType> types) {
+        ComputationGraphConfiguration conf = net.getConfiguration();
+        if (!(conf.getVertices().get(name) instanceof LayerVertex bn)
+                || !(bn.getLayerConf().getLayer() instanceof BatchNormalization) || bn.getPreProcessor() != null
+                || conf.getVertexInputs().get(name).size() != 1) {
+            return null;
+        }
+        String linearName = conf.getVertexInputs().get(name).get(0);
+        if (!(conf.getVertices().get(linearName) instanceof LayerVertex linear)
+                || !LayerBounds.foldable(linear.getLayerConf().getLayer())
+                || conf.getVertexInputs().get(linearName).size() != 1) {
+            return null;
+        }
+        String source = conf.getVertexInputs().get(linearName).get(0);
+        String who = linear.getLayerConf().getLayer().getClass().getSimpleName() + " (vertex '" + linearName
+                + "') with BatchNormalization '" + name + "' folded into it";
+        InputType type = LayerBounds.throughIsometry(linear.getPreProcessor(), types == null ? null
+                : types.get(source), who);
+        return bounds.get(source) * LayerBounds.folded(net.getLayer(linearName), net.getLayer(name), type, who);
     }
 
     /** The vertex and every vertex it depends on. */

@@ -49,9 +49,9 @@ public final class LipschitzProbe {
         return maxRatio(f, x, x.add(dir));
     }
 
-    /** Row-wise max of ‖f(x_i) − f(y_i)‖ / ‖x_i − y_i‖. */
+    /** Row-wise max of ‖f(x_i) − f(y_i)‖ / ‖x_i − y_i‖ (outputs of any rank, flattened per example). */
     public static double maxRatio(UnaryOperator<INDArray> f, INDArray x, INDArray y) {
-        INDArray num = f.apply(x).sub(f.apply(y)).norm2(1);
+        INDArray num = f.apply(x).sub(f.apply(y)).reshape(x.size(0), -1).norm2(1);
         INDArray den = x.sub(y).norm2(1);
         return num.div(den).maxNumber().doubleValue();
     }
@@ -63,13 +63,13 @@ public final class LipschitzProbe {
      */
     public static double maxAdversarialPairRatio(MultiLayerNetwork body, int dim, int pairs, int steps, long seed) {
         Nd4j.getRandom().setSeed(seed);
-        DataType type = body.params().dataType();
+        DataType type = body.getLayerWiseConfigurations().getDataType();
         UnaryOperator<INDArray> f = in -> body.output(in, false);
         // start from the best pairs of a random pool, then climb
         int pool = 100 * pairs;
         INDArray px = Nd4j.randn(type, pool, dim).muli(2);
         INDArray py = px.add(Nd4j.randn(type, pool, dim).muli(0.5));
-        INDArray poolRatios = f.apply(px).sub(f.apply(py)).norm2(1).div(px.sub(py).norm2(1));
+        INDArray poolRatios = f.apply(px).sub(f.apply(py)).reshape(pool, -1).norm2(1).div(px.sub(py).norm2(1));
         INDArray order = Nd4j.sortWithIndices(poolRatios.dup(), 0, false)[0];
         INDArray x = Nd4j.create(type, pairs, dim);
         INDArray y = Nd4j.create(type, pairs, dim);
@@ -80,7 +80,8 @@ public final class LipschitzProbe {
         double best = maxRatio(f, x, y);
         for (int s = 0; s < steps; s++) {
             INDArray both = Nd4j.vstack(x, y);
-            INDArray out = body.output(both, false);
+            INDArray shaped = body.output(both, false);
+            INDArray out = shaped.reshape(2L * pairs, -1);
             INDArray u = out.get(NDArrayIndex.interval(0, pairs), NDArrayIndex.all())
                     .sub(out.get(NDArrayIndex.interval(pairs, 2 * pairs), NDArrayIndex.all()));
             INDArray d = x.sub(y);
@@ -88,7 +89,9 @@ public final class LipschitzProbe {
             INDArray ratio = u.mul(u).sum(true, 1).div(dd);
             body.setInput(both);
             body.feedForward(true, false);
-            INDArray jtu = body.backpropGradient(Nd4j.vstack(u, u.neg()), LayerWorkspaceMgr.noWorkspaces()).getSecond();
+            INDArray epsilon = Nd4j.vstack(u, u.neg()).reshape(shaped.shape());
+            INDArray jtu = body.backpropGradient(epsilon, LayerWorkspaceMgr.noWorkspaces()).getSecond()
+                    .reshape(2L * pairs, dim);
             INDArray gx = jtu.get(NDArrayIndex.interval(0, pairs), NDArrayIndex.all()).sub(d.mulColumnVector(ratio));
             INDArray gy = jtu.get(NDArrayIndex.interval(pairs, 2 * pairs), NDArrayIndex.all())
                     .add(d.mulColumnVector(ratio));
