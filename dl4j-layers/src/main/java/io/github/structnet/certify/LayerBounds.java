@@ -12,15 +12,13 @@ import org.deeplearning4j.nn.conf.layers.BaseLayer;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.conf.layers.CnnLossLayer;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
-import org.deeplearning4j.nn.conf.layers.Deconvolution2D;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
-import org.deeplearning4j.nn.conf.layers.DepthwiseConvolution2D;
 import org.deeplearning4j.nn.conf.layers.DropoutLayer;
 import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
+import org.deeplearning4j.nn.conf.layers.LocalResponseNormalization;
 import org.deeplearning4j.nn.conf.layers.LossLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.conf.layers.PoolingType;
-import org.deeplearning4j.nn.conf.layers.SeparableConvolution2D;
 import org.deeplearning4j.nn.conf.layers.SpaceToDepthLayer;
 import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
 import org.deeplearning4j.nn.conf.layers.Upsampling2D;
@@ -47,15 +45,15 @@ import org.nd4j.linalg.ops.transforms.Transforms;
 
 import java.util.HashMap;
 import java.util.Map;
-import java.util.Set;
 
 /** Certified per-layer Lipschitz bounds for {@link NetworkLipschitz} (internal). */
 final class LayerBounds {
 
     static final String SUPPORTED = "StructNet layers; DenseLayer, OutputLayer, LossLayer and CnnLossLayer (monotone"
-            + " 1-Lipschitz activation or softmax); ConvolutionLayer, Deconvolution2D, DepthwiseConvolution2D and"
-            + " SeparableConvolution2D of any kernel, stride, padding, dilation and mode; BatchNormalization;"
-            + " ActivationLayer with a monotone 1-Lipschitz activation or MaxMin; max, average and p-norm (p >= 1)"
+            + " 1-Lipschitz activation or softmax); ConvolutionLayer, Convolution1DLayer, Deconvolution2D,"
+            + " DepthwiseConvolution2D and SeparableConvolution2D of any kernel, stride, padding, dilation and mode;"
+            + " BatchNormalization; LocalResponseNormalization; ActivationLayer with a monotone 1-Lipschitz"
+            + " activation, softmax or MaxMin; max, average and p-norm (p >= 1)"
             + " SubsamplingLayer of any geometry; Upsampling2D; max (or, with input types, average)"
             + " GlobalPoolingLayer; SpaceToDepthLayer, ZeroPaddingLayer, Cropping2D and DropoutLayer";
 
@@ -69,55 +67,62 @@ final class LayerBounds {
      *              size are refused)
      * @param who   names the layer in messages
      */
-    static double of(Layer layer, InputType input, String who) {
+    /** A bound and how it was obtained. */
+    record Bound(double value, BoundMethod method) {
+        static Bound closedForm(double value) {
+            return new Bound(value, BoundMethod.CLOSED_FORM);
+        }
+    }
+
+    static Bound of(Layer layer, InputType input, String who) {
         return of(layer.conf().getLayer(), layer.paramTable(), input, who);
     }
 
-    private static double of(org.deeplearning4j.nn.conf.layers.Layer conf, Map<String, INDArray> params,
+    private static Bound of(org.deeplearning4j.nn.conf.layers.Layer conf, Map<String, INDArray> params,
             InputType input, String who) {
         if (conf instanceof LipschitzBounded b) {
-            return b.lipschitzBound(params);
+            return new Bound(b.lipschitzBound(params), BoundMethod.LAYER_CERTIFICATE);
         }
         if (conf instanceof DropoutLayer || conf instanceof SpaceToDepthLayer || conf instanceof ZeroPaddingLayer
                 || conf instanceof Cropping2D) {
-            return 1.0; // identity at inference, a permutation, an embedding, a projection
+            return Bound.closedForm(1.0); // identity at inference, a permutation, an embedding, a projection
         }
         if (conf instanceof ActivationLayer a) {
-            requireOneLipschitz(a.getActivationFn(), who, false);
-            return 1.0;
+            requireOneLipschitz(a.getActivationFn(), who);
+            return Bound.closedForm(1.0);
         }
         if (conf instanceof LossLayer || conf instanceof CnnLossLayer) {
-            requireOneLipschitz(((BaseLayer) conf).getActivationFn(), who, true);
-            return 1.0;
+            requireOneLipschitz(((BaseLayer) conf).getActivationFn(), who);
+            return Bound.closedForm(1.0);
         }
         if (conf instanceof DenseLayer || conf instanceof OutputLayer) {
-            requireOneLipschitz(((BaseLayer) conf).getActivationFn(), who, conf instanceof OutputLayer);
-            return GramIteration.upperBound(params.get(DefaultParamInitializer.WEIGHT_KEY));
+            requireOneLipschitz(((BaseLayer) conf).getActivationFn(), who);
+            return new Bound(GramIteration.upperBound(params.get(DefaultParamInitializer.WEIGHT_KEY)),
+                    BoundMethod.GRAM_ITERATION);
         }
-        if (conf instanceof ConvolutionLayer c && TWO_DIMENSIONAL.contains(conf.getClass())) {
-            requireOneLipschitz(c.getActivationFn(), who, false);
-            return ConvolutionBounds.of(c, params, convolutionalInput(input, who));
+        if (conf instanceof ConvolutionLayer c && ConvolutionBounds.CERTIFIED.contains(conf.getClass())) {
+            requireOneLipschitz(c.getActivationFn(), who);
+            return ConvolutionBounds.of(c, params, ConvolutionBounds.spatialInput(c, input, who));
         }
         if (conf instanceof SubsamplingLayer s && conf.getClass() == SubsamplingLayer.class) {
-            return PoolingBounds.of(s, who);
+            return Bound.closedForm(PoolingBounds.of(s, who));
         }
         if (conf instanceof Upsampling2D u) {
-            return PoolingBounds.upsampling(u);
+            return Bound.closedForm(PoolingBounds.upsampling(u));
         }
         if (conf instanceof BatchNormalization bn) {
-            return batchNormScales(bn, params).amaxNumber().doubleValue();
+            return Bound.closedForm(batchNormScales(bn, params).amaxNumber().doubleValue());
+        }
+        if (conf instanceof LocalResponseNormalization lrn) {
+            return Bound.closedForm(localResponseNormalization(lrn, who));
         }
         if (conf instanceof GlobalPoolingLayer g) {
-            return globalPooling(g, input, who);
+            return Bound.closedForm(globalPooling(g, input, who));
         }
         throw new IllegalArgumentException("NetworkLipschitz: " + who
                 + " has no certified Lipschitz bound; supported are "
                 + SUPPORTED);
     }
-
-    /** The 2-D convolution layers {@link ConvolutionBounds} certifies. */
-    private static final Set<Class<?>> TWO_DIMENSIONAL = Set.of(ConvolutionLayer.class, Deconvolution2D.class,
-            DepthwiseConvolution2D.class, SeparableConvolution2D.class);
 
     /** Whether {@code linear} is a layer whose output channels a following batch normalisation can be folded into. */
     static boolean foldable(org.deeplearning4j.nn.conf.layers.Layer linear) {
@@ -131,7 +136,7 @@ final class LayerBounds {
      * convolution) and the product is bounded as a whole — never above the product of the two bounds, often far
      * below it.
      */
-    static double folded(Layer linear, Layer batchNorm, InputType input, String who) {
+    static Bound folded(Layer linear, Layer batchNorm, InputType input, String who) {
         INDArray scales = batchNormScales((BatchNormalization) batchNorm.conf().getLayer(), batchNorm.paramTable());
         org.deeplearning4j.nn.conf.layers.Layer conf = linear.conf().getLayer();
         INDArray weights = linear.getParam(DefaultParamInitializer.WEIGHT_KEY).castTo(DataType.DOUBLE);
@@ -156,6 +161,21 @@ final class LayerBounds {
         INDArray gamma = bn.isLockGammaBeta() ? Nd4j.valueArrayOf(std.shape(), Math.abs(bn.getGamma()))
                 : Transforms.abs(params.get(BatchNormalizationParamInitializer.GAMMA).castTo(DataType.DOUBLE), true);
         return gamma.divi(std);
+    }
+
+    /**
+     * Local response normalisation b_i = a_i (k + α Σ_{j ∈ N(i)} a_j²)^{−β} (windows of n channels, per pixel): its
+     * Jacobian is diag(s^{−β}) minus E with E_ij = 2αβ a_i a_j s_i^{−β−1}; since α a_i a_j ≤ s_i, E's row sums are at
+     * most 2β√n k^{−β} and its column sums 2βn k^{−β}, so ‖J‖ ≤ k^{−β}(1 + 2β n^{3/4}) (Schur's bound on E).
+     */
+    private static double localResponseNormalization(LocalResponseNormalization lrn, String who) {
+        if (!(lrn.getK() > 0) || !(lrn.getBeta() >= 0) || !(lrn.getAlpha() >= 0) || !(lrn.getN() >= 1)) {
+            throw new IllegalArgumentException("NetworkLipschitz: " + who + " (k = " + lrn.getK() + ", alpha = "
+                    + lrn.getAlpha() + ", beta = " + lrn.getBeta() + ", n = " + lrn.getN() + ") is not certified;"
+                    + " the bound needs k > 0, alpha >= 0, beta >= 0 and n >= 1");
+        }
+        return Math.pow(lrn.getK(), -lrn.getBeta()) * (1 + 2 * lrn.getBeta() * Math.pow(lrn.getN(), 0.75))
+                * (1 + GramIteration.ROUNDING_MARGIN);
     }
 
     private static double globalPooling(GlobalPoolingLayer g, InputType input, String who) {
@@ -193,11 +213,11 @@ final class LayerBounds {
     }
 
     /**
-     * Refuses activations that are not 1-Lipschitz; softmax is allowed where {@code softmaxAllowed} (the last layer:
-     * its Jacobian diag(p) − p pᵀ has norm at most 1).
+     * Refuses activations that are not 1-Lipschitz; monotone ones with slopes in [0, 1], MaxMin and softmax (its
+     * Jacobian diag(p) − p pᵀ has norm at most 1) pass.
      */
-    static void requireOneLipschitz(IActivation fn, String who, boolean softmaxAllowed) {
-        if (softmaxAllowed && fn instanceof ActivationSoftmax) {
+    static void requireOneLipschitz(IActivation fn, String who) {
+        if (fn instanceof ActivationSoftmax) {
             return;
         }
         if (fn instanceof ActivationLReLU l && !(l.getAlpha() >= 0 && l.getAlpha() <= 1)
@@ -214,7 +234,6 @@ final class LayerBounds {
             }
         }
         throw new IllegalArgumentException("NetworkLipschitz: " + who + " uses activation " + fn
-                + ", which is not certified 1-Lipschitz; allowed are " + MonotoneActivations.ALLOWED
-                + (softmaxAllowed ? " and SOFTMAX" : ""));
+                + ", which is not certified 1-Lipschitz; allowed are " + MonotoneActivations.ALLOWED + " and SOFTMAX");
     }
 }

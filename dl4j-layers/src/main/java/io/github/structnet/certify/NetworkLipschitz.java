@@ -15,6 +15,7 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -60,12 +61,25 @@ public final class NetworkLipschitz {
      * DL4J convolution and global average pooling layers, whose bounds depend on the input size).
      */
     public static double upperBound(MultiLayerNetwork net, int lastLayer, InputType inputType) {
+        List<LayerBound> lines = breakdown(net, lastLayer, inputType);
+        return lines.get(lines.size() - 1).cumulative();
+    }
+
+    /**
+     * The certificate of layers 0…lastLayer line by line: each layer's own bound, how it was obtained, and the product
+     * so far (a batch normalisation folded into the layer before it shares that layer's line), so that the layers
+     * that drive the product can be seen.
+     *
+     * @param inputType the network's input type, or null (then size-dependent layers are refused)
+     */
+    public static List<LayerBound> breakdown(MultiLayerNetwork net, int lastLayer, InputType inputType) {
         if (lastLayer < 0 || lastLayer >= net.getnLayers()) {
             throw new IllegalArgumentException("NetworkLipschitz: lastLayer " + lastLayer + " is outside [0, "
                     + net.getnLayers() + ")");
         }
         List<InputType> outputs = inputType == null ? null
                 : net.getLayerWiseConfigurations().getLayerActivationTypes(inputType);
+        List<LayerBound> lines = new ArrayList<>();
         double bound = 1.0;
         for (int i = 0; i <= lastLayer; i++) {
             org.deeplearning4j.nn.conf.layers.Layer conf = net.getLayer(i).conf().getLayer();
@@ -73,17 +87,20 @@ public final class NetworkLipschitz {
                     + (conf.getLayerName() == null ? "" : " '" + conf.getLayerName() + "'") + ")";
             InputType in = outputs == null ? null : i == 0 ? inputType : outputs.get(i - 1);
             in = LayerBounds.throughIsometry(net.getLayerWiseConfigurations().getInputPreProcess(i), in, "layer " + i);
+            LayerBounds.Bound b;
             if (i < lastLayer && LayerBounds.foldable(conf)
                     && net.getLayer(i + 1).conf().getLayer() instanceof BatchNormalization
                     && net.getLayerWiseConfigurations().getInputPreProcess(i + 1) == null) {
-                bound *= LayerBounds.folded(net.getLayer(i), net.getLayer(i + 1), in, who + " with layer " + (i + 1)
-                        + ", BatchNormalization, folded into it");
+                who += " with layer " + (i + 1) + ", BatchNormalization, folded into it";
+                b = LayerBounds.folded(net.getLayer(i), net.getLayer(i + 1), in, who);
                 i++;
-                continue;
+            } else {
+                b = LayerBounds.of(net.getLayer(i), in, who);
             }
-            bound *= LayerBounds.of(net.getLayer(i), in, who);
+            bound *= b.value();
+            lines.add(new LayerBound(who, b.value(), b.method(), bound));
         }
-        return bound;
+        return lines;
     }
 
     /**
@@ -92,14 +109,30 @@ public final class NetworkLipschitz {
      * @param inputTypes the graph's input types, or none (then size-dependent layers are refused)
      */
     public static double upperBound(ComputationGraph net, String vertex, InputType... inputTypes) {
+        List<LayerBound> lines = breakdown(net, vertex, inputTypes);
+        return lines.get(lines.size() - 1).cumulative();
+    }
+
+    /**
+     * The certificate from all inputs of a graph to {@code vertex}, one line per vertex it depends on, in topological
+     * order: a layer's own bound and method, or a combining vertex's output bound, and the bound from the inputs to
+     * that vertex's output.
+     *
+     * @param inputTypes the graph's input types, or none (then size-dependent layers are refused)
+     */
+    public static List<LayerBound> breakdown(ComputationGraph net, String vertex, InputType... inputTypes) {
         ComputationGraphConfiguration conf = net.getConfiguration();
         if (!conf.getVertices().containsKey(vertex) && !conf.getNetworkInputs().contains(vertex)) {
             throw new IllegalArgumentException("NetworkLipschitz: the graph has no vertex '" + vertex + "'");
         }
         Map<String, InputType> types = inputTypes.length == 0 ? null : conf.getLayerActivationTypes(inputTypes);
         Map<String, Double> bounds = new HashMap<>();
+        List<LayerBound> lines = new ArrayList<>();
         for (String input : conf.getNetworkInputs()) {
             bounds.put(input, 1.0);
+            if (input.equals(vertex)) {
+                lines.add(new LayerBound("input '" + input + "'", 1.0, BoundMethod.CLOSED_FORM, 1.0));
+            }
         }
         Set<String> needed = ancestors(conf, vertex);
         for (String name : conf.getTopologicalOrderStr()) {
@@ -109,14 +142,17 @@ public final class NetworkLipschitz {
             List<String> inputs = conf.getVertexInputs().get(name);
             double[] in = inputs.stream().mapToDouble(bounds::get).toArray();
             InputType inType = types == null || inputs.size() != 1 ? null : types.get(inputs.get(0));
-            Double folded = foldedBatchNorm(net, name, bounds, types);
-            bounds.put(name, folded != null ? folded
-                    : vertexBound(net, conf.getVertices().get(name), name, in, inType));
+            LayerBound line = foldedBatchNorm(net, name, bounds, types);
+            if (line == null) {
+                line = vertexBound(net, conf.getVertices().get(name), name, in, inType);
+            }
+            bounds.put(name, line.cumulative());
+            lines.add(line);
             if (name.equals(vertex)) {
                 break;
             }
         }
-        return bounds.get(vertex);
+        return lines;
     }
 
     /**
@@ -124,7 +160,7 @@ public final class NetworkLipschitz {
      * convolution layer vertex with one input: the bound from the graph's inputs through both, with the batch
      * normalisation folded into the layer; otherwise null.
      */
-    private static Double foldedBatchNorm(ComputationGraph net, String name, Map<String, Double> bounds,
+    private static LayerBound foldedBatchNorm(ComputationGraph net, String name, Map<String, Double> bounds,
             Map<String, InputType> types) {
         ComputationGraphConfiguration conf = net.getConfiguration();
         if (!(conf.getVertices().get(name) instanceof LayerVertex bn)
@@ -143,7 +179,8 @@ public final class NetworkLipschitz {
                 + "') with BatchNormalization '" + name + "' folded into it";
         InputType type = LayerBounds.throughIsometry(linear.getPreProcessor(), types == null ? null
                 : types.get(source), who);
-        return bounds.get(source) * LayerBounds.folded(net.getLayer(linearName), net.getLayer(name), type, who);
+        LayerBounds.Bound b = LayerBounds.folded(net.getLayer(linearName), net.getLayer(name), type, who);
+        return new LayerBound(who, b.value(), b.method(), bounds.get(source) * b.value());
     }
 
     /** The vertex and every vertex it depends on. */
@@ -159,13 +196,21 @@ public final class NetworkLipschitz {
         return seen;
     }
 
-    private static double vertexBound(ComputationGraph net, GraphVertex v, String name, double[] in, InputType inType) {
+    private static LayerBound vertexBound(ComputationGraph net, GraphVertex v, String name, double[] in,
+            InputType inType) {
         String who = v.getClass().getSimpleName() + " '" + name + "'";
         if (v instanceof LayerVertex lv) {
             InputType t = LayerBounds.throughIsometry(lv.getPreProcessor(), inType, who);
             String layerWho = lv.getLayerConf().getLayer().getClass().getSimpleName() + " (vertex '" + name + "')";
-            return in[0] * LayerBounds.of(net.getLayer(name), t, layerWho);
+            LayerBounds.Bound b = LayerBounds.of(net.getLayer(name), t, layerWho);
+            return new LayerBound(layerWho, b.value(), b.method(), in[0] * b.value());
         }
+        double out = combination(v, who, in);
+        return new LayerBound(who, out, BoundMethod.COMBINATION, out);
+    }
+
+    /** The output bound of a vertex that combines its inputs' bounds. */
+    private static double combination(GraphVertex v, String who, double[] in) {
         if (v instanceof MergeVertex) {
             double sumSquares = 0;
             for (double l : in) {

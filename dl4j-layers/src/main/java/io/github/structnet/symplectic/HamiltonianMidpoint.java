@@ -4,7 +4,6 @@ import io.github.structnet.ode.ImplicitMidpoint;
 import io.github.structnet.ode.Steps;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.impl.transforms.custom.MatrixInverse;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.ops.transforms.Transforms;
@@ -155,10 +154,68 @@ public final class HamiltonianMidpoint {
                 NDArrayIndex.all()), hessian.get(NDArrayIndex.all(), NDArrayIndex.interval(0, n),
                 NDArrayIndex.all()).neg());
         INDArray identity = Nd4j.eye(d).castTo(mid.dataType()).reshape(1, d * d).repeat(0, mb).reshape(mb, d, d);
-        try {
-            return Nd4j.exec(new MatrixInverse(identity.subi(jacobian.muli(h / 2))))[0];
-        } catch (RuntimeException singular) { // libnd4j refuses a singular matrix ("matrix_inverse execution failed")
-            return null;
+        return invert(identity.subi(jacobian.muli(h / 2)));
+    }
+
+    /**
+     * The inverses of a batch of small matrices [mb, d, d] by Gauss–Jordan elimination with partial pivoting in
+     * double precision; null if any is singular (a pivot below 1e-300 or not finite). Written out rather than
+     * libnd4j's matrix_inverse, which fails with an exception on singular input.
+     */
+    static INDArray invert(INDArray matrices) {
+        int mb = (int) matrices.size(0);
+        int d = (int) matrices.size(1);
+        double[] all = matrices.castTo(DataType.DOUBLE).dup('c').data().asDouble();
+        double[] inverses = new double[all.length];
+        double[] a = new double[d * d];
+        double[] inv = new double[d * d];
+        for (int b = 0; b < mb; b++) {
+            System.arraycopy(all, b * d * d, a, 0, d * d);
+            java.util.Arrays.fill(inv, 0);
+            for (int i = 0; i < d; i++) {
+                inv[i * d + i] = 1;
+            }
+            for (int col = 0; col < d; col++) {
+                int pivot = col;
+                for (int r = col + 1; r < d; r++) {
+                    if (Math.abs(a[r * d + col]) > Math.abs(a[pivot * d + col])) {
+                        pivot = r;
+                    }
+                }
+                double p = a[pivot * d + col];
+                if (!(Math.abs(p) > 1e-300) || !Double.isFinite(p)) {
+                    return null;
+                }
+                swapRows(a, d, col, pivot);
+                swapRows(inv, d, col, pivot);
+                for (int j = 0; j < d; j++) {
+                    a[col * d + j] /= p;
+                    inv[col * d + j] /= p;
+                }
+                for (int r = 0; r < d; r++) {
+                    double f = a[r * d + col];
+                    if (r == col || f == 0) {
+                        continue;
+                    }
+                    for (int j = 0; j < d; j++) {
+                        a[r * d + j] -= f * a[col * d + j];
+                        inv[r * d + j] -= f * inv[col * d + j];
+                    }
+                }
+            }
+            System.arraycopy(inv, 0, inverses, b * d * d, d * d);
+        }
+        return Nd4j.create(inverses, new long[]{mb, d, d}, DataType.DOUBLE).castTo(matrices.dataType());
+    }
+
+    private static void swapRows(double[] m, int d, int i, int j) {
+        if (i == j) {
+            return;
+        }
+        for (int k = 0; k < d; k++) {
+            double t = m[i * d + k];
+            m[i * d + k] = m[j * d + k];
+            m[j * d + k] = t;
         }
     }
 

@@ -136,7 +136,7 @@ class HamiltonianMidpointTest {
 
     @Test
     void aFoldedBranchIsRefusedNamingTheLayer() {
-        MultiLayerNetwork net = layerWith(4.0, 0.2);
+        MultiLayerNetwork net = layerWith(3.0, 0.3);
         INDArray x = points();
         ImplicitMidpoint.NotConvergedException e = assertThrows(ImplicitMidpoint.NotConvergedException.class,
                 () -> net.output(x));
