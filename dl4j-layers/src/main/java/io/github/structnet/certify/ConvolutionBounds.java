@@ -129,7 +129,7 @@ final class ConvolutionBounds {
         int n = (int) (in.getChannels() * in.getHeight() * in.getWidth());
         INDArray diracs = Nd4j.eye(n).castTo(DataType.DOUBLE).reshape('c', exampleShape(n, type));
         INDArray columns = net.output(diracs, false).reshape('c', n, -1);
-        return SpectralNorm.exact(columns) * (1.0 + EXACT_MARGIN);
+        return SpectralNorm.exact(columns) * (1.0 + ConvolutionNorm.EXACT_MARGIN);
     }
 
     /** [n, …] shape of n examples of the given input type, in its own layout. */
@@ -140,9 +140,6 @@ final class ConvolutionBounds {
         System.arraycopy(one, 0, shape, 1, one.length);
         return shape;
     }
-
-    /** Relative margin of the exact norm for the rounding of the forward pass and the eigensolver. */
-    private static final double EXACT_MARGIN = 1e-8;
 
     /**
      * The one kernel [kh, kw, C, C′] of a separable convolution: K[·, ·, c, o] = Σ_j D[j, c, ·, ·] P[o, c·m + j] for

@@ -43,7 +43,7 @@ public final class ConvolutionNorm {
     /** C·H·W up to which {@link #upperBound} returns the exact norm (dense operator, SVD) with a rounding margin. */
     public static final long EXACT_LIMIT = 1024;
     /** Relative margin of the exact norm for the rounding of the Gram matrix and the symmetric eigensolver. */
-    static final double EXACT_MARGIN = 1e-8;
+    public static final double EXACT_MARGIN = 1e-8;
     /** Memory of one block of frequencies (transfer matrices and Gram matrices), in bytes. */
     private static final long BLOCK_BYTES = 32L << 20;
 
