@@ -19,6 +19,7 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.shade.jackson.annotation.JsonIgnoreProperties;
 
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * A learned general Hamiltonian H(x) = uᵀγ(A x + a) on x = (q, p), integrated over {@code steps} steps of size h.
@@ -28,9 +29,13 @@ import java.util.Map;
  * <b>Guarantee.</b> With {@link SymplecticMethod#IMPLICIT_MIDPOINT} (the default) each step is the implicit midpoint
  * step, solved outside the graph by Newton's method ({@link HamiltonianMidpoint}) to 1e-14 relative (double; 1e-6 in
  * float) or to the rounding level of its residual where that is larger, so the map the layer computes is symplectic,
- * Jᵀ𝕁J = 𝕁 to that accuracy, for any weights, after training too. Newton's method needs no contraction
- * (h·Lip(𝕁∇H)/2 may exceed 1); a step whose Jacobian I − (h/2)𝕁∇²H is singular, or that does not converge, throws
- * {@link ImplicitMidpoint.NotConvergedException} naming the layer and the step.
+ * Jᵀ𝕁J = 𝕁 to that accuracy, for any weights, after training too.
+ * <p><b>Well-posed steps.</b> By default the layer runs with u scaled by {@link StiffnessBound} so that
+ * (h/2)·Lip(𝕁∇H) ≤ ρ = 1/2: every step has exactly one solution and Newton's Jacobian is invertible for all weights,
+ * so long training cannot bend the field into a step with no solution. With {@link Builder#unboundedStiffness()}
+ * Newton's method still solves steps beyond contraction where a branch of solutions exists; a step whose Jacobian
+ * I − (h/2)𝕁∇²H is singular, or that does not converge, throws {@link ImplicitMidpoint.NotConvergedException}
+ * naming the layer and the step.
  * <p><b>Derivatives.</b> The graph takes one Newton step ŷ − P R(ŷ) from the solution ŷ, with ŷ and the resolvent
  * P = (I − (h/2)𝕁∇²H)⁻¹ held constant: its value is ŷ and its derivatives are the implicit function theorem's,
  * exact to the solver's accuracy. P costs mb·(2n)² numbers per step in memory.
@@ -49,11 +54,18 @@ public class GeneralHamiltonianLayer extends AbstractHamiltonianLayer {
     static final String SOLUTION_PREFIX = "midpointSolution";
     /** Name prefix of the placeholders holding the resolvents (I − (h/2)𝕁∇²H)⁻¹ at the solutions. */
     static final String RESOLVENT_PREFIX = "midpointResolvent";
+    /** The builder's contraction rate ρ of {@link StiffnessBound}. */
+    public static final double DEFAULT_CONTRACTION = 0.5;
     /** Newton steps allowed per integration step (quadratic convergence needs a handful). */
     static final int MAX_NEWTON_ITERATIONS = 50;
 
     /** The integrator's name: IMPLICIT_MIDPOINT or a {@link ButcherTableau}'s name (kept as text for JSON). */
     private String integrator;
+    /**
+     * The contraction rate ρ that {@link StiffnessBound} enforces, or null for an unbounded potential (also what a
+     * configuration saved before the bound existed loads as).
+     */
+    private Double contraction;
 
     private GeneralHamiltonianLayer() {
         // for Jackson
@@ -62,6 +74,13 @@ public class GeneralHamiltonianLayer extends AbstractHamiltonianLayer {
     private GeneralHamiltonianLayer(Builder b) {
         super(b);
         this.integrator = b.integrator.name();
+        this.contraction = b.contraction;
+    }
+
+    /** The bound on the potential's stiffness, if one is configured. */
+    public Optional<StiffnessBound> stiffnessBound() {
+        return contraction == null ? Optional.empty()
+                : Optional.of(new StiffnessBound(contraction, step, potential));
     }
 
     /** The configured integrator: {@link SymplecticMethod#IMPLICIT_MIDPOINT} or an explicit Runge–Kutta method. */
@@ -74,8 +93,10 @@ public class GeneralHamiltonianLayer extends AbstractHamiltonianLayer {
 
     @Override
     public SDVariable defineLayer(SameDiff sd, SDVariable x, Map<String, SDVariable> p, SDVariable mask) {
+        SDVariable outer = stiffnessBound().map(bound -> bound.scaledOuter(sd, p.get("A"), p.get("u")))
+                .orElse(p.get("u"));
         VectorField<SDVariable> field = (t, y) -> {
-            SDVariable g = potential.gradient(sd, y, p.get("A"), p.get("a"), p.get("u"));
+            SDVariable g = potential.gradient(sd, y, p.get("A"), p.get("a"), outer);
             return merge(sd, p(g), q(g).neg());
         };
         SDVariable y = x;
@@ -109,8 +130,9 @@ public class GeneralHamiltonianLayer extends AbstractHamiltonianLayer {
         if (integrator() != SymplecticMethod.IMPLICIT_MIDPOINT) {
             return Map.of();
         }
-        HamiltonianMidpoint midpoint = new HamiltonianMidpoint(potential, params.get("A"), params.get("a"),
-                params.get("u"));
+        INDArray outer = stiffnessBound().map(bound -> bound.scaledOuter(params.get("A"), params.get("u")))
+                .orElse(params.get("u"));
+        HamiltonianMidpoint midpoint = new HamiltonianMidpoint(potential, params.get("A"), params.get("a"), outer);
         double tolerance = inputs[0].dataType() == DataType.DOUBLE ? 1e-14 : 1e-6;
         Map<String, INDArray> values = new HashMap<>();
         INDArray y = inputs[0];
@@ -145,9 +167,32 @@ public class GeneralHamiltonianLayer extends AbstractHamiltonianLayer {
         params.get("a").assign(Nd4j.randn(u.dataType(), u.shape()).muli(0.1));
     }
 
-    /** Builder. Defaults: tanh, implicit midpoint (Newton), 1 step of h = 0.1. */
+    /** Builder. Defaults: tanh, implicit midpoint (Newton), 1 step of h = 0.1, stiffness bounded at ρ = 1/2. */
     public static class Builder extends AbstractHamiltonianLayer.Builder<Builder> {
         private Integrator integrator = SymplecticMethod.IMPLICIT_MIDPOINT;
+        private Double contraction = DEFAULT_CONTRACTION;
+
+        /**
+         * Bounds the potential's stiffness so that (h/2)·Lip(𝕁∇H) ≤ ρ for all weights ({@link StiffnessBound}):
+         * every midpoint step then has exactly one solution, whatever training does. ρ ∈ (0, 1); default 1/2.
+         */
+        public Builder contraction(double rho) {
+            if (!(rho > 0 && rho < 1)) {
+                throw new IllegalArgumentException(owner() + ": contraction must be in (0, 1); got " + rho);
+            }
+            this.contraction = rho;
+            return this;
+        }
+
+        /**
+         * No bound on the potential (the behaviour before {@link #contraction(double)} existed): steps with
+         * h·Lip(𝕁∇H)/2 ≥ 1 are solved by Newton's method where a solution branch exists, and refused where the branch
+         * folds.
+         */
+        public Builder unboundedStiffness() {
+            this.contraction = null;
+            return this;
+        }
 
         /** {@link SymplecticMethod#IMPLICIT_MIDPOINT} (default) or any {@link ButcherTableau}. */
         public Builder integrator(Integrator integrator) {

@@ -60,6 +60,11 @@ public enum ScalarPotential {
         return Transforms.sigmoid(z, true);
     }
 
+    /** sup_z |γ″(z)|: 4/(3√3) for tanh (at tanh z = ±1/√3), 1/4 for softplus (at z = 0). */
+    public double maxCurvature() {
+        return this == TANH ? 4.0 / (3.0 * Math.sqrt(3.0)) : 0.25;
+    }
+
     /** γ″(z) elementwise (a new array): −2 tanh z (1 − tanh² z), or σ(z)(1 − σ(z)). */
     public INDArray secondDerivative(INDArray z) {
         if (this == TANH) {

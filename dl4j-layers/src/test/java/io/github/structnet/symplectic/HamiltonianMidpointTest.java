@@ -2,7 +2,9 @@ package io.github.structnet.symplectic;
 
 import io.github.structnet.certify.Symplecticity;
 import io.github.structnet.ode.ImplicitMidpoint;
+import io.github.structnet.spectral.SpectralNorm;
 import io.github.structnet.testutil.Nets;
+import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
@@ -13,6 +15,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
+import org.nd4j.shade.jackson.databind.JsonNode;
+import org.nd4j.shade.jackson.databind.ObjectMapper;
+import org.nd4j.shade.jackson.databind.node.ObjectNode;
 
 import java.util.Set;
 
@@ -22,7 +27,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The Newton solver of the general Hamiltonian layer: it agrees with the fixed-point iteration where that converges,
  * solves steps the fixed-point iteration cannot (h·Lip(𝕁∇H)/2 &gt; 1), and the layer built on it stays symplectic
- * with exact gradients there; where the solution branch folds it refuses, naming the layer.
+ * with exact gradients there; where the solution branch folds it refuses, naming the layer. The stiffness bound (the
+ * default) makes every step a contraction, so the same weights and step that fold unbounded are solved.
  */
 class HamiltonianMidpointTest {
 
@@ -44,10 +50,14 @@ class HamiltonianMidpointTest {
         return new HamiltonianMidpoint(potential, w[0], w[1], w[2]);
     }
 
-    /** A network of one general Hamiltonian layer (width 8, step h) running with {@link #weights(double)}. */
-    private static MultiLayerNetwork layerWith(double scale, double h) {
+    /**
+     * A network of one general Hamiltonian layer (width 8, step h) running with {@link #weights(double)}, its
+     * stiffness bounded (the default) or not.
+     */
+    private static MultiLayerNetwork layerWith(double scale, double h, boolean bounded) {
+        GeneralHamiltonianLayer.Builder layer = new GeneralHamiltonianLayer.Builder().width(WIDTH).step(h);
         MultiLayerNetwork net = Nets.stack(InputType.feedForward(D), 5,
-                new GeneralHamiltonianLayer.Builder().width(WIDTH).step(h).build());
+                (bounded ? layer : layer.unboundedStiffness()).build());
         INDArray[] w = weights(scale);
         net.getLayer(0).setParam("A", w[0]);
         net.getLayer(0).setParam("a", w[1]);
@@ -109,7 +119,7 @@ class HamiltonianMidpointTest {
 
     @Test
     void layerIsSymplecticWithExactGradientsBeyondContraction() {
-        MultiLayerNetwork net = layerWith(1.0, 0.5);
+        MultiLayerNetwork net = layerWith(1.0, 0.5, false);
         Nd4j.getRandom().setSeed(9);
         for (int i = 0; i < 4; i++) {
             INDArray x = Nd4j.randn(DataType.DOUBLE, 1, D);
@@ -120,7 +130,7 @@ class HamiltonianMidpointTest {
             assertTrue(differences <= 1e-7, "finite-difference Jacobian: defect " + differences);
         }
         MultiLayerNetwork checked = new MultiLayerNetwork(Nets.gradientCheckBase().list()
-                .layer(new GeneralHamiltonianLayer.Builder().width(WIDTH).step(0.5).build())
+                .layer(new GeneralHamiltonianLayer.Builder().width(WIDTH).step(0.5).unboundedStiffness().build())
                 .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MSE).nOut(2).activation(Activation.IDENTITY)
                         .build())
                 .setInputType(InputType.feedForward(D)).build());
@@ -136,11 +146,113 @@ class HamiltonianMidpointTest {
 
     @Test
     void aFoldedBranchIsRefusedNamingTheLayer() {
-        MultiLayerNetwork net = layerWith(3.0, 0.3);
+        MultiLayerNetwork net = layerWith(3.0, 0.3, false);
         INDArray x = points();
         ImplicitMidpoint.NotConvergedException e = assertThrows(ImplicitMidpoint.NotConvergedException.class,
                 () -> net.output(x));
         assertTrue(e.getMessage().contains("GeneralHamiltonianLayer") && e.getMessage().contains("reduce h"),
                 e.getMessage());
+    }
+
+    @Test
+    void maxCurvatureIsTheSupremumOfTheSecondDerivative() {
+        INDArray z = Nd4j.linspace(-10, 10, 200_001, DataType.DOUBLE).reshape(1, -1);
+        for (ScalarPotential potential : ScalarPotential.values()) {
+            double sampled = potential.secondDerivative(z).amaxNumber().doubleValue();
+            assertTrue(sampled <= potential.maxCurvature(), potential + ": sampled |γ″| " + sampled);
+            assertTrue(sampled >= potential.maxCurvature() * (1 - 1e-9), potential + ": supremum " + sampled
+                    + " below the constant " + potential.maxCurvature());
+        }
+    }
+
+    @Test
+    void stiffnessBoundMakesEveryStepAContraction() {
+        double h = 0.3;
+        double rho = GeneralHamiltonianLayer.DEFAULT_CONTRACTION;
+        for (ScalarPotential potential : ScalarPotential.values()) {
+            INDArray[] w = weights(3.0);
+            StiffnessBound bound = new StiffnessBound(rho, h, potential);
+            INDArray scaled = bound.scaledOuter(w[0], w[2]);
+            assertTrue(scaled.amaxNumber().doubleValue() < w[2].amaxNumber().doubleValue(),
+                    potential + ": the bound should be active at scale 3");
+            // (h/2)‖∇²H(x)‖₂ ≤ ρ at points near and far from the origin (∇²H symmetric: the largest |eigenvalue|)
+            Nd4j.getRandom().setSeed(5);
+            INDArray x = Nd4j.randn(DataType.DOUBLE, 256, D).muliColumnVector(
+                    Nd4j.linspace(0.01, 3, 256, DataType.DOUBLE).reshape(256, 1));
+            INDArray hessians = potential.hessian(x, w[0], w[1], scaled);
+            double worst = 0;
+            for (int i = 0; i < 256; i++) {
+                INDArray hessian = hessians.get(NDArrayIndex.point(i), NDArrayIndex.all(), NDArrayIndex.all());
+                worst = Math.max(worst, SpectralNorm.exact(hessian.dup()));
+            }
+            assertTrue(h / 2 * worst <= rho, potential + ": (h/2) Lip = " + h / 2 * worst);
+            // the fixed-point iteration, which needs the contraction, converges
+            HamiltonianMidpoint midpoint = new HamiltonianMidpoint(potential, w[0], w[1], scaled);
+            INDArray start = points();
+            INDArray fixedPoint = ImplicitMidpoint.step((t, y) -> midpoint.field(y), 0, start, h, 1e-13, 200);
+            assertTrue(midpoint.residual(start, fixedPoint, h).amaxNumber().doubleValue() <= 1e-12, potential.name());
+        }
+        INDArray[] small = weights(0.1);
+        assertTrue(new StiffnessBound(rho, h, ScalarPotential.TANH).scaledOuter(small[0], small[2]).equals(small[2]),
+                "inactive bound: u unchanged");
+    }
+
+    @Test
+    void boundedLayerSolvesWhereTheUnboundedOneFolds() {
+        double h = 0.3;
+        MultiLayerNetwork net = layerWith(3.0, h, true);
+        INDArray x = points();
+        INDArray output = net.output(x);
+        INDArray[] w = weights(3.0);
+        INDArray scaled = new StiffnessBound(GeneralHamiltonianLayer.DEFAULT_CONTRACTION, h, ScalarPotential.TANH)
+                .scaledOuter(w[0], w[2]);
+        HamiltonianMidpoint midpoint = new HamiltonianMidpoint(ScalarPotential.TANH, w[0], w[1], scaled);
+        double difference = output.sub(midpoint.solve(x, h, 1e-14, 50).next()).amaxNumber().doubleValue();
+        assertTrue(difference <= 1e-12, "graph and solver scale u differently: " + difference);
+        for (int i = 0; i < 4; i++) {
+            INDArray row = x.getRow(i, true).dup();
+            double defect = Symplecticity.defect(net, row);
+            assertTrue(defect <= 1e-10, "backpropagated Jacobian: defect " + defect);
+        }
+        MultiLayerNetwork checked = new MultiLayerNetwork(Nets.gradientCheckBase().list()
+                .layer(new GeneralHamiltonianLayer.Builder().width(WIDTH).step(h).build())
+                .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MSE).nOut(2).activation(Activation.IDENTITY)
+                        .build())
+                .setInputType(InputType.feedForward(D)).build());
+        checked.init();
+        checked.getLayer(0).setParam("A", w[0]);
+        checked.getLayer(0).setParam("a", w[1]);
+        checked.getLayer(0).setParam("u", w[2]);
+        Nd4j.getRandom().setSeed(10);
+        assertTrue(Nets.gradientsMatch(checked, Nd4j.randn(DataType.DOUBLE, 3, D), Nd4j.rand(DataType.DOUBLE, 3, 2),
+                Set.of()), "gradient check through the active bound");
+    }
+
+    @Test
+    void contractionSurvivesJsonAndOldConfigurationsLoadUnbounded() {
+        MultiLayerNetwork net = layerWith(1.0, 0.1, true);
+        String json = net.getLayerWiseConfigurations().toJson();
+        GeneralHamiltonianLayer reloaded = layerOf(json);
+        assertTrue(reloaded.stiffnessBound().isPresent()
+                && reloaded.getContraction() == GeneralHamiltonianLayer.DEFAULT_CONTRACTION, json);
+        String old = withoutField(json, "contraction");
+        assertTrue(!old.contains("contraction") && old.contains("GeneralHamiltonianLayer"), old);
+        assertTrue(layerOf(old).stiffnessBound().isEmpty(), "a configuration without the field runs unbounded");
+    }
+
+    private static GeneralHamiltonianLayer layerOf(String json) {
+        return (GeneralHamiltonianLayer) MultiLayerConfiguration.fromJson(json).getConf(0).getLayer();
+    }
+
+    /** The JSON with every object's field of that name removed (a configuration saved before the field existed). */
+    private static String withoutField(String json, String field) {
+        try {
+            ObjectMapper mapper = new ObjectMapper();
+            JsonNode root = mapper.readTree(json);
+            root.findParents(field).forEach(parent -> ((ObjectNode) parent).remove(field));
+            return mapper.writeValueAsString(root);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 }
