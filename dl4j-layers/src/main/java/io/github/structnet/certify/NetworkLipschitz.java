@@ -51,6 +51,19 @@ public final class NetworkLipschitz {
     private NetworkLipschitz() {
     }
 
+    /**
+     * Whether an activation is one the certificate counts as 1-Lipschitz: softmax, MaxMin, and the monotone
+     * activations with slopes in [0, 1] (leaky ReLU and ELU with α in [0, 1]).
+     */
+    public static boolean isOneLipschitz(org.nd4j.linalg.activations.IActivation activation) {
+        try {
+            LayerBounds.requireOneLipschitz(activation, "activation");
+            return true;
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+
     /** The bound for layers 0…lastLayer (inclusive), for example up to the logits; refuses size-dependent layers. */
     public static double upperBound(MultiLayerNetwork net, int lastLayer) {
         return upperBound(net, lastLayer, null);

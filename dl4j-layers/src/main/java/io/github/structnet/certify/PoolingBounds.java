@@ -36,7 +36,8 @@ final class PoolingBounds {
         double windows = windowsPerInput(k[0], st[0], d[0]) * (double) windowsPerInput(k[1], st[1], d[1]);
         double area = (double) k[0] * k[1];
         if (s.getPoolingType() == PoolingType.MAX) {
-            return Math.sqrt(windows) * ROUNDING;
+            // a maximum selects one of its inputs: no rounding, so disjoint windows give exactly 1
+            return windows == 1 ? 1.0 : Math.sqrt(windows) * ROUNDING;
         }
         if (s.getPoolingType() == PoolingType.AVG) {
             boolean padded = s.getConvolutionMode() == ConvolutionMode.Same || s.getPadding()[0] > 0
