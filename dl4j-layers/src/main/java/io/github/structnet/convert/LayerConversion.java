@@ -24,11 +24,13 @@ import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
 import org.deeplearning4j.nn.conf.layers.ZeroPaddingLayer;
 import org.deeplearning4j.nn.conf.layers.convolutional.Cropping2D;
 import org.deeplearning4j.nn.conf.layers.BaseLayer;
+import org.deeplearning4j.nn.conf.layers.samediff.AbstractSameDiffLayer;
 import org.nd4j.linalg.activations.IActivation;
 import org.nd4j.linalg.activations.impl.ActivationIdentity;
 import org.nd4j.linalg.activations.impl.ActivationReLU;
 import org.nd4j.linalg.activations.impl.ActivationSoftmax;
 import org.nd4j.linalg.learning.config.IUpdater;
+import org.nd4j.linalg.lossfunctions.ILossFunction;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -50,7 +52,7 @@ import java.util.List;
  *       scale by far more than 1; the certified network is trained without it);</li>
  *   <li>activations are kept when 1-Lipschitz (or ReLU swapped for {@link MaxMin} on request), others refused;</li>
  *   <li>dropout, zero padding, cropping, global pooling, loss layers and StructNet's own certified layers are
- *       kept.</li>
+ *       kept; the new layers keep the replaced layer's updater, dropout and regularisation.</li>
  * </ul>
  * Anything else is refused by name with the list of what is supported.
  */
@@ -73,9 +75,22 @@ final class LayerConversion {
     }
 
     private final boolean maxMin;
+    private final ILossFunction loss;
+    private final IUpdater updater;
 
-    LayerConversion(boolean maxMin) {
+    /**
+     * @param maxMin  swap ReLU for MaxMin
+     * @param loss    the loss of converted output layers, or null to keep each layer's own
+     * @param updater the updater of the new layers, or null to keep the replaced layer's
+     */
+    LayerConversion(boolean maxMin, ILossFunction loss, IUpdater updater) {
         this.maxMin = maxMin;
+        this.loss = loss;
+        this.updater = updater;
+    }
+
+    private static String described(String who, Layer layer) {
+        return who + " (" + layer.getClass().getSimpleName() + ")";
     }
 
     Converted convert(Layer layer, String who, List<Replacement> report) {
@@ -84,17 +99,19 @@ final class LayerConversion {
         }
         if (layer instanceof OutputLayer o) {
             SpectralDense linear = dense(o, who);
-            LossLayer loss = new LossLayer.Builder(o.getLossFn()).activation(outputActivation(o, who)).build();
-            report.add(new Replacement(who, "SpectralDense + LossLayer", "W normalised by its spectral norm; the loss"
-                    + " and the output activation move to a parameter-free loss layer"));
-            return new Converted(List.of(linear, loss), 0);
+            LossLayer lossLayer = new LossLayer.Builder(loss == null ? o.getLossFn() : loss)
+                    .activation(outputActivation(o, who)).build();
+            report.add(new Replacement(described(who, layer), "SpectralDense + LossLayer"
+                    + (loss == null ? "" : " (" + loss + ")"), "W normalised by its spectral norm; the loss and the"
+                    + " output activation move to a parameter-free loss layer"));
+            return new Converted(List.of(linear, lossLayer), 0);
         }
         if (layer instanceof BaseOutputLayer) {
             throw refused(who, layer, "only OutputLayer among output layers with weights");
         }
         if (layer instanceof DenseLayer d) {
             SpectralDense linear = dense(d, who);
-            report.add(new Replacement(who, withActivation("SpectralDense", d.getActivationFn()),
+            report.add(new Replacement(described(who, layer), withActivation("SpectralDense", d.getActivationFn()),
                     "W normalised by its spectral norm"));
             return new Converted(withActivationLayer(linear, d.getActivationFn(), who), 0);
         }
@@ -105,8 +122,8 @@ final class LayerConversion {
             return pooling(s, who, report);
         }
         if (layer instanceof BatchNormalization || layer instanceof LocalResponseNormalization) {
-            report.add(new Replacement(who, "removed", layer.getClass().getSimpleName() + " can scale by more than 1;"
-                    + " the certified network is trained without it"));
+            report.add(new Replacement(described(who, layer), "removed", layer.getClass().getSimpleName()
+                    + " can scale by more than 1; the certified network is trained without it"));
             return Converted.removed();
         }
         if (layer instanceof ActivationLayer a) {
@@ -125,7 +142,7 @@ final class LayerConversion {
 
     private SpectralDense dense(FeedForwardLayer d, String who) {
         SpectralDense.Builder b = new SpectralDense.Builder().nOut(d.getNOut()).hasBias(hasBias(d));
-        updater(d).ifPresent(b::updater);
+        carryTrainingSettings(d, b);
         return b.build();
     }
 
@@ -140,11 +157,11 @@ final class LayerConversion {
         }
         SpectralConv2D.Builder b = new SpectralConv2D.Builder().outChannels(c.getNOut()).kernelSize(k[0])
                 .stride(s[0]).hasBias(c.hasBias());
-        updater(c).ifPresent(b::updater);
+        carryTrainingSettings(c, b);
         int[] p = c.getPadding();
         boolean same = c.getConvolutionMode() == ConvolutionMode.Same
                 || p[0] == k[0] / 2 && p[1] == k[1] / 2 && s[0] == 1;
-        report.add(new Replacement(who, withActivation("SpectralConv2D", c.getActivationFn()),
+        report.add(new Replacement(described(who, c), withActivation("SpectralConv2D", c.getActivationFn()),
                 "K normalised by its operator norm on the input size" + (same ? ""
                         : "; geometry changed from " + c.getConvolutionMode() + " mode with padding " + p[0] + "x"
                         + p[1] + " to 'same' zero padding (output ⌈H/s⌉×⌈W/s⌉)")));
@@ -166,10 +183,13 @@ final class LayerConversion {
         }
         SubsamplingLayer disjointMax = new SubsamplingLayer.Builder(PoolingType.MAX).kernelSize(st[0], st[1])
                 .stride(st[0], st[1]).convolutionMode(ConvolutionMode.Truncate).build();
-        report.add(new Replacement(who, "SubsamplingLayer (max, " + st[0] + "x" + st[1] + ", stride " + st[0] + "x"
-                + st[1] + ")", "max pooling over " + k[0] + "x" + k[1] + " windows with stride " + st[0] + "x" + st[1]
-                + " lets a pixel reach several windows (norm above 1); disjoint windows with the same stride have norm"
-                + " 1"));
+        String why = k[0] == st[0] && k[1] == st[1]
+                ? "'same' mode or padding can make windows overlap at the border; truncated windows of the same size"
+                + " are disjoint (norm 1)"
+                : "max pooling over " + k[0] + "x" + k[1] + " windows with stride " + st[0] + "x" + st[1] + " lets a"
+                + " pixel reach several windows (norm above 1); disjoint windows with the same stride have norm 1";
+        report.add(new Replacement(described(who, s), "SubsamplingLayer (max, " + st[0] + "x" + st[1] + ", stride "
+                + st[0] + "x" + st[1] + ")", why));
         return new Converted(List.of(disjointMax), -1);
     }
 
@@ -184,8 +204,8 @@ final class LayerConversion {
     private Layer activationLayer(IActivation fn, String who, List<Replacement> report) {
         if (maxMin && fn instanceof ActivationReLU) {
             if (report != null) {
-                report.add(new Replacement(who, "ActivationLayer (MaxMin)", "ReLU swapped for MaxMin (gradient norm"
-                        + " preserving, needs an even number of channels)"));
+                report.add(new Replacement(who + " (ReLU)", "ActivationLayer (MaxMin)", "ReLU swapped for MaxMin"
+                        + " (gradient norm preserving, needs an even number of channels)"));
             }
             return new ActivationLayer.Builder().activation(new MaxMin()).build();
         }
@@ -218,8 +238,21 @@ final class LayerConversion {
         return !(d instanceof DenseLayer dense) || dense.hasBias();
     }
 
-    private static java.util.Optional<IUpdater> updater(BaseLayer layer) {
-        return java.util.Optional.ofNullable(layer.getIUpdater()).map(IUpdater::clone);
+    /** The replaced layer's updater (unless one was chosen), dropout and weight and bias regularisation. */
+    private void carryTrainingSettings(BaseLayer from, AbstractSameDiffLayer.Builder<?> to) {
+        IUpdater chosen = updater == null ? from.getIUpdater() : updater;
+        if (chosen != null) {
+            to.updater(chosen.clone());
+        }
+        if (from.getIDropout() != null) {
+            to.dropOut(from.getIDropout().clone());
+        }
+        if (from.getRegularization() != null && !from.getRegularization().isEmpty()) {
+            to.regularization(new ArrayList<>(from.getRegularization()));
+        }
+        if (from.getRegularizationBias() != null && !from.getRegularizationBias().isEmpty()) {
+            to.regularizationBias(new ArrayList<>(from.getRegularizationBias()));
+        }
     }
 
     private static IllegalArgumentException refused(String who, Layer layer, String why) {

@@ -17,6 +17,8 @@ import org.deeplearning4j.nn.conf.layers.FeedForwardLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.learning.config.IUpdater;
+import org.nd4j.linalg.lossfunctions.ILossFunction;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -48,10 +50,28 @@ public final class LipschitzConverter {
     }
 
     private boolean maxMin;
+    private ILossFunction loss;
+    private IUpdater updater;
 
     /** Swap ReLU for MaxMin (gradient-norm preserving; needs even channel counts). Default: keep ReLU. */
     public LipschitzConverter maxMin(boolean swap) {
         this.maxMin = swap;
+        return this;
+    }
+
+    /**
+     * The loss of the converted output layers, for example a
+     * {@link io.github.structnet.lipschitz.TemperatureCrossEntropy} or
+     * {@link io.github.structnet.lipschitz.MultiClassHinge} that builds margins. Default: each layer's own loss.
+     */
+    public LipschitzConverter loss(ILossFunction lossFunction) {
+        this.loss = lossFunction;
+        return this;
+    }
+
+    /** The updater of the new normalised layers. Default: the updater of the layer each one replaces. */
+    public LipschitzConverter updater(IUpdater newUpdater) {
+        this.updater = newUpdater;
         return this;
     }
 
@@ -61,7 +81,7 @@ public final class LipschitzConverter {
      */
     public Conversion<MultiLayerConfiguration> convert(MultiLayerConfiguration conf, InputType inputType) {
         require(inputType != null, "an input type is needed to size the certified layers");
-        LayerConversion rules = new LayerConversion(maxMin);
+        LayerConversion rules = new LayerConversion(maxMin, loss, updater);
         List<Replacement> report = new ArrayList<>();
         Map<String, String> sources = new LinkedHashMap<>();
         NeuralNetConfiguration.ListBuilder list = base(conf.getConf(0), conf.getDataType()).list();
@@ -86,7 +106,7 @@ public final class LipschitzConverter {
             InputType... inputTypes) {
         require(inputTypes != null && inputTypes.length == conf.getNetworkInputs().size(), "one input type per"
                 + " network input is needed: " + conf.getNetworkInputs());
-        LayerConversion rules = new LayerConversion(maxMin);
+        LayerConversion rules = new LayerConversion(maxMin, loss, updater);
         List<Replacement> report = new ArrayList<>();
         Map<String, String> sources = new LinkedHashMap<>();
         Map<String, String> removed = new HashMap<>();

@@ -60,7 +60,7 @@ class LipschitzConverterTest {
                 .layer(new ConvolutionLayer.Builder(3, 3).nOut(4).activation(Activation.TANH)
                         .convolutionMode(ConvolutionMode.Same).build())
                 .layer(new LocalResponseNormalization.Builder().build())
-                .layer(new DenseLayer.Builder().nOut(12).activation(Activation.RELU).build())
+                .layer(new DenseLayer.Builder().nOut(12).activation(Activation.RELU).dropOut(0.9).l2(1e-4).build())
                 .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(3)
                         .activation(Activation.SOFTMAX).build())
                 .setInputType(IMAGE).build();
@@ -92,11 +92,19 @@ class LipschitzConverterTest {
         LipschitzConverter.Conversion<MultiLayerConfiguration> truncated = new LipschitzConverter()
                 .convert(ordinary(ConvolutionMode.Truncate), IMAGE);
         String report = String.join("\n", truncated.report().stream().map(Replacement::toString).toList());
-        for (String expected : new String[]{"layer 0 -> SpectralConv2D + ActivationLayer (relu)", "to 'same'",
-                "layer 1 -> removed", "layer 2 -> SubsamplingLayer (max, 2x2", "layer 4 -> removed",
-                "layer 5 -> SpectralDense + ActivationLayer (relu)", "layer 6 -> SpectralDense + LossLayer"}) {
+        for (String expected : new String[]{"layer 0 (ConvolutionLayer) -> SpectralConv2D + ActivationLayer (relu)",
+                "to 'same'", "layer 1 (BatchNormalization) -> removed",
+                "layer 2 (SubsamplingLayer) -> SubsamplingLayer (max, 2x2",
+                "layer 4 (LocalResponseNormalization) -> removed",
+                "layer 5 (DenseLayer) -> SpectralDense + ActivationLayer (relu)",
+                "layer 6 (OutputLayer) -> SpectralDense + LossLayer"}) {
             assertTrue(report.contains(expected), "report lacks '" + expected + "':\n" + report);
         }
+        SpectralDense dense = (SpectralDense) truncated.configuration().getConf(Integer.parseInt(truncated
+                .parameterSources().entrySet().stream().filter(e -> e.getValue().equals("5")).findFirst().orElseThrow()
+                .getKey())).getLayer();
+        assertTrue(dense.getIDropout() != null && !dense.getRegularization().isEmpty() && dense.getUpdater() != null,
+                "dropout, regularisation and updater carried over: " + dense);
         MultiLayerNetwork changed = new MultiLayerNetwork(truncated.configuration());
         changed.init();
         assertOneLipschitz("converted, initialised", changed);
@@ -161,7 +169,8 @@ class LipschitzConverterTest {
         LipschitzConverter.Conversion<ComputationGraphConfiguration> c = new LipschitzConverter()
                 .convert(conf, InputType.convolutional(6, 6, 2));
         String report = c.report().toString();
-        assertTrue(report.contains("ElementWiseVertex Average") && report.contains("vertex 'bn' -> removed"), report);
+        assertTrue(report.contains("ElementWiseVertex Average")
+                && report.contains("vertex 'bn' (BatchNormalization) -> removed"), report);
         ComputationGraph graph = new ComputationGraph(c.configuration());
         graph.init();
         double bound = NetworkLipschitz.upperBound(graph, "out", InputType.convolutional(6, 6, 2));

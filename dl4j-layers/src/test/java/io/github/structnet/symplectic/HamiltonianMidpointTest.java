@@ -129,19 +129,24 @@ class HamiltonianMidpointTest {
             double differences = Symplecticity.defect(in -> net.output(in), x);
             assertTrue(differences <= 1e-7, "finite-difference Jacobian: defect " + differences);
         }
+        assertGradientCheck(new GeneralHamiltonianLayer.Builder().width(WIDTH).step(0.5).unboundedStiffness().build(),
+                weights(1.0), "gradient check beyond contraction");
+    }
+
+    /** DL4J's gradient check of the layer (with the given weights) under an MSE output layer. */
+    private static void assertGradientCheck(GeneralHamiltonianLayer layer, INDArray[] w, String what) {
         MultiLayerNetwork checked = new MultiLayerNetwork(Nets.gradientCheckBase().list()
-                .layer(new GeneralHamiltonianLayer.Builder().width(WIDTH).step(0.5).unboundedStiffness().build())
+                .layer(layer)
                 .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MSE).nOut(2).activation(Activation.IDENTITY)
                         .build())
                 .setInputType(InputType.feedForward(D)).build());
         checked.init();
-        INDArray[] w = weights(1.0);
         checked.getLayer(0).setParam("A", w[0]);
         checked.getLayer(0).setParam("a", w[1]);
         checked.getLayer(0).setParam("u", w[2]);
         Nd4j.getRandom().setSeed(10);
         assertTrue(Nets.gradientsMatch(checked, Nd4j.randn(DataType.DOUBLE, 3, D), Nd4j.rand(DataType.DOUBLE, 3, 2),
-                Set.of()), "gradient check beyond contraction");
+                Set.of()), what);
     }
 
     @Test
@@ -214,18 +219,8 @@ class HamiltonianMidpointTest {
             double defect = Symplecticity.defect(net, row);
             assertTrue(defect <= 1e-10, "backpropagated Jacobian: defect " + defect);
         }
-        MultiLayerNetwork checked = new MultiLayerNetwork(Nets.gradientCheckBase().list()
-                .layer(new GeneralHamiltonianLayer.Builder().width(WIDTH).step(h).build())
-                .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MSE).nOut(2).activation(Activation.IDENTITY)
-                        .build())
-                .setInputType(InputType.feedForward(D)).build());
-        checked.init();
-        checked.getLayer(0).setParam("A", w[0]);
-        checked.getLayer(0).setParam("a", w[1]);
-        checked.getLayer(0).setParam("u", w[2]);
-        Nd4j.getRandom().setSeed(10);
-        assertTrue(Nets.gradientsMatch(checked, Nd4j.randn(DataType.DOUBLE, 3, D), Nd4j.rand(DataType.DOUBLE, 3, 2),
-                Set.of()), "gradient check through the active bound");
+        assertGradientCheck(new GeneralHamiltonianLayer.Builder().width(WIDTH).step(h).build(), w,
+                "gradient check through the active bound");
     }
 
     @Test
