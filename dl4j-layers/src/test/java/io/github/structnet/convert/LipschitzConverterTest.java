@@ -100,11 +100,11 @@ class LipschitzConverterTest {
                 "layer 6 (OutputLayer) -> SpectralDense + LossLayer"}) {
             assertTrue(report.contains(expected), "report lacks '" + expected + "':\n" + report);
         }
-        SpectralDense dense = (SpectralDense) truncated.configuration().getConf(Integer.parseInt(truncated
+        SpectralDense converted5 = (SpectralDense) truncated.configuration().getConf(Integer.parseInt(truncated
                 .parameterSources().entrySet().stream().filter(e -> e.getValue().equals("5")).findFirst().orElseThrow()
                 .getKey())).getLayer();
-        assertTrue(dense.getIDropout() != null && !dense.getRegularization().isEmpty() && dense.getUpdater() != null,
-                "dropout, regularisation and updater carried over: " + dense);
+        assertTrue(converted5.getIDropout() != null && !converted5.getRegularization().isEmpty()
+                && converted5.getUpdater() != null, "dropout, regularisation and updater carried over: " + converted5);
         MultiLayerNetwork changed = new MultiLayerNetwork(truncated.configuration());
         changed.init();
         assertOneLipschitz("converted, initialised", changed);
