@@ -41,7 +41,11 @@ import java.util.function.IntFunction;
  * Pointer.physicalBytes()}, the kernel's RSS) is then sampled 100 times over the phase; the phase passes when no
  * sample exceeds the first by more than 5 %. Writes {@code memory-flatness.png} and prints a Markdown table; exits with
  * status 1 if a phase fails. Run with a fixed, pre-touched heap ({@code -Xms512m -Xmx512m -XX:+AlwaysPreTouch}) so
- * that heap growth is not mistaken for a leak.
+ * that heap growth is not mistaken for a leak, and with G1's concurrent cycles started early
+ * ({@code -XX:-G1UseAdaptiveIHOP -XX:InitiatingHeapOccupancyPercent=5}): ND4J frees an array's native memory only when
+ * the collector finds its Java object, and arrays that outlive a young collection are found only by a concurrent
+ * cycle, which by default waits until the old generation fills 45 % of the heap; their small Java objects hold large
+ * native buffers, so that wait costs hundreds of megabytes of resident memory.
  *
  * <p>Usage: {@code MemoryFlatness [--quick] [--out DIR]} (quick: 10³ steps and 10⁴ calls).
  */
