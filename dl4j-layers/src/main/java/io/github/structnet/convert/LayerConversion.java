@@ -98,7 +98,7 @@ final class LayerConversion {
             return Converted.kept(layer.clone());
         }
         if (layer instanceof OutputLayer o) {
-            SpectralDense linear = dense(o, who);
+            SpectralDense linear = dense(o);
             LossLayer lossLayer = new LossLayer.Builder(loss == null ? o.getLossFn() : loss)
                     .activation(outputActivation(o, who)).build();
             report.add(new Replacement(described(who, layer), "SpectralDense + LossLayer"
@@ -110,7 +110,7 @@ final class LayerConversion {
             throw refused(who, layer, "only OutputLayer among output layers with weights");
         }
         if (layer instanceof DenseLayer d) {
-            SpectralDense linear = dense(d, who);
+            SpectralDense linear = dense(d);
             report.add(new Replacement(described(who, layer), withActivation("SpectralDense", d.getActivationFn()),
                     "W normalised by its spectral norm"));
             return new Converted(withActivationLayer(linear, d.getActivationFn(), who), 0);
@@ -140,7 +140,7 @@ final class LayerConversion {
         throw refused(who, layer, "no 1-Lipschitz counterpart is defined");
     }
 
-    private SpectralDense dense(FeedForwardLayer d, String who) {
+    private SpectralDense dense(FeedForwardLayer d) {
         SpectralDense.Builder b = new SpectralDense.Builder().nOut(d.getNOut()).hasBias(hasBias(d));
         carryTrainingSettings(d, b);
         return b.build();
@@ -172,8 +172,8 @@ final class LayerConversion {
         int[] k = s.getKernelSize();
         int[] st = s.getStride();
         int[] p = s.getPadding();
-        boolean disjoint = k[0] == st[0] && k[1] == st[1] && p[0] == 0 && p[1] == 0
-                && s.getConvolutionMode() != ConvolutionMode.Same;
+        boolean kernelIsStride = k[0] == st[0] && k[1] == st[1];
+        boolean disjoint = kernelIsStride && p[0] == 0 && p[1] == 0 && s.getConvolutionMode() != ConvolutionMode.Same;
         if (disjoint && (s.getPoolingType() == PoolingType.MAX || s.getPoolingType() == PoolingType.AVG)) {
             return new Converted(List.of(s.clone()), -1);
         }
@@ -183,7 +183,7 @@ final class LayerConversion {
         }
         SubsamplingLayer disjointMax = new SubsamplingLayer.Builder(PoolingType.MAX).kernelSize(st[0], st[1])
                 .stride(st[0], st[1]).convolutionMode(ConvolutionMode.Truncate).build();
-        String why = k[0] == st[0] && k[1] == st[1]
+        String why = kernelIsStride
                 ? "'same' mode or padding can make windows overlap at the border; truncated windows of the same size"
                 + " are disjoint (norm 1)"
                 : "max pooling over " + k[0] + "x" + k[1] + " windows with stride " + st[0] + "x" + st[1] + " lets a"
@@ -256,7 +256,7 @@ final class LayerConversion {
     }
 
     private static IllegalArgumentException refused(String who, Layer layer, String why) {
-        return new IllegalArgumentException("LipschitzConverter: " + who + " (" + layer.getClass().getSimpleName()
-                + "): " + why + "; supported are " + SUPPORTED);
+        return new IllegalArgumentException("LipschitzConverter: " + described(who, layer) + ": " + why
+                + "; supported are " + SUPPORTED);
     }
 }
