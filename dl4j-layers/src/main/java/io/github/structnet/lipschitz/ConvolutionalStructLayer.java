@@ -85,7 +85,7 @@ public abstract class ConvolutionalStructLayer extends StructLayer {
     /** The convolutional input type (NCHW, or NHWC where supported), or an error naming the layer. */
     protected InputType.InputTypeConvolutional convolutional(InputType inputType) {
         return ConvolutionalInputs.of(inputType, supportsChannelsLast(),
-                "GradientFlowConv2D and SpectralConv2D also take NHWC", describe());
+                "GradientFlowConv2D, SpectralConv2D and the pooling layers also take NHWC", describe());
     }
 
     @Override

@@ -9,9 +9,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import java.util.Map;
 
 /**
- * A convolutional layer with no parameters whose map is a fixed linear operator of norm at most 1 (a pooling, a
+ * A convolutional layer with no parameters whose map is fixed and 1-Lipschitz (a pooling, a rearrangement, a
  * channel lift or projection): nothing to train. Subclasses give the map, its output type and its Lipschitz bound,
- * computed from the operator they apply, and say in their Javadoc why the norm is at most 1.
+ * computed from the map they apply, and say in their Javadoc why it is at most 1.
  */
 @Data
 @EqualsAndHashCode(callSuper = true)

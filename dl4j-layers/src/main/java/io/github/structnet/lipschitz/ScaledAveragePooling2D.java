@@ -3,10 +3,13 @@ package io.github.structnet.lipschitz;
 import io.github.structnet.samediff.LayerBuilder;
 import lombok.Data;
 import lombok.EqualsAndHashCode;
+import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.layers.convolution.config.PaddingMode;
+import org.nd4j.linalg.api.ops.impl.layers.convolution.config.Pooling2DConfig;
 
 import java.util.Map;
 
@@ -20,7 +23,8 @@ import java.util.Map;
  * <b>Guarantee.</b> The mean of m values has norm 1/√m as a linear map (Cauchy–Schwarz), so scaling by √m = k (or
  * √(HW)) gives norm exactly 1, attained on constant windows: the layer is 1-Lipschitz and loses no more of the
  * margin than a pooling must. Plain average pooling (norm 1/k) would shrink every certified radius by k.
- * H and W must be multiples of k: no pixel is silently dropped.
+ * H and W must be multiples of k: no pixel is silently dropped. NCHW and NHWC inputs (the layout is taken from the
+ * input type).
  */
 @Data
 @EqualsAndHashCode(callSuper = true)
@@ -41,14 +45,19 @@ public class ScaledAveragePooling2D extends ParameterFreeNonExpansiveLayer {
 
     @Override
     public SDVariable defineLayer(SameDiff sd, SDVariable x, Map<String, SDVariable> p, SDVariable mask) {
+        boolean nhwc = dataFormat == CNN2DFormat.NHWC;
         if (global) {
-            return sd.mean(x, 2, 3).mul(scale());
+            return nhwc ? sd.mean(x, 1, 2).mul(scale()) : sd.mean(x, 2, 3).mul(scale());
         }
-        return sd.cnn().avgPooling2d(x, org.nd4j.linalg.api.ops.impl.layers.convolution.config.Pooling2DConfig.builder()
+        return sd.cnn().avgPooling2d(x, Pooling2DConfig.builder()
                 .kH(kernelSize).kW(kernelSize).sH(kernelSize).sW(kernelSize)
-                .paddingMode(org.nd4j.linalg.api.ops.impl.layers.convolution.config.PaddingMode.VALID).isNHWC(false)
-                        .build())
+                .paddingMode(PaddingMode.VALID).isNHWC(nhwc).build())
                 .mul(scale());
+    }
+
+    @Override
+    protected boolean supportsChannelsLast() {
+        return true;
     }
 
     /** The number m of values each output averages: k² per window, or H·W for the global pooling. */
@@ -74,7 +83,8 @@ public class ScaledAveragePooling2D extends ParameterFreeNonExpansiveLayer {
             return InputType.feedForward(c.getChannels());
         }
         requireDivisible(c.getHeight(), c.getWidth());
-        return InputType.convolutional(c.getHeight() / kernelSize, c.getWidth() / kernelSize, c.getChannels());
+        return InputType.convolutional(c.getHeight() / kernelSize, c.getWidth() / kernelSize, c.getChannels(),
+                c.getFormat());
     }
 
     @Override

@@ -4,6 +4,10 @@ import io.github.structnet.cnf.ContinuousNormalizingFlow;
 import io.github.structnet.lipschitz.ChannelEmbedding;
 import io.github.structnet.lipschitz.GradientFlowConv2D;
 import io.github.structnet.lipschitz.GradientFlowDense;
+import io.github.structnet.lipschitz.ConcatenatedRelu;
+import io.github.structnet.lipschitz.GroupSort;
+import io.github.structnet.lipschitz.InvertibleDownsampling;
+import io.github.structnet.lipschitz.L2NormPooling2D;
 import io.github.structnet.lipschitz.ScaledAveragePooling2D;
 import io.github.structnet.lipschitz.SpectralConv2D;
 import io.github.structnet.lipschitz.SpectralDense;
@@ -66,6 +70,10 @@ class HostileConfigurationTest {
                 new Subject("SymplecticConv2D", () -> new SymplecticConv2D.Builder().hiddenChannels(4), image,
                         imageIn),
                 new Subject("ScaledAveragePooling2D", ScaledAveragePooling2D.Builder::new, image, imageIn),
+                new Subject("L2NormPooling2D", L2NormPooling2D.Builder::new, image, imageIn),
+                new Subject("InvertibleDownsampling", InvertibleDownsampling.Builder::new, image, imageIn),
+                new Subject("GroupSort", GroupSort.Builder::new, image, imageIn),
+                new Subject("ConcatenatedRelu", ConcatenatedRelu.Builder::new, dense, denseIn),
                 new Subject("ChannelEmbedding", () -> new ChannelEmbedding.Builder().outputChannels(6), image, imageIn),
                 new Subject("GradientModule", () -> new GradientModule.Builder().width(5), dense, denseIn),
                 new Subject("LinearModule", LinearModule.Builder::new, dense, denseIn),

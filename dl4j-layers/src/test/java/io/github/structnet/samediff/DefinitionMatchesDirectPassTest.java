@@ -2,6 +2,7 @@ package io.github.structnet.samediff;
 
 import io.github.structnet.lipschitz.GradientFlowConv2D;
 import io.github.structnet.lipschitz.GradientFlowDense;
+import io.github.structnet.lipschitz.GroupSort;
 import io.github.structnet.lipschitz.SpectralDense;
 import io.github.structnet.ode.NeuralOdeLayer;
 import io.github.structnet.ode.RungeKuttaMethod;
@@ -54,6 +55,16 @@ class DefinitionMatchesDirectPassTest {
     }
 
     @Test
+    void groupSortDefinitionMatchesItsDirectPassInBothLayoutsAndFeedForward() {
+        for (CNN2DFormat format : CNN2DFormat.values()) {
+            assertRoutesAgree(InputType.convolutional(3, 2, 6, format), new GroupSort.Builder().groupSize(3).build());
+            assertRoutesAgree(InputType.convolutional(2, 3, 4, format), new GroupSort.Builder().fullSort().build());
+        }
+        assertRoutesAgree(InputType.feedForward(6), new GroupSort.Builder().groupSize(2).build());
+        assertRoutesAgree(InputType.feedForward(5), new GroupSort.Builder().fullSort().build());
+    }
+
+    @Test
     void spectralDenseDefinitionMatchesItsDirectPass() {
         assertRoutesAgree(InputType.feedForward(5), new SpectralDense.Builder().nOut(7).build());
         assertRoutesAgree(InputType.feedForward(6), new SpectralDense.Builder().nOut(3).hasBias(false).build());
@@ -96,9 +107,12 @@ class DefinitionMatchesDirectPassTest {
     private static void assertRoutesAgree(InputType type, org.deeplearning4j.nn.conf.layers.Layer conf) {
         MultiLayerNetwork direct = Nets.stack(type, 7, conf);
         // non-zero bias and step parameters, so that every term of the gradients is exercised
-        direct.setParams(Nd4j.randn(DataType.DOUBLE, 1, direct.numParams()).muli(0.5));
+        if (direct.numParams() > 0) {
+            direct.setParams(Nd4j.randn(DataType.DOUBLE, 1, direct.numParams()).muli(0.5));
+        }
         ((StructuredParameters) direct.getLayer(0).conf().getLayer()).initialiseState(direct.getLayer(0).paramTable());
-        MultiLayerNetwork definition = direct.clone();
+        // (DL4J cannot clone a network without parameters)
+        MultiLayerNetwork definition = direct.numParams() > 0 ? direct.clone() : Nets.stack(type, 7, conf.clone());
         ((StructLayerRuntime) definition.getLayer(0)).useDefinition();
         direct.initGradientsView();
         definition.initGradientsView();

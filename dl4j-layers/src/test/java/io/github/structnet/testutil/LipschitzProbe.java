@@ -51,25 +51,35 @@ public final class LipschitzProbe {
 
     /** Row-wise max of ‖f(x_i) − f(y_i)‖ / ‖x_i − y_i‖ (outputs of any rank, flattened per example). */
     public static double maxRatio(UnaryOperator<INDArray> f, INDArray x, INDArray y) {
-        INDArray num = f.apply(x).sub(f.apply(y)).reshape(x.size(0), -1).norm2(1);
-        INDArray den = x.sub(y).norm2(1);
+        INDArray num = f.apply(x).sub(f.apply(y)).reshape(x.size(0), -1).norm2(true, 1);
+        INDArray den = x.sub(y).reshape(x.size(0), -1).norm2(true, 1);
         return num.div(den).maxNumber().doubleValue();
     }
 
     /**
      * Searches pairs (x, y) maximising R = ‖f(x) − f(y)‖² / ‖x − y‖² by normalised gradient ascent, with the
      * gradients J(x)ᵀu from the network's backpropagation, starting from the best pairs of a random pool of
-     * 100 × pairs; returns the best ratio evaluated at inference. Pairs have the network's data type.
+     * 100 × pairs; returns the best ratio ‖f(x) − f(y)‖ / ‖x − y‖ (not squared) evaluated at inference. Pairs have
+     * the network's data type.
      */
     public static double maxAdversarialPairRatio(MultiLayerNetwork body, int dim, int pairs, int steps, long seed) {
+        return maxAdversarialPairRatio(body, new long[]{dim}, pairs, steps, seed);
+    }
+
+    /** As {@link #maxAdversarialPairRatio(MultiLayerNetwork, int, int, int, long)}, for inputs of any shape. */
+    public static double maxAdversarialPairRatio(MultiLayerNetwork body, long[] exampleShape, int pairs, int steps,
+                                                 long seed) {
         Nd4j.getRandom().setSeed(seed);
         DataType type = body.getLayerWiseConfigurations().getDataType();
-        UnaryOperator<INDArray> f = in -> body.output(in, false);
+        int dim = (int) java.util.Arrays.stream(exampleShape).reduce(1, (a, b) -> a * b);
+        UnaryOperator<INDArray> shapedInput = in -> in.reshape(shapeOf(in.size(0), exampleShape));
+        UnaryOperator<INDArray> f = in -> body.output(shapedInput.apply(in), false);
         // start from the best pairs of a random pool, then climb
         int pool = 100 * pairs;
         INDArray px = Nd4j.randn(type, pool, dim).muli(2);
         INDArray py = px.add(Nd4j.randn(type, pool, dim).muli(0.5));
-        INDArray poolRatios = f.apply(px).sub(f.apply(py)).reshape(pool, -1).norm2(1).div(px.sub(py).norm2(1));
+        INDArray poolRatios = f.apply(px).sub(f.apply(py)).reshape(pool, -1).norm2(true, 1)
+                .div(px.sub(py).norm2(true, 1)).reshape(pool);
         INDArray order = Nd4j.sortWithIndices(poolRatios.dup(), 0, false)[0];
         INDArray x = Nd4j.create(type, pairs, dim);
         INDArray y = Nd4j.create(type, pairs, dim);
@@ -80,14 +90,14 @@ public final class LipschitzProbe {
         double best = maxRatio(f, x, y);
         for (int s = 0; s < steps; s++) {
             INDArray both = Nd4j.vstack(x, y);
-            INDArray shaped = body.output(both, false);
+            INDArray shaped = body.output(shapedInput.apply(both), false);
             INDArray out = shaped.reshape(2L * pairs, -1);
             INDArray u = out.get(NDArrayIndex.interval(0, pairs), NDArrayIndex.all())
                     .sub(out.get(NDArrayIndex.interval(pairs, 2 * pairs), NDArrayIndex.all()));
             INDArray d = x.sub(y);
             INDArray dd = d.mul(d).sum(true, 1);
             INDArray ratio = u.mul(u).sum(true, 1).div(dd);
-            body.setInput(both);
+            body.setInput(shapedInput.apply(both));
             body.feedForward(true, false);
             INDArray epsilon = Nd4j.vstack(u, u.neg()).reshape(shaped.shape());
             INDArray jtu = body.backpropGradient(epsilon, LayerWorkspaceMgr.noWorkspaces()).getSecond()
@@ -103,6 +113,13 @@ public final class LipschitzProbe {
             best = Math.max(best, maxRatio(f, x, y));
         }
         return best;
+    }
+
+    private static long[] shapeOf(long n, long[] exampleShape) {
+        long[] shape = new long[exampleShape.length + 1];
+        shape[0] = n;
+        System.arraycopy(exampleShape, 0, shape, 1, exampleShape.length);
+        return shape;
     }
 
     /** A layer of a network as a function at inference. */
