@@ -384,6 +384,62 @@ def vanilla_model(rng):
     return m
 
 
+def functional_model(rng, directory, name, batch=5):
+    """A Keras functional model: two SpectralDense branches of one input, Concatenate, GroupSort2, SpectralDense."""
+    def layer(model, build):
+        build(model)
+        (cls, cfg), fn = model.layers[-1], model.forward[-1]
+        return cls, cfg, model.weights[cfg["name"]], fn
+
+    counts = {}
+    a = Model(rng, [None, 8])
+    a.counts = counts
+    cls_a, cfg_a, w_a, fn_a = layer(a, lambda m: m.spectral_dense(6))
+    b = Model(rng, [None, 8])
+    b.counts = counts
+    cls_b, cfg_b, w_b, fn_b = layer(b, lambda m: m.spectral_dense(6))
+    c = Model(rng, [None, 12])
+    c.counts = counts
+    cls_s, cfg_s, w_s, fn_s = layer(c, lambda m: m.group_sort(2, "GroupSort2", "group_sort2"))
+    cls_o, cfg_o, w_o, fn_o = layer(c, lambda m: m.spectral_dense(3))
+
+    def node(cls, cfg, inbound):
+        return {"class_name": cls, "config": cfg, "name": cfg["name"],
+                "inbound_nodes": [[[i, 0, 0, {}] for i in inbound]] if inbound else []}
+
+    layers = [node("InputLayer", {"batch_input_shape": [None, 8], "dtype": "float32", "sparse": False,
+                                  "ragged": False, "name": "input_1"}, []),
+              node(cls_a, cfg_a, ["input_1"]), node(cls_b, cfg_b, ["input_1"]),
+              node("Concatenate", {"name": "concatenate", "trainable": True, "dtype": "float32", "axis": -1},
+                   [cfg_a["name"], cfg_b["name"]]),
+              node(cls_s, cfg_s, ["concatenate"]), node(cls_o, cfg_o, [cfg_s["name"]])]
+    model_config = {"class_name": "Functional", "config": {"name": name, "layers": layers,
+                                                           "input_layers": [["input_1", 0, 0]],
+                                                           "output_layers": [[cfg_o["name"], 0, 0]]}}
+    weights = {cfg_a["name"]: w_a, cfg_b["name"]: w_b, "concatenate": [], cfg_s["name"]: w_s, cfg_o["name"]: w_o}
+    path = os.path.join(directory, name + ".h5")
+    tmp = path + ".tmp"
+    with h5py.File(tmp, "w") as f:
+        f.attrs["keras_version"] = KERAS_VERSION.encode()
+        f.attrs["backend"] = b"tensorflow"
+        f.attrs["model_config"] = json.dumps(model_config).encode("utf8")
+        mw = f.create_group("model_weights")
+        mw.attrs["layer_names"] = np.array([n.encode() for n in ["input_1"] + list(weights)])
+        mw.attrs["backend"] = b"tensorflow"
+        mw.attrs["keras_version"] = KERAS_VERSION.encode()
+        for n, ws in [("input_1", [])] + list(weights.items()):
+            g = mw.create_group(n)
+            g.attrs["weight_names"] = np.array([w.encode() for w, _ in ws]) if ws else np.asarray([])
+            for w, arr in ws:
+                g.create_dataset(w, data=arr)
+    os.replace(tmp, path)
+    x = (rng.standard_normal((batch, 8))).astype(np.float32)
+    y = fn_o(fn_s(np.concatenate([fn_a(x.astype(np.float64)), fn_b(x.astype(np.float64))], axis=-1)))
+    np.save(os.path.join(directory, name + "-input.npy"), x)
+    np.save(os.path.join(directory, name + "-output.npy"), y.astype(np.float32))
+    print("wrote %s: functional, output %s" % (path, y.shape))
+
+
 def main():
     directory = sys.argv[1] if len(sys.argv) > 1 else "."
     os.makedirs(directory, exist_ok=True)
@@ -397,6 +453,7 @@ def main():
     unsupported.spectral_dense(4)
     unsupported.householder()
     unsupported.write(directory, "deel-lip-unsupported")
+    functional_model(np.random.default_rng(8), directory, "deel-lip-functional")
 
 
 if __name__ == "__main__":

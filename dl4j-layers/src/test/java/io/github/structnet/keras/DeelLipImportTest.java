@@ -1,6 +1,7 @@
 package io.github.structnet.keras;
 
 import io.github.structnet.testutil.LipschitzProbe;
+import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -60,6 +61,24 @@ class DeelLipImportTest {
                 net.getnLayers(), error, bound, ratio);
         assertTrue(Double.isFinite(bound) && ratio <= bound * (1 + 1e-9), model + ": pair ratio " + ratio
                 + " above the bound " + bound);
+    }
+
+    @Test
+    void functionalModelImportsAsGraphAndIsCertified() throws IOException {
+        ImportedGraph imported = DeelLipImport.importFunctional(resource("deel-lip-functional.h5"));
+        ComputationGraph graph = imported.graph();
+        INDArray x = npy("deel-lip-functional-input.npy");
+        INDArray expected = npy("deel-lip-functional-output.npy");
+        INDArray y = graph.outputSingle(x);
+        double error = y.castTo(DataType.DOUBLE).sub(expected.castTo(DataType.DOUBLE)).amaxNumber().doubleValue();
+        assertTrue(error <= 1e-5, "max |imported − reference| = " + error);
+        String output = graph.getConfiguration().getNetworkOutputs().get(0);
+        ComputationGraph exact = graph.convertDataType(DataType.DOUBLE);
+        double bound = new ImportedGraph(exact, imported.inputTypes()).certifiedBound(output);
+        double ratio = LipschitzProbe.maxRandomPairRatio(in -> exact.outputSingle(in), 8, 2000, 5);
+        System.out.printf("deel-lip-functional: max |Δ| = %.2e, bound %.6f (two branches concatenated: at most √2),"
+                + " random pair ratio %.6f%n", error, bound, ratio);
+        assertTrue(ratio <= bound * (1 + 1e-9) && bound <= Math.sqrt(2) * 1.001, "ratio " + ratio + ", bound " + bound);
     }
 
     @Test

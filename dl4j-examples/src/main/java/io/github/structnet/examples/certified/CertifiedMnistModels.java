@@ -1,33 +1,28 @@
 package io.github.structnet.examples.certified;
 
-import io.github.structnet.lipschitz.GradientFlowConv2D;
-import io.github.structnet.lipschitz.GradientFlowDense;
-import io.github.structnet.lipschitz.SpectralDense;
-import io.github.structnet.lipschitz.TemperatureCrossEntropy;
+import io.github.structnet.zoo.CertifiedMnistClassifier;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.LossLayer;
-import org.deeplearning4j.nn.conf.layers.SpaceToDepthLayer;
 import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.learning.config.Adam;
-import org.nd4j.linalg.schedule.ExponentialSchedule;
-import org.nd4j.linalg.schedule.ISchedule;
-import org.nd4j.linalg.schedule.ScheduleType;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 
 /**
- * The two classifiers of the certified MNIST example, for 28×28 grey images given flat ([mb, 784]).
+ * The two classifiers of the certified MNIST example (the 1-Lipschitz one is the zoo's
+ * {@link CertifiedMnistClassifier}, whose pretrained weights this example produces), for 28×28 grey images given
+ * flat ([mb, 784]).
  * Both end with the logits layer followed by a softmax {@link LossLayer}, so the logits are the output of layer
  * {@code net.getnLayers() - 2}.
  */
 public final class CertifiedMnistModels {
 
     /** The input type of both models. */
-    public static final InputType INPUT = InputType.convolutionalFlat(28, 28, 1);
+    public static final InputType INPUT = CertifiedMnistClassifier.INPUT;
 
     private CertifiedMnistModels() {
     }
@@ -45,25 +40,8 @@ public final class CertifiedMnistModels {
      */
     public static MultiLayerNetwork lipschitz(int hidden, int blocks, double temperature, double learningRate,
                                               int iterations, long seed) {
-        ISchedule decay = new ExponentialSchedule(ScheduleType.ITERATION, learningRate,
-                Math.pow(0.01, 1.0 / Math.max(1, iterations)));
-        NeuralNetConfiguration.ListBuilder list = new NeuralNetConfiguration.Builder().seed(seed)
-                .updater(new Adam(decay)).list();
-        for (int stage = 0; stage < 2; stage++) {
-            list.layer(new SpaceToDepthLayer.Builder(2, SpaceToDepthLayer.DataFormat.NCHW).name("down" + stage)
-                    .build());
-            for (int b = 0; b < blocks; b++) {
-                list.layer(new GradientFlowConv2D.Builder().name("flow" + stage + "_" + b)
-                        .hiddenChannels((long) hidden << stage).build());
-            }
-        }
-        list.layer(new GradientFlowDense.Builder().name("flowDense").nHidden(512).build())
-                .layer(new SpectralDense.Builder().name("logits").nOut(10).build())
-                .layer(new LossLayer.Builder(new TemperatureCrossEntropy(temperature)).activation(Activation.SOFTMAX)
-                        .build());
-        MultiLayerNetwork net = new MultiLayerNetwork(list.setInputType(INPUT).build());
-        net.init();
-        return net;
+        return CertifiedMnistClassifier.builder().hidden(hidden).blocks(blocks).temperature(temperature)
+                .learningRate(learningRate, iterations).seed(seed).build().init();
     }
 
     /** An unconstrained CNN of similar size: two conv + max-pool stages (c and 2c channels), a dense layer of 256. */

@@ -1,0 +1,112 @@
+package io.github.structnet.zoo;
+
+import io.github.structnet.certify.NetworkLipschitz;
+import org.deeplearning4j.common.resources.DL4JResources;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.util.ModelSerializer;
+import org.deeplearning4j.zoo.PretrainedType;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Pretrained zoo models load from the jar with an empty DL4J cache directory (no network: the weights' URL is a
+ * file: or jar: URL), land verified in DL4J's cache, equal the shipped file's parameters, and certify from their
+ * loaded weights; a damaged cached file or resource is refused with its name and both checksums, and nothing
+ * half-written is left in the cache.
+ */
+class PretrainedOfflineTest {
+
+    @TempDir
+    Path cache;
+
+    @BeforeEach
+    void emptyCache() {
+        DL4JResources.setBaseDirectory(cache.toFile());
+    }
+
+    @AfterEach
+    void restoreCache() {
+        DL4JResources.resetBaseDirectoryLocation();
+    }
+
+    private static MultiLayerNetwork shipped(PretrainedWeights w) throws IOException {
+        try (InputStream in = PretrainedWeights.class.getResourceAsStream(w.resource())) {
+            return ModelSerializer.restoreMultiLayerNetwork(in, false);
+        }
+    }
+
+    @Test
+    void certifiedMnistLoadsOfflineIntoDl4jsCacheAndCertifies() throws IOException {
+        CertifiedMnistClassifier zoo = CertifiedMnistClassifier.builder().build();
+        assertTrue(zoo.pretrainedAvailable(PretrainedType.MNIST));
+        assertTrue(zoo.pretrainedUrl(PretrainedType.MNIST).matches("^(file|jar):.*"),
+                zoo.pretrainedUrl(PretrainedType.MNIST));
+        MultiLayerNetwork net = (MultiLayerNetwork) zoo.initPretrained();
+        File cached = cache.resolve("models").resolve(zoo.modelName()).resolve("certified-mnist.zip").toFile();
+        assertTrue(cached.isFile(), "in DL4J's zoo cache: " + cached);
+        assertEquals(ZooWeights.CERTIFIED_MNIST.sha256(), WeightsCache.sha256(cached.toPath()));
+        assertArrayEquals(shipped(ZooWeights.CERTIFIED_MNIST).params().data().asFloat(), net.params().data().asFloat());
+        double bound = NetworkLipschitz.upperBound(net, zoo.logitsLayer(), CertifiedMnistClassifier.INPUT);
+        assertEquals(ZooWeights.CERTIFIED_MNIST_FIGURES.bound(), bound, 0.0, "the stated bound, recomputed");
+        assertTrue(bound <= 1.0 + 1e-6, "1-Lipschitz up to the logits: " + bound);
+        assertEquals(zoo.conf().getConfs().size(), net.getnLayers());
+        MultiLayerNetwork again = (MultiLayerNetwork) zoo.initPretrained();
+        assertArrayEquals(net.params().data().asFloat(), again.params().data().asFloat(), "second load from cache");
+    }
+
+    @Test
+    void damagedCachedFileIsRefusedWithBothChecksumsAndReinstalledNextTime() throws IOException {
+        CertifiedMnistClassifier zoo = CertifiedMnistClassifier.builder().build();
+        zoo.initPretrained();
+        Path cached = cache.resolve("models").resolve(zoo.modelName()).resolve("certified-mnist.zip");
+        byte[] bytes = Files.readAllBytes(cached);
+        Files.write(cached, java.util.Arrays.copyOf(bytes, bytes.length / 2));
+        IOException e = assertThrows(IOException.class, zoo::initPretrained);
+        assertTrue(e.getMessage().contains(cached.toString()) && e.getMessage().contains(ZooWeights.CERTIFIED_MNIST
+                .sha256()) && e.getMessage().contains(WeightsCache.sha256Of(java.util.Arrays.copyOf(bytes,
+                bytes.length / 2))), e.getMessage());
+        assertFalse(Files.exists(cached), "the damaged file is removed");
+        zoo.initPretrained();
+        assertEquals(ZooWeights.CERTIFIED_MNIST.sha256(), WeightsCache.sha256(cached));
+    }
+
+    @Test
+    void damagedResourceInstallsNothing() throws IOException {
+        PretrainedWeights wrong = new PretrainedWeights(ZooWeights.CERTIFIED_MNIST.resource(),
+                "0".repeat(64), ZooWeights.CERTIFIED_MNIST.adler32());
+        IOException e = assertThrows(IOException.class, () -> WeightsCache.install("damaged-model", wrong));
+        assertTrue(e.getMessage().contains(wrong.resource()) && e.getMessage().contains("0".repeat(64))
+                && e.getMessage().contains(ZooWeights.CERTIFIED_MNIST.sha256()), e.getMessage());
+        try (var files = Files.list(cache.resolve("models").resolve("damaged-model"))) {
+            assertEquals(0, files.count(), "nothing left in the cache directory");
+        }
+    }
+
+    @Test
+    void unsupportedShapesAndTypesAreRefusedByName() {
+        CertifiedMnistClassifier zoo = CertifiedMnistClassifier.builder().build();
+        Throwable shape = assertThrows(IllegalArgumentException.class,
+                () -> zoo.setInputShape(new int[][]{{3, 32, 32}}));
+        assertTrue(shape.getMessage().contains("structnet-certified-mnist") && shape.getMessage().contains("32"),
+                shape.getMessage());
+        Throwable type = assertThrows(UnsupportedOperationException.class,
+                () -> zoo.initPretrained(PretrainedType.IMAGENET));
+        assertTrue(type.getMessage().contains("IMAGENET") && type.getMessage().contains("MNIST"), type.getMessage());
+        assertFalse(CertifiedMnistClassifier.builder().hidden(8).build().pretrainedAvailable(PretrainedType.MNIST),
+                "other sizes have no pretrained weights");
+    }
+}
