@@ -10,11 +10,14 @@ public final class ZooWeights {
     /** {@link CertifiedMnistClassifier} trained on MNIST (certified-MNIST example, standard run). */
     public static final PretrainedWeights CERTIFIED_MNIST = new PretrainedWeights(
             "/io/github/structnet/zoo/certified-mnist.zip",
-            "SHA256_MNIST", 0L);
+            "fa061f9136a79cf0b25a2d4d67192c6c769258414982699c59dfed8ef56dda04", 273740986L);
 
-    /** {@link #CERTIFIED_MNIST} on the first 1,000 MNIST test images. */
-    public static final ClassifierFigures CERTIFIED_MNIST_FIGURES = new ClassifierFigures(1000, 0,
-            new double[]{0.5, 1.0, 1.58}, new int[]{0, 0, 0}, 0.0);
+    /**
+     * {@link #CERTIFIED_MNIST} on the first 1,000 MNIST test images: clean 97.0 %, certified 90.1 / 71.7 / 33.0 % at
+     * ε = 0.5 / 1.0 / 1.58, bound 1.000000. (On all 10,000: clean 97.7 %, certified 92.0 / 76.3 / 40.9 %.)
+     */
+    public static final ClassifierFigures CERTIFIED_MNIST_FIGURES = new ClassifierFigures(1000, 970,
+            new double[]{0.5, 1.0, 1.58}, new int[]{901, 717, 330}, 0.9999999999997845);
 
     private ZooWeights() {
     }

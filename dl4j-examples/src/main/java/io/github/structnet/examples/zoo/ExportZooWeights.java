@@ -6,6 +6,7 @@ import io.github.structnet.examples.common.CertifiedReport;
 import io.github.structnet.examples.data.MnistData;
 import io.github.structnet.zoo.CertifiedMnistClassifier;
 import io.github.structnet.zoo.ClassifierFigures;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.util.ModelSerializer;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -118,10 +119,14 @@ public final class ExportZooWeights {
                     + expected.getConfs().size());
         }
         for (int i = 0; i < net.getnLayers(); i++) {
-            if (!net.getLayerWiseConfigurations().getConf(i).getLayer().equals(expected.getConf(i).getLayer())) {
+            // as JSON, without the parameter names an initialised network records
+            NeuralNetConfiguration trained = net.getLayerWiseConfigurations().getConf(i).clone();
+            NeuralNetConfiguration zooLayer = expected.getConf(i).clone();
+            trained.clearVariables();
+            zooLayer.clearVariables();
+            if (!trained.toJson().equals(zooLayer.toJson())) {
                 throw new IllegalArgumentException("Layer " + i + " differs from the zoo architecture: "
-                        + net.getLayerWiseConfigurations().getConf(i).getLayer() + " vs "
-                        + expected.getConf(i).getLayer());
+                        + trained.getLayer() + " vs " + zooLayer.getLayer());
             }
         }
     }
