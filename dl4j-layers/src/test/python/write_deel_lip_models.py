@@ -121,6 +121,26 @@ def invertible_down_sampling(x, k):
 # model description -> Keras config, weights and forward pass
 # ---------------------------------------------------------------------------------------------------------------
 
+def write_h5(path, model_config, layer_weights):
+    """A Keras 2 HDF5 model file: root attributes, one group per layer [(name, [(weight name, array)])] with its
+    weight_names; written to a temporary file and moved into place."""
+    tmp = path + ".tmp"
+    with h5py.File(tmp, "w") as f:
+        f.attrs["keras_version"] = KERAS_VERSION.encode()
+        f.attrs["backend"] = b"tensorflow"
+        f.attrs["model_config"] = json.dumps(model_config).encode("utf8")
+        mw = f.create_group("model_weights")
+        mw.attrs["layer_names"] = np.array([n.encode() for n, _ in layer_weights])
+        mw.attrs["backend"] = b"tensorflow"
+        mw.attrs["keras_version"] = KERAS_VERSION.encode()
+        for n, ws in layer_weights:
+            g = mw.create_group(n)
+            g.attrs["weight_names"] = np.array([w.encode() for w, _ in ws]) if ws else np.asarray([])
+            for w, a in ws:
+                g.create_dataset(w, data=a)
+    os.replace(tmp, path)
+
+
 class Model:
     def __init__(self, rng, input_shape):
         self.rng = rng
@@ -300,22 +320,7 @@ class Model:
         layers += [{"class_name": c, "config": cfg} for c, cfg in self.layers]
         model_config = {"class_name": "Sequential", "config": {"name": name, "layers": layers}}
         path = os.path.join(directory, name + ".h5")
-        tmp = path + ".tmp"
-        with h5py.File(tmp, "w") as f:
-            f.attrs["keras_version"] = KERAS_VERSION.encode()
-            f.attrs["backend"] = b"tensorflow"
-            f.attrs["model_config"] = json.dumps(model_config).encode("utf8")
-            mw = f.create_group("model_weights")
-            mw.attrs["layer_names"] = np.array([c["name"].encode() for _, c in self.layers])
-            mw.attrs["backend"] = b"tensorflow"
-            mw.attrs["keras_version"] = KERAS_VERSION.encode()
-            for _, cfg in self.layers:
-                g = mw.create_group(cfg["name"])
-                ws = self.weights[cfg["name"]]
-                g.attrs["weight_names"] = np.array([w.encode() for w, _ in ws]) if ws else np.asarray([])
-                for w, a in ws:
-                    g.create_dataset(w, data=a)
-        os.replace(tmp, path)
+        write_h5(path, model_config, [(cfg["name"], self.weights[cfg["name"]]) for _, cfg in self.layers])
         if any(fn is None for fn in self.forward):
             print("wrote %s: %d layers, no reference" % (path, len(self.layers)))
             return
@@ -418,21 +423,7 @@ def functional_model(rng, directory, name, batch=5):
                                                            "output_layers": [[cfg_o["name"], 0, 0]]}}
     weights = {cfg_a["name"]: w_a, cfg_b["name"]: w_b, "concatenate": [], cfg_s["name"]: w_s, cfg_o["name"]: w_o}
     path = os.path.join(directory, name + ".h5")
-    tmp = path + ".tmp"
-    with h5py.File(tmp, "w") as f:
-        f.attrs["keras_version"] = KERAS_VERSION.encode()
-        f.attrs["backend"] = b"tensorflow"
-        f.attrs["model_config"] = json.dumps(model_config).encode("utf8")
-        mw = f.create_group("model_weights")
-        mw.attrs["layer_names"] = np.array([n.encode() for n in ["input_1"] + list(weights)])
-        mw.attrs["backend"] = b"tensorflow"
-        mw.attrs["keras_version"] = KERAS_VERSION.encode()
-        for n, ws in [("input_1", [])] + list(weights.items()):
-            g = mw.create_group(n)
-            g.attrs["weight_names"] = np.array([w.encode() for w, _ in ws]) if ws else np.asarray([])
-            for w, arr in ws:
-                g.create_dataset(w, data=arr)
-    os.replace(tmp, path)
+    write_h5(path, model_config, [("input_1", [])] + list(weights.items()))
     x = (rng.standard_normal((batch, 8))).astype(np.float32)
     y = fn_o(fn_s(np.concatenate([fn_a(x.astype(np.float64)), fn_b(x.astype(np.float64))], axis=-1)))
     np.save(os.path.join(directory, name + "-input.npy"), x)

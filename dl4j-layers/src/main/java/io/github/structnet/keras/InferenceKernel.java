@@ -61,6 +61,16 @@ final class InferenceKernel {
         return w;
     }
 
+    /** The weights a DL4J Dense/Conv2D reader takes: the inference kernel under "kernel", and the bias if any. */
+    static Map<String, INDArray> plain(INDArray kernel, Map<String, INDArray> weights) {
+        Map<String, INDArray> plain = new java.util.HashMap<>();
+        plain.put("kernel", kernel);
+        if (weights.containsKey("bias")) {
+            plain.put("bias", weights.get("bias"));
+        }
+        return plain;
+    }
+
     /** deel-lip's spectral normalisation and Björck orthonormalisation of the kernel, times coef. */
     static INDArray spectral(LayerConfig layer, Map<String, INDArray> weights, double coef)
             throws InvalidKerasConfigurationException {

@@ -6,7 +6,6 @@ import org.deeplearning4j.nn.modelimport.keras.exceptions.UnsupportedKerasConfig
 import org.deeplearning4j.nn.modelimport.keras.layers.convolutional.KerasConvolution2D;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
-import java.util.HashMap;
 import java.util.Map;
 
 /**
@@ -55,11 +54,6 @@ public class KerasLipschitzConv2D extends KerasConvolution2D {
                     ? InferenceKernel.frobenius(deel, weights, false, coef)
                     : InferenceKernel.spectral(deel, weights, coef);
         }
-        Map<String, INDArray> plain = new HashMap<>();
-        plain.put("kernel", kernel);
-        if (weights.containsKey("bias")) {
-            plain.put("bias", weights.get("bias"));
-        }
-        super.setWeights(plain);
+        super.setWeights(InferenceKernel.plain(kernel, weights));
     }
 }

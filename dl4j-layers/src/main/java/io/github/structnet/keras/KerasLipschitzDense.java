@@ -5,7 +5,6 @@ import org.deeplearning4j.nn.modelimport.keras.exceptions.UnsupportedKerasConfig
 import org.deeplearning4j.nn.modelimport.keras.layers.core.KerasDense;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
-import java.util.HashMap;
 import java.util.Map;
 
 /**
@@ -33,11 +32,6 @@ public class KerasLipschitzDense extends KerasDense {
                     ? InferenceKernel.frobenius(deel, weights, deel.bool("disjoint_neurons", true), coef)
                     : InferenceKernel.spectral(deel, weights, coef);
         }
-        Map<String, INDArray> plain = new HashMap<>();
-        plain.put("kernel", kernel);
-        if (weights.containsKey("bias")) {
-            plain.put("bias", weights.get("bias"));
-        }
-        super.setWeights(plain);
+        super.setWeights(InferenceKernel.plain(kernel, weights));
     }
 }

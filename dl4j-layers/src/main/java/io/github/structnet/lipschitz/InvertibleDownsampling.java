@@ -4,7 +4,6 @@ import io.github.structnet.samediff.LayerBuilder;
 import lombok.Data;
 import lombok.EqualsAndHashCode;
 import org.deeplearning4j.nn.conf.CNN2DFormat;
-import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -23,7 +22,7 @@ import java.util.Map;
  */
 @Data
 @EqualsAndHashCode(callSuper = true)
-public class InvertibleDownsampling extends ParameterFreeNonExpansiveLayer {
+public class InvertibleDownsampling extends DisjointWindowsLayer {
 
     private int blockSize;
 
@@ -48,11 +47,6 @@ public class InvertibleDownsampling extends ParameterFreeNonExpansiveLayer {
         return x.reshape(-1, c, h, k, w, k).permute(0, 1, 3, 5, 2, 4).reshape(-1, c * k * k, h, w);
     }
 
-    @Override
-    protected boolean supportsChannelsLast() {
-        return true;
-    }
-
     /** 1: a permutation. */
     @Override
     public double lipschitzBound(Map<String, INDArray> params) {
@@ -60,24 +54,18 @@ public class InvertibleDownsampling extends ParameterFreeNonExpansiveLayer {
     }
 
     @Override
-    public InputType getOutputType(int layerIndex, InputType inputType) {
-        InputType.InputTypeConvolutional c = convolutional(inputType);
-        requireDivisible(c.getHeight(), c.getWidth());
-        return InputType.convolutional(c.getHeight() / blockSize, c.getWidth() / blockSize,
-                c.getChannels() * blockSize * blockSize, c.getFormat());
+    protected int windowSide() {
+        return blockSize;
     }
 
     @Override
-    public void setNIn(InputType inputType, boolean override) {
-        super.setNIn(inputType, override);
-        requireDivisible(height, width);
+    protected long channelFactor() {
+        return (long) blockSize * blockSize;
     }
 
-    private void requireDivisible(long h, long w) {
-        if (h % blockSize != 0 || w % blockSize != 0) {
-            throw new IllegalArgumentException(describe() + ": input " + h + "x" + w + " is not a multiple of the"
-                    + " block size " + blockSize + "; pixels would be dropped. Crop or pad the input first.");
-        }
+    @Override
+    protected String windowName() {
+        return "block size";
     }
 
     /** Builder. Default: 2×2 blocks. */

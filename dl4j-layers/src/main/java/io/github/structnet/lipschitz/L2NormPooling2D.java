@@ -4,7 +4,6 @@ import io.github.structnet.samediff.LayerBuilder;
 import lombok.Data;
 import lombok.EqualsAndHashCode;
 import org.deeplearning4j.nn.conf.CNN2DFormat;
-import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -27,7 +26,7 @@ import java.util.Map;
  */
 @Data
 @EqualsAndHashCode(callSuper = true)
-public class L2NormPooling2D extends ParameterFreeNonExpansiveLayer {
+public class L2NormPooling2D extends DisjointWindowsLayer {
 
     private int kernelSize;
     private boolean global;
@@ -60,11 +59,6 @@ public class L2NormPooling2D extends ParameterFreeNonExpansiveLayer {
         return sd.math().sqrt(sums.add(sd.constant(Nd4j.scalar(x.dataType(), smoothing))));
     }
 
-    @Override
-    protected boolean supportsChannelsLast() {
-        return true;
-    }
-
     /** 1 (see the class documentation). */
     @Override
     public double lipschitzBound(Map<String, INDArray> params) {
@@ -72,29 +66,13 @@ public class L2NormPooling2D extends ParameterFreeNonExpansiveLayer {
     }
 
     @Override
-    public InputType getOutputType(int layerIndex, InputType inputType) {
-        InputType.InputTypeConvolutional c = convolutional(inputType);
-        if (global) {
-            return InputType.feedForward(c.getChannels());
-        }
-        requireDivisible(c.getHeight(), c.getWidth());
-        return InputType.convolutional(c.getHeight() / kernelSize, c.getWidth() / kernelSize, c.getChannels(),
-                c.getFormat());
+    protected int windowSide() {
+        return kernelSize;
     }
 
     @Override
-    public void setNIn(InputType inputType, boolean override) {
-        super.setNIn(inputType, override);
-        if (!global) {
-            requireDivisible(height, width);
-        }
-    }
-
-    private void requireDivisible(long h, long w) {
-        if (h % kernelSize != 0 || w % kernelSize != 0) {
-            throw new IllegalArgumentException(describe() + ": input " + h + "x" + w + " is not a multiple of the"
-                    + " kernel size " + kernelSize + "; pixels would be dropped. Crop or pad the input first.");
-        }
+    protected boolean globalWindow() {
+        return global;
     }
 
     /** Builder. Default: 2×2 windows, stride 2, δ = 1e-12. */

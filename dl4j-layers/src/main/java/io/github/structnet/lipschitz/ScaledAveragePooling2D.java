@@ -4,7 +4,6 @@ import io.github.structnet.samediff.LayerBuilder;
 import lombok.Data;
 import lombok.EqualsAndHashCode;
 import org.deeplearning4j.nn.conf.CNN2DFormat;
-import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -28,7 +27,7 @@ import java.util.Map;
  */
 @Data
 @EqualsAndHashCode(callSuper = true)
-public class ScaledAveragePooling2D extends ParameterFreeNonExpansiveLayer {
+public class ScaledAveragePooling2D extends DisjointWindowsLayer {
 
     private int kernelSize;
     private boolean global;
@@ -55,11 +54,6 @@ public class ScaledAveragePooling2D extends ParameterFreeNonExpansiveLayer {
                 .mul(scale());
     }
 
-    @Override
-    protected boolean supportsChannelsLast() {
-        return true;
-    }
-
     /** The number m of values each output averages: k² per window, or H·W for the global pooling. */
     private double windowSize() {
         return global ? (double) height * width : (double) kernelSize * kernelSize;
@@ -77,29 +71,13 @@ public class ScaledAveragePooling2D extends ParameterFreeNonExpansiveLayer {
     }
 
     @Override
-    public InputType getOutputType(int layerIndex, InputType inputType) {
-        InputType.InputTypeConvolutional c = convolutional(inputType);
-        if (global) {
-            return InputType.feedForward(c.getChannels());
-        }
-        requireDivisible(c.getHeight(), c.getWidth());
-        return InputType.convolutional(c.getHeight() / kernelSize, c.getWidth() / kernelSize, c.getChannels(),
-                c.getFormat());
+    protected int windowSide() {
+        return kernelSize;
     }
 
     @Override
-    public void setNIn(InputType inputType, boolean override) {
-        super.setNIn(inputType, override);
-        if (!global) {
-            requireDivisible(height, width);
-        }
-    }
-
-    private void requireDivisible(long h, long w) {
-        if (h % kernelSize != 0 || w % kernelSize != 0) {
-            throw new IllegalArgumentException(describe() + ": input " + h + "x" + w + " is not a multiple of the"
-                    + " kernel size " + kernelSize + "; pixels would be dropped. Crop or pad the input first.");
-        }
+    protected boolean globalWindow() {
+        return global;
     }
 
     /** Builder. Default: 2×2 windows, stride 2. */
