@@ -106,7 +106,7 @@ public class CertifiedMnistClassifier extends StructNetZooModel {
         if (type != PretrainedType.MNIST || hidden != 32 || blocks != 2) {
             return null;
         }
-        return dataset == Dataset.MNIST ? ZooWeights.CERTIFIED_MNIST : null;
+        return dataset == Dataset.MNIST ? ZooWeights.CERTIFIED_MNIST : ZooWeights.CERTIFIED_FASHION_MNIST;
     }
 
     @Override

@@ -69,6 +69,20 @@ class PretrainedOfflineTest {
     }
 
     @Test
+    void certifiedFashionMnistLoadsOfflineUnderItsOwnName() throws IOException {
+        CertifiedMnistClassifier zoo = CertifiedMnistClassifier.builder()
+                .dataset(CertifiedMnistClassifier.Dataset.FASHION_MNIST).build();
+        MultiLayerNetwork net = (MultiLayerNetwork) zoo.initPretrained();
+        Path cached = cache.resolve("models").resolve("structnet-certified-fashion-mnist")
+                .resolve("certified-fashion-mnist.zip");
+        assertEquals(ZooWeights.CERTIFIED_FASHION_MNIST.sha256(), WeightsCache.sha256(cached));
+        assertArrayEquals(shipped(ZooWeights.CERTIFIED_FASHION_MNIST).params().data().asFloat(),
+                net.params().data().asFloat());
+        assertEquals(ZooWeights.CERTIFIED_FASHION_MNIST_FIGURES.bound(),
+                NetworkLipschitz.upperBound(net, zoo.logitsLayer(), CertifiedMnistClassifier.INPUT), 0.0);
+    }
+
+    @Test
     void damagedCachedFileIsRefusedWithBothChecksumsAndReinstalledNextTime() throws IOException {
         CertifiedMnistClassifier zoo = CertifiedMnistClassifier.builder().build();
         zoo.initPretrained();

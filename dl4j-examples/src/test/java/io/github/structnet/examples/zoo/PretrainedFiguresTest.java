@@ -20,7 +20,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 /**
  * Each pretrained classifier of the zoo, loaded offline from an empty DL4J cache, reproduces the figures it is
  * shipped with (clean and certified counts on the first test images, the bound computed from its weights).
- * Needs the offline MNIST files (.ci/run fetches them).
+ * Needs the offline MNIST and Fashion-MNIST files (.ci/run fetches them).
  */
 class PretrainedFiguresTest {
 
@@ -45,5 +45,11 @@ class PretrainedFiguresTest {
     void certifiedMnistReproducesItsFigures(@TempDir Path cache) throws IOException {
         assertReproduces(CertifiedMnistClassifier.Dataset.MNIST, MnistData.Kind.MNIST,
                 ZooWeights.CERTIFIED_MNIST_FIGURES, cache);
+    }
+
+    @Test
+    void certifiedFashionMnistReproducesItsFigures(@TempDir Path cache) throws IOException {
+        assertReproduces(CertifiedMnistClassifier.Dataset.FASHION_MNIST, MnistData.Kind.FASHION_MNIST,
+                ZooWeights.CERTIFIED_FASHION_MNIST_FIGURES, cache);
     }
 }
