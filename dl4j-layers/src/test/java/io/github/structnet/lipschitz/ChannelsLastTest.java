@@ -122,12 +122,26 @@ class ChannelsLastTest {
         InputType nhwc = InputType.convolutional(4, 4, 2, CNN2DFormat.NHWC);
         for (Supplier<Layer> layer : java.util.List.<Supplier<Layer>>of(
                 () -> new SymplecticConv2D.Builder().hiddenChannels(2).name("shear").build(),
-                () -> new ScaledAveragePooling2D.Builder().name("pool").build(),
                 () -> new ChannelEmbedding.Builder().outputChannels(4).name("lift").build())) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () ->
                     new NeuralNetConfiguration.Builder().list().layer(layer.get()).setInputType(nhwc).build());
             String name = layer.get().getLayerName();
             assertTrue(e.getMessage().contains(name) && e.getMessage().contains("NHWC"), e.getMessage());
+        }
+    }
+
+    @Test
+    void scaledAveragePoolingGivesTheSameInBothLayouts() {
+        for (boolean global : new boolean[]{false, true}) {
+            MultiLayerNetwork nchw = Nets.stack(InputType.convolutional(4, 6, 3), 1,
+                    new ScaledAveragePooling2D.Builder().kernelSize(2).global(global).build());
+            MultiLayerNetwork nhwc = Nets.stack(InputType.convolutional(4, 6, 3, CNN2DFormat.NHWC), 1,
+                    new ScaledAveragePooling2D.Builder().kernelSize(2).global(global).build());
+            INDArray x = Nd4j.randn(DataType.DOUBLE, 2, 3, 4, 6);
+            INDArray expected = nchw.output(x);
+            INDArray actual = nhwc.output(x.permute(0, 2, 3, 1).dup());
+            assertTrue((global ? expected : expected.permute(0, 2, 3, 1)).equalsWithEps(actual, 1e-12),
+                    "global = " + global);
         }
     }
 }
