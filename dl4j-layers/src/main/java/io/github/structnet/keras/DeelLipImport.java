@@ -87,9 +87,7 @@ public final class DeelLipImport {
                 .enforceTrainingConfig(false)) {
             KerasSequentialModel model = builder.buildSequential();
             MultiLayerNetwork net = model.getMultiLayerNetwork();
-            for (org.deeplearning4j.nn.api.Layer layer : net.getLayers()) {
-                dropNoOpDropout(layer.conf().getLayer());
-            }
+            dropNoOpDropout(net.getLayers());
             return new ImportedNetwork(net,
                     model.getOutputTypes().get(model.getInputLayerNames().get(0)));
         } catch (InvalidKerasConfigurationException | UnsupportedKerasConfigurationException | RuntimeException e) {
@@ -107,9 +105,7 @@ public final class DeelLipImport {
             InputType[] inputs = model.getInputLayerNames().stream().map(model.getOutputTypes()::get)
                     .toArray(InputType[]::new);
             ComputationGraph graph = model.getComputationGraph();
-            for (org.deeplearning4j.nn.api.Layer layer : graph.getLayers()) {
-                dropNoOpDropout(layer.conf().getLayer());
-            }
+            dropNoOpDropout(graph.getLayers());
             return new ImportedGraph(graph, inputs);
         } catch (InvalidKerasConfigurationException | UnsupportedKerasConfigurationException | RuntimeException e) {
             throw failure(h5, e);
@@ -120,9 +116,12 @@ public final class DeelLipImport {
      * Removes the dropout with retain probability 1 that DL4J's Keras import puts on every layer: it does nothing,
      * but DL4J's convolution layers fail to backpropagate through it in NHWC (a fine-tuning user would hit that).
      */
-    private static void dropNoOpDropout(org.deeplearning4j.nn.conf.layers.Layer conf) {
-        if (conf.getIDropout() instanceof Dropout d && d.getP() == 1.0 && d.getPSchedule() == null) {
-            conf.setIDropout(null);
+    private static void dropNoOpDropout(org.deeplearning4j.nn.api.Layer[] layers) {
+        for (org.deeplearning4j.nn.api.Layer layer : layers) {
+            org.deeplearning4j.nn.conf.layers.Layer conf = layer.conf().getLayer();
+            if (conf.getIDropout() instanceof Dropout d && d.getP() == 1.0 && d.getPSchedule() == null) {
+                conf.setIDropout(null);
+            }
         }
     }
 

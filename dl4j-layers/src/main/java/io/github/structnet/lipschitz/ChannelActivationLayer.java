@@ -1,5 +1,6 @@
 package io.github.structnet.lipschitz;
 
+import io.github.structnet.samediff.ConvolutionalInputs;
 import io.github.structnet.samediff.StructLayer;
 import lombok.Data;
 import lombok.EqualsAndHashCode;
@@ -107,8 +108,7 @@ public abstract class ChannelActivationLayer extends StructLayer implements Lips
 
     @Override
     public INDArray onesMaskForInput(INDArray input) {
-        return input.rank() == 4 ? Nd4j.ones(input.dataType(), input.size(0), 1, 1, 1)
-                : Nd4j.ones(input.dataType(), input.size(0), 1);
+        return input.rank() == 4 ? ConvolutionalInputs.onesMask(input) : Nd4j.ones(input.dataType(), input.size(0), 1);
     }
 
     @Override
