@@ -10,6 +10,7 @@ import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.ActivationLayer;
 import org.deeplearning4j.nn.conf.layers.BaseLayer;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
+import org.deeplearning4j.nn.conf.layers.CenterLossOutputLayer;
 import org.deeplearning4j.nn.conf.layers.CnnLossLayer;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
@@ -23,6 +24,7 @@ import org.deeplearning4j.nn.conf.layers.SpaceToDepthLayer;
 import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
 import org.deeplearning4j.nn.conf.layers.Upsampling2D;
 import org.deeplearning4j.nn.conf.layers.ZeroPaddingLayer;
+import org.deeplearning4j.nn.conf.layers.objdetect.Yolo2OutputLayer;
 import org.deeplearning4j.nn.conf.layers.convolutional.Cropping2D;
 import org.deeplearning4j.nn.conf.preprocessor.CnnToFeedForwardPreProcessor;
 import org.deeplearning4j.nn.conf.preprocessor.CnnToRnnPreProcessor;
@@ -49,7 +51,8 @@ import java.util.Map;
 /** Certified per-layer Lipschitz bounds for {@link NetworkLipschitz} (internal). */
 final class LayerBounds {
 
-    static final String SUPPORTED = "StructNet layers; DenseLayer, OutputLayer, LossLayer and CnnLossLayer (monotone"
+    static final String SUPPORTED = "StructNet layers; DenseLayer, OutputLayer, CenterLossOutputLayer, LossLayer and"
+            + " CnnLossLayer (monotone"
             + " 1-Lipschitz activation or softmax); ConvolutionLayer, Convolution1DLayer, Deconvolution2D,"
             + " DepthwiseConvolution2D and SeparableConvolution2D of any kernel, stride, padding, dilation and mode;"
             + " BatchNormalization; LocalResponseNormalization; ActivationLayer with a monotone 1-Lipschitz"
@@ -95,7 +98,8 @@ final class LayerBounds {
             requireOneLipschitz(((BaseLayer) conf).getActivationFn(), who);
             return Bound.closedForm(1.0);
         }
-        if (conf instanceof DenseLayer || conf instanceof OutputLayer) {
+        if (conf instanceof DenseLayer || conf instanceof OutputLayer || conf instanceof CenterLossOutputLayer) {
+            // the center loss only adds a training term: at inference the layer is activation(W x + b)
             requireOneLipschitz(((BaseLayer) conf).getActivationFn(), who);
             return new Bound(GramIteration.upperBound(params.get(DefaultParamInitializer.WEIGHT_KEY)),
                     BoundMethod.GRAM_ITERATION);
@@ -118,6 +122,10 @@ final class LayerBounds {
         }
         if (conf instanceof GlobalPoolingLayer g) {
             return Bound.closedForm(globalPooling(g, input, who));
+        }
+        if (conf instanceof Yolo2OutputLayer) {
+            throw new IllegalArgumentException("NetworkLipschitz: " + who + " is not certified: it applies exp to the"
+                    + " predicted box sizes, which has no global Lipschitz bound; certify up to its input instead");
         }
         throw new IllegalArgumentException("NetworkLipschitz: " + who
                 + " has no certified Lipschitz bound; supported are "
@@ -164,9 +172,12 @@ final class LayerBounds {
     }
 
     /**
-     * Local response normalisation b_i = a_i (k + α Σ_{j ∈ N(i)} a_j²)^{−β} (windows of n channels, per pixel): its
-     * Jacobian is diag(s^{−β}) minus E with E_ij = 2αβ a_i a_j s_i^{−β−1}; since α a_i a_j ≤ s_i, E's row sums are at
-     * most 2β√n k^{−β} and its column sums 2βn k^{−β}, so ‖J‖ ≤ k^{−β}(1 + 2β n^{3/4}) (Schur's bound on E).
+     * Local response normalisation b_i = a_i s_i^{−β}, s_i = k + α Σ_{j ∈ N(i)} a_j², per pixel, over the window N(i)
+     * of channels within ⌊n/2⌋ of i (DL4J's window: w = 2⌊n/2⌋ + 1 channels, 5 for n = 4 as for n = 5). Its Jacobian is
+     * diag(s^{−β}) minus E with E_ij = 2αβ a_i a_j s_i^{−β−1} for j ∈ N(i). Both |a_i| and |a_j| are at most
+     * √((s_i − k)/α), so every entry of E is at most 2β (s_i − k) s_i^{−β−1} ≤ 2β c_β k^{−β} with
+     * c_β = β^β / (1 + β)^{1+β} (the maximum over s ≥ k, at s = k(1 + β)/β); with Cauchy–Schwarz a row sums to at most
+     * 2β c_β √w k^{−β} and a column to 2β c_β w k^{−β}, so Schur's bound gives ‖J‖ ≤ k^{−β}(1 + 2β c_β w^{3/4}).
      */
     private static double localResponseNormalization(LocalResponseNormalization lrn, String who) {
         if (!(lrn.getK() > 0) || !(lrn.getBeta() >= 0) || !(lrn.getAlpha() >= 0) || !(lrn.getN() >= 1)) {
@@ -174,7 +185,10 @@ final class LayerBounds {
                     + lrn.getAlpha() + ", beta = " + lrn.getBeta() + ", n = " + lrn.getN() + ") is not certified;"
                     + " the bound needs k > 0, alpha >= 0, beta >= 0 and n >= 1");
         }
-        return Math.pow(lrn.getK(), -lrn.getBeta()) * (1 + 2 * lrn.getBeta() * Math.pow(lrn.getN(), 0.75))
+        double beta = lrn.getBeta();
+        double window = 2 * Math.floor(lrn.getN() / 2) + 1;
+        double peak = Math.pow(beta, beta) / Math.pow(1 + beta, 1 + beta); // c_β; 1 for β = 0
+        return Math.pow(lrn.getK(), -beta) * (1 + 2 * beta * peak * Math.pow(window, 0.75))
                 * (1 + GramIteration.ROUNDING_MARGIN);
     }
 

@@ -4,6 +4,7 @@ import io.github.structnet.lipschitz.LipschitzBounded;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.graph.ElementWiseVertex;
 import org.deeplearning4j.nn.conf.graph.GraphVertex;
+import org.deeplearning4j.nn.conf.graph.L2NormalizeVertex;
 import org.deeplearning4j.nn.conf.graph.LayerVertex;
 import org.deeplearning4j.nn.conf.graph.MergeVertex;
 import org.deeplearning4j.nn.conf.graph.PreprocessorVertex;
@@ -28,10 +29,11 @@ import java.util.Map;
  * runs at inference: the product of certified per-layer bounds along a chain, combined over a graph.
  * <ul>
  *   <li>layers implementing {@link LipschitzBounded} (StructNet layers) give their own bound;</li>
- *   <li>DL4J {@code DenseLayer}/{@code OutputLayer} with a monotone 1-Lipschitz activation (softmax too on an output
- *       layer): the Gram-iteration bound of W; 2-D convolutions ({@code ConvolutionLayer}, {@code Deconvolution2D},
- *       {@code DepthwiseConvolution2D}, {@code SeparableConvolution2D}) of any geometry: Fourier bounds on the input
- *       size (needs the input type; see {@code ConvolutionBounds});</li>
+ *   <li>DL4J {@code DenseLayer}/{@code OutputLayer}/{@code CenterLossOutputLayer} with a monotone 1-Lipschitz
+ *       activation (softmax too on an output layer): the Gram-iteration bound of W; 2-D convolutions
+ *       ({@code ConvolutionLayer}, {@code Deconvolution2D}, {@code DepthwiseConvolution2D},
+ *       {@code SeparableConvolution2D}) of any geometry: Fourier bounds on the input size (needs the input type; see
+ *       {@code ConvolutionBounds});</li>
  *   <li>{@code BatchNormalization} at inference: max |γ|/σ on its own, or folded into a preceding dense or
  *       convolution layer with identity activation (the scaled weights bounded as one layer);</li>
  *   <li>{@code ActivationLayer} with such an activation or {@link io.github.structnet.lipschitz.MaxMin}, dropout,
@@ -42,7 +44,8 @@ import java.util.Map;
  *       1/√(HW);</li>
  *   <li>input preprocessors that only reshape are isometries;</li>
  *   <li>graph vertices: concatenation (merge) √(Σ Lᵢ²); element-wise sum or difference Σ Lᵢ, average Σ Lᵢ / n;
- *       scaling |s|·L; subsets and preprocessors L; a graph's inputs count as one joint input with bound 1 each.</li>
+ *       scaling |s|·L; subsets and preprocessors L; L2 normalisation with ε &gt; 0: L/ε; a graph's inputs count as
+ *       one joint input with bound 1 each.</li>
  * </ul>
  * Any other layer or vertex is refused by name: a bound that is not certified is not returned.
  */
@@ -253,12 +256,22 @@ public final class NetworkLipschitz {
         if (v instanceof SubsetVertex) {
             return in[0];
         }
+        if (v instanceof L2NormalizeVertex n) {
+            // x / max(‖x‖, ε) per slice is (1/ε) times the projection onto the ball of radius ε (1-Lipschitz);
+            // x / (‖x‖ + ε) has Jacobian norm 1/(‖x‖ + ε): either way 1/ε
+            if (!(n.getEps() > 0)) {
+                throw new IllegalArgumentException("NetworkLipschitz: " + who + " has eps = " + n.getEps()
+                        + "; x/‖x‖ has no Lipschitz bound near 0, so only eps > 0 is certified (bound 1/eps)");
+            }
+            return in[0] / n.getEps();
+        }
         if (v instanceof PreprocessorVertex p) {
             LayerBounds.throughIsometry(p.getPreProcessor(), null, who);
             return in[0];
         }
         throw new IllegalArgumentException("NetworkLipschitz: " + who + " has no certified Lipschitz bound; supported"
                 + " vertices are layers (" + LayerBounds.SUPPORTED + "), MergeVertex, ElementWiseVertex"
-                + " (Add/Subtract/Average), ScaleVertex, SubsetVertex and PreprocessorVertex");
+                + " (Add/Subtract/Average), ScaleVertex, SubsetVertex, L2NormalizeVertex (eps > 0) and"
+                + " PreprocessorVertex");
     }
 }

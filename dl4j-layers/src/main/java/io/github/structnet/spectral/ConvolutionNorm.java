@@ -128,6 +128,7 @@ public final class ConvolutionNorm {
                             INDArray product = columns ? tap.transpose().mmul(other) : tap.mmul(other.transpose());
                             int offset = (a - a2 + k - 1) * span + (b - b2 + k - 1);
                             matrices.getRow(offset).addi(product.reshape(g * g));
+                            Release.all(product);
                         }
                     }
                 }

@@ -1,5 +1,6 @@
 package io.github.structnet.spectral;
 
+import io.github.structnet.kernels.Release;
 import org.nd4j.common.base.Preconditions;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -46,32 +47,47 @@ public final class GramIteration {
         Preconditions.checkArgument(w != null && w.rank() == 2, "GramIteration needs a rank-2 matrix; got %s",
                 w == null ? null : w.shapeInfoToString());
         Preconditions.checkArgument(iterations >= 0, "GramIteration iterations must be >= 0; got %s", iterations);
-        INDArray m = w.castTo(DataType.DOUBLE);
-        double frobenius = m.norm2Number().doubleValue();
+        // temporaries are closed as soon as they are used: for a large dense layer each is hundreds of megabytes
+        INDArray copy = w.dataType() == DataType.DOUBLE ? w : w.castTo(DataType.DOUBLE);
+        double frobenius = copy.norm2Number().doubleValue();
         Preconditions.checkArgument(Double.isFinite(frobenius),
                 "GramIteration: the matrix contains NaN or infinite values");
         if (frobenius == 0.0) {
+            release(copy, w);
             return 0.0;
         }
-        m = m.div(frobenius); // scale to unit Frobenius norm; undone at the end
+        INDArray m = copy.div(frobenius); // scale to unit Frobenius norm; undone at the end
+        release(copy, w);
         INDArray g = m.rows() <= m.columns() ? m.mmul(m.transpose()) : m.transpose().mmul(m);
+        Release.all(m);
         double logBound = 0.0; // bound on log ‖G₀‖₂
         double weight = 1.0;   // 1 / 2^j
         for (int j = 0; j < iterations; j++) {
             double f = g.norm2Number().doubleValue();
             if (f == 0.0) {
+                Release.all(g);
                 return 0.0;
             }
             logBound += weight * Math.log(f);
             g.divi(f);
-            g = g.mmul(g);
+            INDArray squared = g.mmul(g);
+            Release.all(g);
+            g = squared;
             weight *= 0.5;
         }
         double fLast = g.norm2Number().doubleValue();
+        Release.all(g);
         if (fLast == 0.0) {
             return 0.0;
         }
         logBound += weight * Math.log(fLast);
         return frobenius * Math.exp(0.5 * logBound) * (1.0 + ROUNDING_MARGIN);
+    }
+
+    /** Closes a temporary unless it is the caller's array. */
+    private static void release(INDArray temporary, INDArray callers) {
+        if (temporary != callers) {
+            Release.all(temporary);
+        }
     }
 }

@@ -7,9 +7,11 @@ import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.graph.ElementWiseVertex;
+import org.deeplearning4j.nn.conf.graph.L2NormalizeVertex;
 import org.deeplearning4j.nn.conf.graph.MergeVertex;
 import org.deeplearning4j.nn.conf.graph.ScaleVertex;
 import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.CenterLossOutputLayer;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
@@ -83,6 +85,43 @@ class NetworkLipschitzGraphTest {
                 .getMessage();
         assertTrue(msg.contains("ElementWiseVertex 'prod'") && msg.contains("Product"), msg);
         assertThrows(IllegalArgumentException.class, () -> NetworkLipschitz.upperBound(net, "nope"));
+    }
+
+    /**
+     * FaceNet's head (DL4J zoo): an embedding normalised by L2NormalizeVertex (bound 1/ε), then a
+     * CenterLossOutputLayer (W x + b and softmax at inference); the bound holds on pairs searched near the origin,
+     * where the normalisation is steepest, and eps = 0 is refused with the reason.
+     */
+    @Test
+    void l2NormalisationAndCenterLossOutputAreSound() {
+        double eps = 0.05;
+        ComputationGraphConfiguration conf = new NeuralNetConfiguration.Builder().dataType(DataType.DOUBLE).seed(4)
+                .graphBuilder().addInputs("in")
+                .addLayer("embed", new DenseLayer.Builder().nOut(4).activation(Activation.IDENTITY).build(), "in")
+                .addVertex("unit", new L2NormalizeVertex(new int[0], eps), "embed")
+                .addLayer("out", new CenterLossOutputLayer.Builder().nOut(3).activation(Activation.SOFTMAX).build(),
+                        "unit")
+                .addVertex("raw", new L2NormalizeVertex(new int[0], 0.0), "embed")
+                .setOutputs("out", "raw")
+                .setInputTypes(InputType.feedForward(5)).build();
+        ComputationGraph net = new ComputationGraph(conf);
+        net.init();
+        double embed = NetworkLipschitz.upperBound(net, "embed");
+        assertEquals(embed / eps, NetworkLipschitz.upperBound(net, "unit"), 1e-9 * embed / eps);
+        double bound = NetworkLipschitz.upperBound(net, "out");
+        Nd4j.getRandom().setSeed(5);
+        double worst = 0;
+        for (double scale : new double[]{1e-3, 1e-2, 0.1, 1}) {
+            INDArray x = Nd4j.randn(DataType.DOUBLE, 400, 5).muli(scale);
+            INDArray y = x.add(Nd4j.randn(DataType.DOUBLE, 400, 5).muli(scale * 1e-3));
+            INDArray fx = net.output(x)[0];
+            INDArray fy = net.output(y)[0];
+            worst = Math.max(worst, fx.sub(fy).norm2(1).div(x.sub(y).norm2(1)).maxNumber().doubleValue());
+        }
+        assertTrue(worst <= bound && worst > 0, "pair ratio " + worst + ", bound " + bound);
+        String msg = assertThrows(IllegalArgumentException.class, () -> NetworkLipschitz.upperBound(net, "raw"))
+                .getMessage();
+        assertTrue(msg.contains("L2NormalizeVertex 'raw'") && msg.contains("eps"), msg);
     }
 
     @Test

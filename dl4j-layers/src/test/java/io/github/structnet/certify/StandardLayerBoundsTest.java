@@ -122,6 +122,23 @@ class StandardLayerBoundsTest {
         assertEquals(BoundMethod.EXACT, NetworkLipschitz.breakdown(net, 0, sequence).get(0).method());
     }
 
+    /** The window the local-response-normalisation bound counts, 2⌊n/2⌋ + 1 channels, is DL4J's: 5 for n = 4. */
+    @Test
+    void localResponseNormalisationWindowIsTheOneTheBoundCounts() {
+        for (double n : new double[]{3, 4, 5, 6}) {
+            MultiLayerNetwork net = Nets.stack(InputType.convolutional(1, 1, 16), 1,
+                    new LocalResponseNormalization.Builder().n(n).k(1).alpha(1).beta(1).build());
+            INDArray x = Nd4j.ones(DataType.DOUBLE, 1, 16, 1, 1);
+            x.putScalar(new long[]{0, 8, 0, 0}, 10);
+            INDArray y = net.output(x, false).reshape(16);
+            int reached = 0;
+            for (int c = 0; c < 16; c++) {
+                reached += c != 8 && Math.abs(y.getDouble(c) - y.getDouble(3)) > 1e-12 && c > 3 && c < 13 ? 1 : 0;
+            }
+            assertEquals(2 * (int) Math.floor(n / 2), reached, "channels whose window holds channel 8, n = " + n);
+        }
+    }
+
     @Test
     void poolingOfAnyGeometryNormalisationAndUpsampling() {
         assertSound("overlapping 3x3 max pooling, stride 2",
@@ -133,6 +150,8 @@ class StandardLayerBoundsTest {
         assertSound("local response normalisation", new LocalResponseNormalization.Builder().build());
         assertSound("local response normalisation, k = 0.5, n = 3", new LocalResponseNormalization.Builder()
                 .k(0.5).n(3).alpha(0.5).beta(0.75).build());
+        assertSound("local response normalisation, even n = 2 (a window of 3 channels)",
+                new LocalResponseNormalization.Builder().k(1).n(2).alpha(1).beta(0.75).build());
         assertSoundAndTight("upsampling by 2", SMALL, 1.0 + 1e-6, new Upsampling2D.Builder(2).build());
         // the windows-per-input count
         assertEquals(2, PoolingBounds.windowsPerInput(3, 2, 1));

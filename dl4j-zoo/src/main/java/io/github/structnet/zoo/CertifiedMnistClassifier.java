@@ -34,7 +34,7 @@ import java.util.Arrays;
  * the loaded weights.
  * <p><b>Pretrained</b> ({@code initPretrained()}, type MNIST): trained by the certified-MNIST example (standard run,
  * 36 epochs, h = 32, 2 blocks per stage, temperature 2, Adam 3e-3 decaying to 1 %); the weights, their figures and
- * the command that regenerates them are in the file's resource and in docs/zoo.md.
+ * the command that regenerates them are in the file's resource and in docs/zoo-and-import.md.
  */
 public class CertifiedMnistClassifier extends StructNetZooModel {
 
@@ -140,6 +140,7 @@ public class CertifiedMnistClassifier extends StructNetZooModel {
 
     /** Builder; the defaults are the pretrained model's settings. */
     public static final class Builder {
+        private static final String NAME = "CertifiedMnistClassifier";
         private Dataset dataset = Dataset.MNIST;
         private int hidden = 32;
         private int blocks = 2;
@@ -159,34 +160,26 @@ public class CertifiedMnistClassifier extends StructNetZooModel {
 
         /** Hidden channels of the first stage's blocks (twice as many in the second), ≥ 1; pretrained: 32. */
         public Builder hidden(int hidden) {
-            this.hidden = positive("hidden", hidden);
+            this.hidden = BuilderChecks.positive(NAME, "hidden", hidden);
             return this;
         }
 
         /** Gradient-flow blocks per stage, ≥ 1; pretrained: 2. */
         public Builder blocks(int blocks) {
-            this.blocks = positive("blocks", blocks);
+            this.blocks = BuilderChecks.positive(NAME, "blocks", blocks);
             return this;
         }
 
         /** The temperature of the cross-entropy, &gt; 0. */
         public Builder temperature(double temperature) {
-            if (!(temperature > 0) || Double.isInfinite(temperature)) {
-                throw new IllegalArgumentException("CertifiedMnistClassifier: temperature must be finite and > 0;"
-                        + " got " + temperature);
-            }
-            this.temperature = temperature;
+            this.temperature = BuilderChecks.positive(NAME, "temperature", temperature);
             return this;
         }
 
         /** Adam's initial learning rate, &gt; 0, and the number of iterations over which it decays to 1 %. */
         public Builder learningRate(double learningRate, int iterations) {
-            if (!(learningRate > 0) || Double.isInfinite(learningRate)) {
-                throw new IllegalArgumentException("CertifiedMnistClassifier: learningRate must be finite and > 0;"
-                        + " got " + learningRate);
-            }
-            this.learningRate = learningRate;
-            this.iterations = positive("iterations", iterations);
+            this.learningRate = BuilderChecks.positive(NAME, "learningRate", learningRate);
+            this.iterations = BuilderChecks.positive(NAME, "iterations", iterations);
             return this;
         }
 
@@ -198,14 +191,6 @@ public class CertifiedMnistClassifier extends StructNetZooModel {
 
         public CertifiedMnistClassifier build() {
             return new CertifiedMnistClassifier(this);
-        }
-
-        private static int positive(String name, int value) {
-            if (value < 1) {
-                throw new IllegalArgumentException("CertifiedMnistClassifier: " + name + " must be >= 1; got "
-                        + value);
-            }
-            return value;
         }
     }
 }

@@ -1,6 +1,7 @@
 package io.github.structnet.zoo;
 
 import io.github.structnet.certify.NetworkLipschitz;
+import io.github.structnet.certify.Symplecticity;
 import org.deeplearning4j.common.resources.DL4JResources;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.util.ModelSerializer;
@@ -9,6 +10,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 import java.io.File;
 import java.io.IOException;
@@ -83,6 +87,36 @@ class PretrainedOfflineTest {
     }
 
     @Test
+    void lipschitzDenoiserLoadsOfflineAndIsOneLipschitzAtEverySize() throws IOException {
+        LipschitzDenoiser zoo = LipschitzDenoiser.builder().build();
+        MultiLayerNetwork net = (MultiLayerNetwork) zoo.initPretrained();
+        Path cached = cache.resolve("models").resolve(zoo.modelName()).resolve("lipschitz-denoiser.zip");
+        assertEquals(ZooWeights.LIPSCHITZ_DENOISER.sha256(), WeightsCache.sha256(cached));
+        assertArrayEquals(shipped(ZooWeights.LIPSCHITZ_DENOISER).params().data().asFloat(),
+                net.params().data().asFloat());
+        assertTrue(NetworkLipschitz.upperBound(net, zoo.denoiserOutputLayer()) <= 1.0 + 1e-6, "at 40x40");
+        MultiLayerNetwork other = zoo.initPretrained(24, 36);
+        double bound = NetworkLipschitz.upperBound(other, zoo.denoiserOutputLayer());
+        assertTrue(bound <= 1.0 + 1e-6, "at 24x36: " + bound);
+        INDArray noisy = Nd4j.rand(DataType.FLOAT, 1, 1, 24, 36);
+        assertArrayEquals(new long[]{1, 1, 24, 36}, other.output(noisy).shape());
+    }
+
+    @Test
+    void pendulumSympNetLoadsOfflineAndIsSymplectic() throws IOException {
+        PendulumSympNet zoo = PendulumSympNet.builder().build();
+        MultiLayerNetwork net = (MultiLayerNetwork) zoo.initPretrained();
+        Path cached = cache.resolve("models").resolve(zoo.modelName()).resolve("pendulum-sympnet.zip");
+        assertEquals(ZooWeights.PENDULUM_SYMPNET.sha256(), WeightsCache.sha256(cached));
+        assertArrayEquals(shipped(ZooWeights.PENDULUM_SYMPNET).params().data().asDouble(),
+                net.params().data().asDouble());
+        for (double[] state : new double[][]{{1.0, 0.0}, {-2.0, 0.7}, {0.3, -1.1}}) {
+            double defect = Symplecticity.defect(x -> net.output(x), Nd4j.create(new double[][]{state}));
+            assertTrue(defect < 1e-8, "J^T Ω J = Ω at " + java.util.Arrays.toString(state) + ": defect " + defect);
+        }
+    }
+
+    @Test
     void damagedCachedFileIsRefusedWithBothChecksumsAndReinstalledNextTime() throws IOException {
         CertifiedMnistClassifier zoo = CertifiedMnistClassifier.builder().build();
         zoo.initPretrained();
@@ -122,5 +156,13 @@ class PretrainedOfflineTest {
         assertTrue(type.getMessage().contains("IMAGENET") && type.getMessage().contains("MNIST"), type.getMessage());
         assertFalse(CertifiedMnistClassifier.builder().hidden(8).build().pretrainedAvailable(PretrainedType.MNIST),
                 "other sizes have no pretrained weights");
+        assertFalse(LipschitzDenoiser.builder().blocks(2).build().pretrainedAvailable(PretrainedType.IMAGENET));
+        Throwable patch = assertThrows(IllegalArgumentException.class,
+                () -> LipschitzDenoiser.builder().build().setInputShape(new int[][]{{3, 40, 40}}));
+        assertTrue(patch.getMessage().contains("structnet-lipschitz-denoiser") && patch.getMessage().contains("atSize"),
+                patch.getMessage());
+        Throwable width = assertThrows(IllegalArgumentException.class, () -> PendulumSympNet.builder().width(0));
+        assertTrue(width.getMessage().contains("PendulumSympNet") && width.getMessage().contains("width")
+                && width.getMessage().contains("0"), width.getMessage());
     }
 }

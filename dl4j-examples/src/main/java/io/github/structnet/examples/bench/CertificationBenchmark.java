@@ -6,8 +6,6 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -62,11 +60,11 @@ public final class CertificationBenchmark {
             INDArray kernel = Nd4j.randn(DataType.FLOAT, 3, 3, c.channels(), c.channels())
                     .muli(1.0 / Math.sqrt(9.0 * c.channels()));
             System.gc();
-            resetPeak();
+            PeakMemory.reset();
             long start = System.nanoTime();
             double bound = ConvolutionNorm.upperBound(kernel, c.stride(), c.size(), c.size());
             double seconds = (System.nanoTime() - start) / 1e9;
-            double peakMb = peakKb() / 1024.0;
+            double peakMb = PeakMemory.peakKb() / 1024.0;
             String ratio = "–";
             String fourier = "–";
             if ((long) c.channels() * c.size() * c.size() <= EXACT_COMPUTABLE) {
@@ -78,28 +76,5 @@ public final class CertificationBenchmark {
             System.out.printf(Locale.ROOT, "| %d | %dx%d | %d | %.2f | %.0f | %s | %s |%n", c.channels(), c.size(),
                     c.size(), c.stride(), seconds, peakMb, ratio, fourier);
         }
-    }
-
-    /** Resets the kernel's peak-resident-memory mark of this process (Linux; ignored elsewhere). */
-    private static void resetPeak() {
-        try {
-            Files.writeString(Path.of("/proc/self/clear_refs"), "5");
-        } catch (IOException | UnsupportedOperationException e) {
-            // not Linux, or not allowed: the peak then covers the whole run so far
-        }
-    }
-
-    /** The process's peak resident memory in kB (VmHWM), or NaN where /proc is not available. */
-    private static double peakKb() throws IOException {
-        Path status = Path.of("/proc/self/status");
-        if (!Files.exists(status)) {
-            return Double.NaN;
-        }
-        for (String line : Files.readAllLines(status)) {
-            if (line.startsWith("VmHWM:")) {
-                return Double.parseDouble(line.replaceAll("[^0-9]", ""));
-            }
-        }
-        return Double.NaN;
     }
 }

@@ -42,8 +42,8 @@ import java.util.stream.Collectors;
  *       is built, certified and run on one image.</li>
  * </ol>
  * Writes {@code zoo-conversion.md} into the output directory. Usage:
- * {@code ZooConversion [--quick] [--only lenet|resnet] [--out DIR]} (quick: 2,000 training images, 2 epochs each;
- * full: 60,000, 3 epochs; quick: ResNet50 converted and
+ * {@code ZooConversion [--quick] [--only lenet|resnet] [--epochs N] [--out DIR]} (quick: 2,000 training images,
+ * 2 epochs each; full: 60,000, 3 epochs unless {@code --epochs} says otherwise; quick: ResNet50 converted and
  * built without the 224×224 certificate).
  */
 public final class ZooConversion {
@@ -71,7 +71,7 @@ public final class ZooConversion {
     }
 
     public static void main(String[] args) throws IOException {
-        String usage = "ZooConversion [--quick] [--only lenet|resnet] [--out DIR]";
+        String usage = "ZooConversion [--quick] [--only lenet|resnet] [--epochs N] [--out DIR]";
         List<String> rest = new ArrayList<>(List.of(args));
         String only = "";
         int at = rest.indexOf("--only");
@@ -82,10 +82,19 @@ public final class ZooConversion {
             only = rest.remove(at + 1);
             rest.remove(at);
         }
+        int epochsGiven = 0;
+        at = rest.indexOf("--epochs");
+        if (at >= 0) {
+            if (at + 1 >= rest.size() || !rest.get(at + 1).matches("[1-9][0-9]*")) {
+                throw new IllegalArgumentException("--epochs needs a positive whole number; usage: " + usage);
+            }
+            epochsGiven = Integer.parseInt(rest.remove(at + 1));
+            rest.remove(at);
+        }
         Charts.ExampleArgs options = Charts.parse(rest.toArray(new String[0]), "target/zoo-conversion", usage);
         int trainSize = options.quick() ? 2_000 : 60_000;
         int testSize = options.quick() ? 500 : 10_000;
-        int epochs = options.quick() ? 2 : 3;
+        int epochs = epochsGiven > 0 ? epochsGiven : options.quick() ? 2 : 3;
         StringBuilder md = new StringBuilder("# Zoo architectures made certifiable\n\n");
         if (!only.equals("resnet")) {
             md.append(leNet(trainSize, testSize, epochs));

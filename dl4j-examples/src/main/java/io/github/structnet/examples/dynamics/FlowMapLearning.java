@@ -7,11 +7,13 @@ import io.github.structnet.ode.EulerResidual;
 import io.github.structnet.ode.SymplecticMethod;
 import io.github.structnet.symplectic.SeparableHamiltonianLayer;
 import io.github.structnet.symplectic.SympNets;
+import io.github.structnet.zoo.PendulumSympNet;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.Layer;
 import org.deeplearning4j.nn.conf.layers.LossLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.util.ModelSerializer;
 import org.knowm.xchart.XYChart;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -34,10 +36,17 @@ import java.util.Locale;
  * size. Each model is rolled out for {@code rolloutSteps} steps; the table gives the one-step error on held-out
  * pairs, the rollout error against the true trajectory, the energy error and its trend (max over the second half of
  * the rollout / max over the first half: about 1 when bounded, ≥ 2 when drifting). Writes
- * {@code flowmap-<system>-phase.png} and {@code flowmap-<system>-energy.png}.
+ * {@code flowmap-<system>-phase.png}, {@code flowmap-<system>-energy.png} and the trained G-SympNet,
+ * {@code flowmap-<system>-g-sympnet.zip} (the pendulum's is the zoo's {@code PendulumSympNet}).
  * Usage: {@code FlowMapLearning [--quick] [--out DIR]} (runs both systems).
  */
 public final class FlowMapLearning {
+
+    /** Energies of the pendulum's training and test states (below the separatrix at H = 1). */
+    public static final double PENDULUM_MIN_ENERGY = -0.95;
+    public static final double PENDULUM_MAX_ENERGY = 0.5;
+    /** Störmer–Verlet substeps of the reference flow map. */
+    public static final int SUBSTEPS = 100;
 
     /** The compared models. */
     public enum Model { G_SYMPNET, LA_SYMPNET, HAMILTONIAN_NET, RESNET }
@@ -55,8 +64,12 @@ public final class FlowMapLearning {
     }
 
     /** Figures of one model. */
-    public record ModelResult(Model model, long parameters, double oneStepError, double rolloutError,
+    public record ModelResult(Model model, MultiLayerNetwork network, double oneStepError, double rolloutError,
                               double[] energyError, double energyTrend, double[][] trajectory) {
+        public long parameters() {
+            return network.numParams();
+        }
+
         public double maxEnergyError() {
             double m = 0;
             for (double e : energyError) {
@@ -91,8 +104,11 @@ public final class FlowMapLearning {
 
     /** The network of a model (state [q, p] → next state), trained with a mean-squared error. */
     public static MultiLayerNetwork build(Model model, double h, long seed) {
+        if (model == Model.G_SYMPNET) {
+            return PendulumSympNet.builder().seed(seed).build().init();
+        }
         List<Layer> layers = switch (model) {
-            case G_SYMPNET -> SympNets.gSympNet(6, 24, Activation.TANH);
+            case G_SYMPNET -> throw new IllegalStateException("built above");
             case LA_SYMPNET -> SympNets.laSympNet(8, 4, Activation.TANH);
             case HAMILTONIAN_NET -> List.of(new SeparableHamiltonianLayer.Builder().width(48).step(h).steps(1)
                     .integrator(SymplecticMethod.STORMER_VERLET).build());
@@ -122,47 +138,59 @@ public final class FlowMapLearning {
     public static Result run(Settings s, Model... models) {
         Nd4j.setDefaultDataTypes(DataType.DOUBLE, DataType.DOUBLE);
         HamiltonianSystem sys = s.system();
-        double maxEnergy = sys == HamiltonianSystem.PENDULUM ? 0.5 : 2.0;
-        double minEnergy = sys == HamiltonianSystem.PENDULUM ? -0.95 : 0.01;
+        double maxEnergy = sys == HamiltonianSystem.PENDULUM ? PENDULUM_MAX_ENERGY : 2.0;
+        double minEnergy = sys == HamiltonianSystem.PENDULUM ? PENDULUM_MIN_ENERGY : 0.01;
         INDArray x = sys.sampleStates(s.trainPairs(), minEnergy, maxEnergy, s.seed());
-        DataSet train = new DataSet(x, sys.flow(x, s.h(), 100));
+        DataSet train = new DataSet(x, sys.flow(x, s.h(), SUBSTEPS));
         INDArray xt = sys.sampleStates(500, minEnergy, maxEnergy, s.seed() + 1);
-        INDArray yt = sys.flow(xt, s.h(), 100);
+        INDArray yt = sys.flow(xt, s.h(), SUBSTEPS);
 
         INDArray start = Nd4j.create(new double[][]{{1.0, 0.0}});
         double[][] reference = new double[s.rolloutSteps() + 1][];
         INDArray z = start.dup();
         for (int k = 0; k <= s.rolloutSteps(); k++) {
             reference[k] = z.toDoubleVector();
-            z = sys.flow(z, s.h(), 100);
+            z = sys.flow(z, s.h(), SUBSTEPS);
         }
         List<ModelResult> results = new ArrayList<>();
         for (Model m : models) {
             MultiLayerNetwork net = build(m, s.h(), s.seed());
             Training.fit(net, train, s.epochs(), 64, s.seed(), m.name());
-            double oneStep = Math.sqrt(net.output(xt).sub(yt).norm2Number().doubleValue()
-                    * net.output(xt).sub(yt).norm2Number().doubleValue() / xt.length());
-            List<INDArray> states = new ArrayList<>();
-            double[][] traj = new double[s.rolloutSteps() + 1][];
-            INDArray y = start.dup();
+            List<INDArray> states = rollout(net, start, s.rolloutSteps());
+            double[][] traj = new double[states.size()][];
             double sq = 0;
-            for (int k = 0; k <= s.rolloutSteps(); k++) {
-                states.add(y);
-                traj[k] = y.toDoubleVector();
+            for (int k = 0; k < traj.length; k++) {
+                traj[k] = states.get(k).toDoubleVector();
                 double dq = traj[k][0] - reference[k][0];
                 double dp = traj[k][1] - reference[k][1];
                 sq += dq * dq + dp * dp;
-                y = net.output(y);
             }
             double[] energyError = EnergyDrift.errors(states, v -> sys.energy(v).getDouble(0));
-            results.add(new ModelResult(m, net.numParams(), oneStep, Math.sqrt(sq / traj.length), energyError,
+            results.add(new ModelResult(m, net, oneStepRmse(net, xt, yt), Math.sqrt(sq / traj.length), energyError,
                     EnergyDrift.trendRatio(energyError), traj));
         }
         return new Result(s, results, reference);
     }
 
+    /** The root-mean-square error of one step of {@code net} against the exact next states, per coordinate. */
+    public static double oneStepRmse(MultiLayerNetwork net, INDArray states, INDArray next) {
+        double norm = net.output(states).sub(next).norm2Number().doubleValue();
+        return Math.sqrt(norm * norm / states.length());
+    }
+
+    /** x_0 = start, x_{k+1} = net(x_k): the {@code steps} + 1 states of a rollout. */
+    public static List<INDArray> rollout(MultiLayerNetwork net, INDArray start, int steps) {
+        List<INDArray> states = new ArrayList<>();
+        INDArray y = start.dup();
+        for (int k = 0; k <= steps; k++) {
+            states.add(y);
+            y = net.output(y);
+        }
+        return states;
+    }
+
     public static void writePlots(Result r, File out) throws IOException {
-        String name = r.settings().system().name().toLowerCase(Locale.ROOT).replace('_', '-');
+        String name = fileName(r.settings().system());
         XYChart phase = Charts.chart(r.settings().system() + ": " + r.settings().rolloutSteps() + "-step rollouts", "q",
                 "p");
         Charts.line(phase, "exact", Charts.column(r.reference(), 0), Charts.column(r.reference(), 1));
@@ -182,6 +210,10 @@ public final class FlowMapLearning {
         Charts.save(energy, new File(out, "flowmap-" + name + "-energy.png"));
     }
 
+    private static String fileName(HamiltonianSystem system) {
+        return system.name().toLowerCase(Locale.ROOT).replace('_', '-');
+    }
+
     public static void main(String[] args) throws IOException {
         Charts.ExampleArgs a = Charts.parse(args, "output/flowmap", "FlowMapLearning [--quick] [--out DIR]");
         for (HamiltonianSystem sys : HamiltonianSystem.values()) {
@@ -190,7 +222,9 @@ public final class FlowMapLearning {
             System.out.printf(Locale.ROOT, "%n%s(training and rollouts: %.0f s)%n", r.table(), (System.nanoTime()
                     - t0) / 1e9);
             writePlots(r, a.out());
+            File saved = new File(a.out(), "flowmap-" + fileName(sys) + "-g-sympnet.zip");
+            ModelSerializer.writeModel(r.get(Model.G_SYMPNET).network(), saved, false);
         }
-        System.out.println("Wrote the phase and energy plots to " + a.out());
+        System.out.println("Wrote the phase and energy plots and the trained G-SympNets to " + a.out());
     }
 }

@@ -1,7 +1,6 @@
 package io.github.structnet.examples.pnp;
 
-import io.github.structnet.lipschitz.ChannelEmbedding;
-import io.github.structnet.lipschitz.GradientFlowConv2D;
+import io.github.structnet.zoo.LipschitzDenoiser;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.graph.ElementWiseVertex;
@@ -19,9 +18,9 @@ import org.nd4j.linalg.schedule.ScheduleType;
 /**
  * The two denoisers of the Plug-and-Play example, both fully convolutional (3×3 kernels, "same" padding):
  * <ul>
- *   <li>the 1-Lipschitz, averaged denoiser Γ = P ∘ N_θ ∘ L: lift 1 → width channels by zero padding, {@code blocks}
- *   {@link GradientFlowConv2D} steps x − τ Kᵀ ReLU(Kx + b) with τ &lt; 2/‖K‖², projection back to the first
- *   channel;</li>
+ *   <li>the 1-Lipschitz, averaged denoiser Γ = P ∘ N_θ ∘ L (the zoo's {@link LipschitzDenoiser}): lift 1 → width
+ *   channels by zero padding, {@code blocks} GradientFlowConv2D steps x − τ Kᵀ ReLU(Kx + b) with τ &lt; 2/‖K‖²,
+ *   projection back to the first channel;</li>
  *   <li>a DnCNN-style residual baseline x − R(x), R = {@code depth} {@link PlainConv2D} convolutions of the same width
  *   with ReLU between them, unconstrained.</li>
  * </ul>
@@ -33,19 +32,11 @@ public final class DenoiserModels {
     private DenoiserModels() {
     }
 
-    /** Γ = P ∘ N_θ ∘ L on patches of the given size. */
-    public static MultiLayerNetwork lipschitz(int width, int hidden, int blocks, long patch, double lr, int steps,
+    /** Γ = P ∘ N_θ ∘ L on patches of the given size: the zoo's {@link LipschitzDenoiser} architecture. */
+    public static MultiLayerNetwork lipschitz(int width, int hidden, int blocks, int patch, double lr, int steps,
                                               long seed) {
-        NeuralNetConfiguration.ListBuilder list = base(lr, steps, seed).list().layer(ChannelEmbedding.lift(width));
-        for (int b = 0; b < blocks; b++) {
-            list.layer(new GradientFlowConv2D.Builder().name("block" + b).hiddenChannels(hidden).build());
-        }
-        list.layer(ChannelEmbedding.projection(1))
-                .layer(new CnnLossLayer.Builder(LossFunctions.LossFunction.MSE).activation(Activation.IDENTITY).build())
-                .setInputType(InputType.convolutional(patch, patch, 1));
-        MultiLayerNetwork net = new MultiLayerNetwork(list.build());
-        net.init();
-        return net;
+        return LipschitzDenoiser.builder().width(width).hidden(hidden).blocks(blocks).patch(patch)
+                .learningRate(lr, steps).seed(seed).build().init();
     }
 
     /** x − R(x), R = depth 3×3 convolutions (width channels, ReLU between, none after the last). */
