@@ -4,13 +4,11 @@ import io.github.structnet.lipschitz.GradientFlowConv2D;
 import io.github.structnet.lipschitz.GradientFlowDense;
 import io.github.structnet.lipschitz.SpectralDense;
 import io.github.structnet.lipschitz.TemperatureCrossEntropy;
-import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.LossLayer;
 import org.deeplearning4j.nn.conf.layers.SpaceToDepthLayer;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.zoo.ModelMetaData;
 import org.deeplearning4j.zoo.PretrainedType;
 import org.deeplearning4j.zoo.ZooType;
@@ -18,8 +16,6 @@ import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.schedule.ExponentialSchedule;
 import org.nd4j.linalg.schedule.ScheduleType;
-
-import java.util.Arrays;
 
 /**
  * The certified 28×28 grey-image classifier of StructNet's certified-MNIST example, a 1-Lipschitz gradient-flow CNN:
@@ -68,6 +64,7 @@ public class CertifiedMnistClassifier extends StructNetZooModel {
     }
 
     /** The configuration (Adam's rate decays exponentially from the learning rate to 1 % of it over the iterations). */
+    @Override
     public MultiLayerConfiguration conf() {
         ExponentialSchedule decay = new ExponentialSchedule(ScheduleType.ITERATION, learningRate,
                 Math.pow(0.01, 1.0 / Math.max(1, iterations)));
@@ -94,14 +91,6 @@ public class CertifiedMnistClassifier extends StructNetZooModel {
     }
 
     @Override
-    @SuppressWarnings("unchecked")
-    public MultiLayerNetwork init() {
-        MultiLayerNetwork net = new MultiLayerNetwork(conf());
-        net.init();
-        return net;
-    }
-
-    @Override
     protected PretrainedWeights weights(PretrainedType type) {
         if (type != PretrainedType.MNIST || hidden != 32 || blocks != 2) {
             return null;
@@ -124,18 +113,10 @@ public class CertifiedMnistClassifier extends StructNetZooModel {
         return new ModelMetaData(new int[][]{{1, 28, 28}}, 1, ZooType.CNN);
     }
 
-    @Override
-    public Class<? extends Model> modelType() {
-        return MultiLayerNetwork.class;
-    }
-
     /** Only 28×28 grey images: the architecture's sizes and the pretrained weights are for them. */
     @Override
     public void setInputShape(int[][] inputShape) {
-        if (inputShape.length != 1 || !Arrays.equals(inputShape[0], new int[]{1, 28, 28})) {
-            throw new IllegalArgumentException(modelName() + ": input shape " + Arrays.deepToString(inputShape)
-                    + " is not supported; only {{1, 28, 28}} is");
-        }
+        requireInputShape(inputShape, new int[]{1, 28, 28}, "only {{1, 28, 28}} is");
     }
 
     /** Builder; the defaults are the pretrained model's settings. */

@@ -3,7 +3,6 @@ package io.github.structnet.zoo;
 import io.github.structnet.lipschitz.ChannelEmbedding;
 import io.github.structnet.lipschitz.GradientFlowConv2D;
 import io.github.structnet.lipschitz.InputSizes;
-import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
@@ -20,7 +19,6 @@ import org.nd4j.linalg.schedule.ExponentialSchedule;
 import org.nd4j.linalg.schedule.ScheduleType;
 
 import java.io.IOException;
-import java.util.Arrays;
 
 /**
  * The 1-Lipschitz grey-image denoiser of StructNet's Plug-and-Play example, fully convolutional (3×3 kernels,
@@ -72,6 +70,7 @@ public class LipschitzDenoiser extends StructNetZooModel {
      * The configuration: float, Adam with the learning rate decaying exponentially to a tenth over the steps, input
      * {@code patch}×{@code patch}×1.
      */
+    @Override
     public MultiLayerConfiguration conf() {
         double decay = Math.pow(0.1, 1.0 / steps);
         NeuralNetConfiguration.ListBuilder list = new NeuralNetConfiguration.Builder().seed(seed)
@@ -109,14 +108,6 @@ public class LipschitzDenoiser extends StructNetZooModel {
     }
 
     @Override
-    @SuppressWarnings("unchecked")
-    public MultiLayerNetwork init() {
-        MultiLayerNetwork net = new MultiLayerNetwork(conf());
-        net.init();
-        return net;
-    }
-
-    @Override
     protected PretrainedWeights weights(PretrainedType type) {
         boolean pretrainedArchitecture = width == 32 && hidden == 32 && blocks == 8 && patch == 40;
         return type == PretrainedType.IMAGENET && pretrainedArchitecture ? ZooWeights.LIPSCHITZ_DENOISER : null;
@@ -137,22 +128,15 @@ public class LipschitzDenoiser extends StructNetZooModel {
         return new ModelMetaData(new int[][]{{1, patch, patch}}, 1, ZooType.CNN);
     }
 
-    @Override
-    public Class<? extends Model> modelType() {
-        return MultiLayerNetwork.class;
-    }
-
     /**
      * Only one grey channel; the configured size is the patch size ({@link Builder#patch}), other sizes come from
      * {@link #atSize} on a built or trained network.
      */
     @Override
     public void setInputShape(int[][] inputShape) {
-        if (inputShape.length != 1 || !Arrays.equals(inputShape[0], new int[]{1, patch, patch})) {
-            throw new IllegalArgumentException(modelName() + ": input shape " + Arrays.deepToString(inputShape)
-                    + " is not supported; the configuration is {{1, " + patch + ", " + patch + "}} (set the size"
-                    + " with builder().patch(n), or rebuild a network for any H×W with LipschitzDenoiser.atSize)");
-        }
+        requireInputShape(inputShape, new int[]{1, patch, patch}, "the configuration is {{1, " + patch + ", " + patch
+                + "}} (set the size with builder().patch(n), or rebuild a network for any H×W with"
+                + " LipschitzDenoiser.atSize)");
     }
 
     /** Builder; the defaults are the pretrained model's settings. */

@@ -1,12 +1,10 @@
 package io.github.structnet.zoo;
 
 import io.github.structnet.symplectic.SympNets;
-import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.LossLayer;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.zoo.ModelMetaData;
 import org.deeplearning4j.zoo.PretrainedType;
 import org.deeplearning4j.zoo.ZooType;
@@ -14,8 +12,6 @@ import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
-
-import java.util.Arrays;
 
 /**
  * The G-SympNet of StructNet's flow-map example: a map of phase-space states [q, p] (rows of [mb, 2]) to the state a
@@ -56,20 +52,13 @@ public class PendulumSympNet extends StructNetZooModel {
     }
 
     /** The configuration: double precision, Adam, feed-forward input of size 2. */
+    @Override
     public MultiLayerConfiguration conf() {
         NeuralNetConfiguration.ListBuilder list = new NeuralNetConfiguration.Builder().dataType(DataType.DOUBLE)
                 .seed(seed).updater(new Adam(learningRate)).list();
         SympNets.gSympNet(modules, width, Activation.TANH).forEach(list::layer);
         return list.layer(new LossLayer.Builder(LossFunctions.LossFunction.MSE).activation(Activation.IDENTITY)
                 .build()).setInputType(InputType.feedForward(2)).build();
-    }
-
-    @Override
-    @SuppressWarnings("unchecked")
-    public MultiLayerNetwork init() {
-        MultiLayerNetwork net = new MultiLayerNetwork(conf());
-        net.init();
-        return net;
     }
 
     @Override
@@ -94,18 +83,10 @@ public class PendulumSympNet extends StructNetZooModel {
         return new ModelMetaData(new int[][]{{2}}, 1, ZooType.RNN);
     }
 
-    @Override
-    public Class<? extends Model> modelType() {
-        return MultiLayerNetwork.class;
-    }
-
     /** Only states of one degree of freedom, {{2}} = [q, p]. */
     @Override
     public void setInputShape(int[][] inputShape) {
-        if (inputShape.length != 1 || !Arrays.equals(inputShape[0], new int[]{2})) {
-            throw new IllegalArgumentException(modelName() + ": input shape " + Arrays.deepToString(inputShape)
-                    + " is not supported; only {{2}} (a state [q, p]) is");
-        }
+        requireInputShape(inputShape, new int[]{2}, "only {{2}} (a state [q, p]) is");
     }
 
     /** Builder; the defaults are the pretrained model's settings. */

@@ -1,16 +1,47 @@
 package io.github.structnet.zoo;
 
 import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.zoo.PretrainedType;
 import org.deeplearning4j.zoo.ZooModel;
 
 import java.io.IOException;
+import java.util.Arrays;
 
 /**
  * A StructNet model of the zoo: DL4J's {@link ZooModel} whose pretrained weights come from this jar, verified, through
  * DL4J's own cache and loader (see the package documentation). No network access, ever.
  */
 public abstract class StructNetZooModel extends ZooModel<StructNetZooModel> {
+
+    /** The architecture {@link #init()} builds, with the builder's settings. */
+    public abstract MultiLayerConfiguration conf();
+
+    /** The untrained network of {@link #conf()}, initialised. */
+    @Override
+    @SuppressWarnings("unchecked")
+    public MultiLayerNetwork init() {
+        MultiLayerNetwork net = new MultiLayerNetwork(conf());
+        net.init();
+        return net;
+    }
+
+    @Override
+    public Class<? extends Model> modelType() {
+        return MultiLayerNetwork.class;
+    }
+
+    /**
+     * Refuses any input shape but {@code supported} (one input), naming the model, the shape given and {@code what}
+     * (what is supported, in words).
+     */
+    protected void requireInputShape(int[][] given, int[] supported, String what) {
+        if (given.length != 1 || !Arrays.equals(given[0], supported)) {
+            throw new IllegalArgumentException(modelName() + ": input shape " + Arrays.deepToString(given)
+                    + " is not supported; " + what);
+        }
+    }
 
     /** The shipped weights for a pretrained type, or null if this model has none for it. */
     protected abstract PretrainedWeights weights(PretrainedType type);
