@@ -104,22 +104,23 @@ public final class FlowMapLearning {
 
     /** The network of a model (state [q, p] → next state), trained with a mean-squared error. */
     public static MultiLayerNetwork build(Model model, double h, long seed) {
-        if (model == Model.G_SYMPNET) {
-            return PendulumSympNet.builder().seed(seed).build().init();
-        }
-        List<Layer> layers = switch (model) {
-            case G_SYMPNET -> throw new IllegalStateException("built above");
-            case LA_SYMPNET -> SympNets.laSympNet(8, 4, Activation.TANH);
-            case HAMILTONIAN_NET -> List.of(new SeparableHamiltonianLayer.Builder().width(48).step(h).steps(1)
-                    .integrator(SymplecticMethod.STORMER_VERLET).build());
+        return switch (model) {
+            case G_SYMPNET -> PendulumSympNet.builder().seed(seed).build().init();
+            case LA_SYMPNET -> withLoss(SympNets.laSympNet(8, 4, Activation.TANH), seed);
+            case HAMILTONIAN_NET -> withLoss(List.of(new SeparableHamiltonianLayer.Builder().width(48).step(h)
+                    .steps(1).integrator(SymplecticMethod.STORMER_VERLET).build()), seed);
             case RESNET -> {
                 List<Layer> l = new ArrayList<>();
                 for (int i = 0; i < 4; i++) {
                     l.add(new EulerResidual.Builder().width(24).step(0.25).build());
                 }
-                yield l;
+                yield withLoss(l, seed);
             }
         };
+    }
+
+    /** The layers followed by a mean-squared-error loss layer: double precision, Adam 5e-3, input of size 2. */
+    private static MultiLayerNetwork withLoss(List<Layer> layers, long seed) {
         NeuralNetConfiguration.ListBuilder list = new NeuralNetConfiguration.Builder().dataType(DataType.DOUBLE)
                 .seed(seed).updater(new Adam(5e-3)).list();
         layers.forEach(list::layer);
