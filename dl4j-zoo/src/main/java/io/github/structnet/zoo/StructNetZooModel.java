@@ -1,5 +1,6 @@
 package io.github.structnet.zoo;
 
+import io.github.structnet.updater.InPlaceUpdate;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
@@ -24,6 +25,7 @@ public abstract class StructNetZooModel extends ZooModel<StructNetZooModel> {
     public MultiLayerNetwork init() {
         MultiLayerNetwork net = new MultiLayerNetwork(conf());
         net.init();
+        InPlaceUpdate.install(net);
         return net;
     }
 

@@ -1,5 +1,6 @@
 package io.github.structnet.examples.bench;
 
+import io.github.structnet.updater.InPlaceUpdate;
 import io.github.structnet.lipschitz.GradientFlowConv2D;
 import io.github.structnet.lipschitz.GradientFlowDense;
 import io.github.structnet.ode.NeuralOdeLayer;
@@ -222,6 +223,6 @@ public final class BenchmarkCases {
     private static MultiLayerNetwork finish(NeuralNetConfiguration.ListBuilder list, InputType input) {
         MultiLayerNetwork net = new MultiLayerNetwork(list.setInputType(input).build());
         net.init();
-        return net;
+        return InPlaceUpdate.install(net);
     }
 }

@@ -1,5 +1,6 @@
 package io.github.structnet.examples.dynamics;
 
+import io.github.structnet.updater.InPlaceUpdate;
 import io.github.structnet.certify.EnergyDrift;
 import io.github.structnet.examples.common.Charts;
 import io.github.structnet.examples.common.Training;
@@ -127,6 +128,7 @@ public final class FlowMapLearning {
         list.layer(new LossLayer.Builder(LossFunctions.LossFunction.MSE).activation(Activation.IDENTITY).build());
         MultiLayerNetwork net = new MultiLayerNetwork(list.setInputType(InputType.feedForward(2)).build());
         net.init();
+        InPlaceUpdate.install(net);
         return net;
     }
 

@@ -1,5 +1,6 @@
 package io.github.structnet.examples.quickstart;
 
+import io.github.structnet.updater.InPlaceUpdate;
 import io.github.structnet.lipschitz.GradientFlowDense;
 import io.github.structnet.lipschitz.SpectralDense;
 import io.github.structnet.lipschitz.TemperatureCrossEntropy;
@@ -39,7 +40,7 @@ public final class QuickStartModels {
                         .build());
         MultiLayerNetwork net = new MultiLayerNetwork(list.setInputType(InputType.feedForward(2)).build());
         net.init();
-        return net;
+        return InPlaceUpdate.install(net);
     }
 
     /** An unconstrained ReLU MLP with blocks + 1 hidden layers of the same width. */
@@ -53,7 +54,7 @@ public final class QuickStartModels {
                 .layer(new LossLayer.Builder(LossFunctions.LossFunction.MCXENT).activation(Activation.SOFTMAX).build());
         MultiLayerNetwork net = new MultiLayerNetwork(list.setInputType(InputType.feedForward(2)).build());
         net.init();
-        return net;
+        return InPlaceUpdate.install(net);
     }
 
     /** Index of the logits layer (the layer before the loss layer). */
