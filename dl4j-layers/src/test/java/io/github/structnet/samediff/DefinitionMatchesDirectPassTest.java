@@ -1,5 +1,6 @@
 package io.github.structnet.samediff;
 
+import io.github.structnet.lipschitz.AolDense;
 import io.github.structnet.lipschitz.GradientFlowConv2D;
 import io.github.structnet.lipschitz.GradientFlowDense;
 import io.github.structnet.lipschitz.GroupSort;
@@ -68,6 +69,12 @@ class DefinitionMatchesDirectPassTest {
     void spectralDenseDefinitionMatchesItsDirectPass() {
         assertRoutesAgree(InputType.feedForward(5), new SpectralDense.Builder().nOut(7).build());
         assertRoutesAgree(InputType.feedForward(6), new SpectralDense.Builder().nOut(3).hasBias(false).build());
+    }
+
+    @Test
+    void aolDenseDefinitionMatchesItsDirectPass() {
+        assertRoutesAgree(InputType.feedForward(5), new AolDense.Builder().nOut(7).build());
+        assertRoutesAgree(InputType.feedForward(6), new AolDense.Builder().nOut(3).hasBias(false).build());
     }
 
     @Test
