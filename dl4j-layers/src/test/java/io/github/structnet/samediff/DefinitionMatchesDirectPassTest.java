@@ -4,6 +4,7 @@ import io.github.structnet.lipschitz.AolDense;
 import io.github.structnet.lipschitz.GradientFlowConv2D;
 import io.github.structnet.lipschitz.GradientFlowDense;
 import io.github.structnet.lipschitz.GroupSort;
+import io.github.structnet.lipschitz.SllDense;
 import io.github.structnet.lipschitz.SpectralDense;
 import io.github.structnet.ode.NeuralOdeLayer;
 import io.github.structnet.ode.RungeKuttaMethod;
@@ -75,6 +76,15 @@ class DefinitionMatchesDirectPassTest {
     void aolDenseDefinitionMatchesItsDirectPass() {
         assertRoutesAgree(InputType.feedForward(5), new AolDense.Builder().nOut(7).build());
         assertRoutesAgree(InputType.feedForward(6), new AolDense.Builder().nOut(3).hasBias(false).build());
+    }
+
+    @Test
+    void sllDenseDefinitionMatchesItsDirectPass() {
+        assertRoutesAgree(InputType.feedForward(5), new SllDense.Builder().nHidden(7).build());
+        assertRoutesAgree(InputType.feedForward(4), new SllDense.Builder().nHidden(3).activation(Activation.TANH)
+                .build());
+        assertRoutesAgree(InputType.feedForward(4), new SllDense.Builder().nHidden(6).activation(Activation.SOFTPLUS)
+                .build());
     }
 
     @Test
