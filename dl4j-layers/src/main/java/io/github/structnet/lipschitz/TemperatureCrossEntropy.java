@@ -7,12 +7,16 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.lossfunctions.impl.LossMCXENT;
 
 /**
- * Cross-entropy with a temperature, for 1-Lipschitz classifiers whose logits are confined to small ranges.
+ * Cross-entropy with a temperature and an optional offset, for 1-Lipschitz classifiers whose logits are confined to
+ * small ranges.
  * <pre>
- *   ℓ(z, y) = CE(softmax(T·z), y) / T,      ∂ℓ/∂z = softmax(T·z) − y
+ *   ℓ(z, y) = CE(softmax(T·(z − u·y)), y) / T,      ∂ℓ/∂z = softmax(T·(z − u·y)) − y
  * </pre>
  * A larger T pushes harder on the margin (T → ∞ approaches a hinge on the margin); dividing by T keeps the
- * gradient scale independent of T. Use in a {@code LossLayer} or {@code OutputLayer} with softmax activation.
+ * gradient scale independent of T. The offset u ≥ 0 lowers the true class's logit inside the loss, so the loss only
+ * counts a sample as well classified once its margin exceeds about u: with a body of Lipschitz bound L, u = √2·L·ε
+ * asks for certified radius ε (certification-aware cross-entropy); u = 0 is the plain temperature cross-entropy.
+ * Use in a {@code LossLayer} or {@code OutputLayer} with softmax activation.
  *
  * @see <a href="https://arxiv.org/abs/2006.06520">Béthune, Boissin, Serrurier, Mamalet, Friedrich, González-Sanz
  * 2022, Pay attention to your loss: understanding misconceptions about 1-Lipschitz neural networks</a>
@@ -22,6 +26,7 @@ import org.nd4j.linalg.lossfunctions.impl.LossMCXENT;
 public class TemperatureCrossEntropy extends PerExampleLoss {
 
     private double temperature;
+    private double offset;
 
     private TemperatureCrossEntropy() {
         // for Jackson
@@ -36,6 +41,25 @@ public class TemperatureCrossEntropy extends PerExampleLoss {
         this.temperature = temperature;
     }
 
+    /**
+     * @param temperature T &gt; 0
+     * @param offset      u ≥ 0, subtracted from the true class's logit inside the loss
+     */
+    public TemperatureCrossEntropy(double temperature, double offset) {
+        this(temperature);
+        if (!(offset >= 0) || Double.isInfinite(offset)) {
+            throw new IllegalArgumentException("TemperatureCrossEntropy: offset must be >= 0 and finite; got "
+                    + offset);
+        }
+        this.offset = offset;
+    }
+
+    /** T·(z − u·y), a new array. */
+    private INDArray scaled(INDArray labels, INDArray preOutput) {
+        INDArray shifted = offset == 0 ? preOutput.dup() : preOutput.sub(labels.mul(offset));
+        return shifted.muli(temperature);
+    }
+
     private static LossMCXENT crossEntropy() {
         LossMCXENT ce = new LossMCXENT();
         ce.setSoftmaxClipEps(0.0);
@@ -45,24 +69,24 @@ public class TemperatureCrossEntropy extends PerExampleLoss {
     @Override
     public double computeScore(INDArray labels, INDArray preOutput, IActivation activationFn, INDArray mask,
                                boolean average) {
-        return crossEntropy().computeScore(labels, preOutput.mul(temperature), activationFn, mask,
+        return crossEntropy().computeScore(labels, scaled(labels, preOutput), activationFn, mask,
                 average) / temperature;
     }
 
     @Override
     public INDArray computeScoreArray(INDArray labels, INDArray preOutput, IActivation activationFn, INDArray mask) {
-        return crossEntropy().computeScoreArray(labels, preOutput.mul(temperature), activationFn, mask)
+        return crossEntropy().computeScoreArray(labels, scaled(labels, preOutput), activationFn, mask)
                 .divi(temperature);
     }
 
     @Override
     public INDArray computeGradient(INDArray labels, INDArray preOutput, IActivation activationFn, INDArray mask) {
-        // chain rule: ×T from the scaled logits, ÷T from the scaled loss
-        return crossEntropy().computeGradient(labels, preOutput.mul(temperature), activationFn, mask);
+        // chain rule: ×T from the scaled logits, ÷T from the scaled loss; the offset is a constant shift
+        return crossEntropy().computeGradient(labels, scaled(labels, preOutput), activationFn, mask);
     }
 
     @Override
     public String name() {
-        return "TemperatureCrossEntropy(T=" + temperature + ")";
+        return "TemperatureCrossEntropy(T=" + temperature + (offset == 0 ? "" : ", offset=" + offset) + ")";
     }
 }

@@ -19,7 +19,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The temperature cross-entropy: value against its definition, gradient check in a network, JSON, bad T. */
+/**
+ * The temperature cross-entropy: value against its definition (with and without offset), gradient check in a network
+ * (with an offset), JSON, bad T and offset.
+ */
 class TemperatureCrossEntropyTest {
 
     @Test
@@ -35,12 +38,32 @@ class TemperatureCrossEntropyTest {
     }
 
     @Test
+    void theOffsetLowersTheTrueClassLogitInsideTheLoss() {
+        INDArray z = Nd4j.randn(DataType.DOUBLE, 6, 4);
+        INDArray y = Nets.oneHot(6, 4);
+        double t = 3.0;
+        double u = 0.7;
+        LossMCXENT ce = new LossMCXENT();
+        ce.setSoftmaxClipEps(0);
+        INDArray shifted = z.sub(y.mul(u)).muli(t);
+        TemperatureCrossEntropy loss = new TemperatureCrossEntropy(t, u);
+        assertEquals(ce.computeScore(y, shifted, new ActivationSoftmax(), null, true) / t,
+                loss.computeScore(y, z, new ActivationSoftmax(), null, true), 1e-12);
+        // the gradient is softmax(T(z − u y)) − y: the offset makes a margin below u still costly
+        INDArray expected = new ActivationSoftmax().getActivation(shifted.dup(), false).subi(y);
+        assertTrue(expected.equalsWithEps(loss.computeGradient(y, z, new ActivationSoftmax(), null), 1e-12));
+        assertTrue(loss.computeScore(y, z, new ActivationSoftmax(), null, true)
+                > new TemperatureCrossEntropy(t).computeScore(y, z, new ActivationSoftmax(), null, true));
+    }
+
+    @Test
     void passesGradientCheckBehindGradientFlowLayers() {
         MultiLayerConfiguration conf = Nets.gradientCheckBase().list()
                 .layer(new SpectralDense.Builder().nOut(4).build())
                 .layer(new GradientFlowDense.Builder().nHidden(5).activation(Activation.TANH).build())
                 .layer(new SpectralDense.Builder().nOut(3).build())
-                .layer(new LossLayer.Builder(new TemperatureCrossEntropy(8.0)).activation(Activation.SOFTMAX).build())
+                .layer(new LossLayer.Builder(new TemperatureCrossEntropy(8.0, 0.3)).activation(Activation.SOFTMAX)
+                        .build())
                 .setInputType(InputType.feedForward(3)).build();
         assertEquals(conf, MultiLayerConfiguration.fromJson(conf.toJson()), "JSON round trip");
         MultiLayerNetwork net = new MultiLayerNetwork(conf);
@@ -54,5 +77,7 @@ class TemperatureCrossEntropyTest {
         assertTrue(assertThrows(IllegalArgumentException.class, () -> new TemperatureCrossEntropy(0)).getMessage()
                 .contains("positive"));
         assertThrows(IllegalArgumentException.class, () -> new TemperatureCrossEntropy(Double.NaN));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> new TemperatureCrossEntropy(2, -0.1))
+                .getMessage().contains("offset"));
     }
 }

@@ -4,6 +4,7 @@ import io.github.structnet.lipschitz.AolDense;
 import io.github.structnet.lipschitz.GradientFlowConv2D;
 import io.github.structnet.lipschitz.GradientFlowDense;
 import io.github.structnet.lipschitz.GroupSort;
+import io.github.structnet.lipschitz.NormalizedRowsDense;
 import io.github.structnet.lipschitz.SllDense;
 import io.github.structnet.lipschitz.SpectralDense;
 import io.github.structnet.ode.NeuralOdeLayer;
@@ -76,6 +77,11 @@ class DefinitionMatchesDirectPassTest {
     void aolDenseDefinitionMatchesItsDirectPass() {
         assertRoutesAgree(InputType.feedForward(5), new AolDense.Builder().nOut(7).build());
         assertRoutesAgree(InputType.feedForward(6), new AolDense.Builder().nOut(3).hasBias(false).build());
+    }
+
+    @Test
+    void normalizedRowsDenseDefinitionMatchesItsDirectPass() {
+        assertRoutesAgree(InputType.feedForward(5), new NormalizedRowsDense.Builder().nOut(4).build());
     }
 
     @Test

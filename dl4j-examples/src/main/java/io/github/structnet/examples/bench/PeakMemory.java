@@ -5,13 +5,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** This process's peak resident memory, from Linux's /proc (NaN elsewhere). */
-final class PeakMemory {
+public final class PeakMemory {
 
     private PeakMemory() {
     }
 
     /** Resets the kernel's peak-resident-memory mark of this process (Linux; ignored elsewhere). */
-    static void reset() {
+    public static void reset() {
         try {
             Files.writeString(Path.of("/proc/self/clear_refs"), "5");
         } catch (IOException | UnsupportedOperationException e) {
@@ -20,7 +20,7 @@ final class PeakMemory {
     }
 
     /** The process's peak resident memory in kB (VmHWM), or NaN where /proc is not available. */
-    static double peakKb() throws IOException {
+    public static double peakKb() throws IOException {
         Path status = Path.of("/proc/self/status");
         if (!Files.exists(status)) {
             return Double.NaN;

@@ -2,6 +2,7 @@ package io.github.structnet.examples.certified;
 
 import io.github.structnet.certify.Attacks;
 import io.github.structnet.certify.MarginCertificate;
+import io.github.structnet.certify.NetworkLipschitz;
 import io.github.structnet.examples.common.CertifiedReport;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -25,9 +26,28 @@ public record RobustnessCheck(CertifiedReport report, double maxAttackRatio, int
     public static RobustnessCheck run(String name, MultiLayerNetwork net, int logitsLayer, DataSet test,
                                       double[] epsilons, int attacked, int pgdSteps) {
         INDArray logits = CertifiedReport.logits(net, logitsLayer, test.getFeatures());
-        double bound = io.github.structnet.certify.NetworkLipschitz.upperBound(net, logitsLayer,
-                CertifiedMnistModels.INPUT);
-        double[] radii = MarginCertificate.radii(logits, test.getLabels(), bound);
+        double bound = NetworkLipschitz.upperBound(net, logitsLayer, CertifiedMnistModels.INPUT);
+        return attack(name, net, logitsLayer, test, epsilons, attacked, pgdSteps, logits, bound,
+                MarginCertificate.radii(logits, test.getLabels(), bound));
+    }
+
+    /**
+     * The same with the radii of {@link MarginCertificate#pairwiseRadii}: the body's bound up to the input of the
+     * (affine) logits layer and that layer's weights, read off its output.
+     */
+    public static RobustnessCheck runPairwise(String name, MultiLayerNetwork net, int logitsLayer, int logitsInputs,
+                                              DataSet test, double[] epsilons, int attacked, int pgdSteps) {
+        INDArray logits = CertifiedReport.logits(net, logitsLayer, test.getFeatures());
+        double bound = NetworkLipschitz.upperBound(net, logitsLayer, CertifiedMnistModels.INPUT);
+        double bodyBound = NetworkLipschitz.upperBound(net, logitsLayer - 1, CertifiedMnistModels.INPUT);
+        INDArray weights = MarginCertificate.affineWeights(net, logitsLayer, logitsInputs);
+        return attack(name, net, logitsLayer, test, epsilons, attacked, pgdSteps, logits, bound,
+                MarginCertificate.pairwiseRadii(logits, test.getLabels(), bodyBound, weights));
+    }
+
+    private static RobustnessCheck attack(String name, MultiLayerNetwork net, int logitsLayer, DataSet test,
+                                          double[] epsilons, int attacked, int pgdSteps, INDArray logits,
+                                          double bound, double[] radii) {
         int n = Math.min(attacked, test.numExamples());
         INDArray x = test.getFeatures().get(NDArrayIndex.interval(0, n), NDArrayIndex.all());
         INDArray y = test.getLabels().get(NDArrayIndex.interval(0, n), NDArrayIndex.all());
