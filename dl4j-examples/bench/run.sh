@@ -3,7 +3,8 @@
 # machine's cores are shared), writes both tables to dl4j-examples/target/bench/results.md and draws the training-step
 # times side by side in dl4j-examples/target/bench/train-step.png.
 # Usage: dl4j-examples/bench/run.sh [--rounds N] [--quick] [LayerBenchmark options]   (N alternating rounds, 3 by
-# default; needs Debian's python3-torch for the PyTorch half)
+# default; needs Debian's python3-torch and libopenblas0-pthread for the PyTorch half: without the latter PyTorch runs
+# on the reference BLAS, several times slower)
 set -euo pipefail
 rounds=3
 if [ "${1:-}" = "--rounds" ]; then rounds="$2"; shift 2; fi
@@ -21,6 +22,10 @@ if ! /usr/bin/python3 -c "import torch" 2> /dev/null; then
       > "$out/results.md"
   echo "Wrote $out/results.md"
   exit 0
+fi
+if ! update-alternatives --query libblas.so.3-x86_64-linux-gnu 2> /dev/null | grep -q '^Value: .*openblas'; then
+  echo "warning: the system BLAS is not OpenBLAS (apt-get install libopenblas0-pthread); PyTorch would run on the"
+  echo "reference BLAS and its times would not be those a user gets"
 fi
 # alternating rounds: StructNet, then PyTorch (each case in both of its thread set-ups), ROUNDS times
 for round in $(seq "$rounds"); do
