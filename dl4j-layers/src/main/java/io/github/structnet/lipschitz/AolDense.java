@@ -3,23 +3,16 @@ package io.github.structnet.lipschitz;
 import io.github.structnet.kernels.Gemm;
 import io.github.structnet.kernels.Sums;
 import io.github.structnet.samediff.DirectPass;
-import io.github.structnet.samediff.LayerBuilder;
 import io.github.structnet.samediff.PassMemory;
-import io.github.structnet.samediff.StructLayer;
-import io.github.structnet.spectral.BoundCache;
 import io.github.structnet.spectral.GramIteration;
 import lombok.Data;
 import lombok.EqualsAndHashCode;
-import lombok.ToString;
-import org.deeplearning4j.nn.conf.InputPreProcessor;
-import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.samediff.SDLayerParams;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
-import org.nd4j.shade.jackson.annotation.JsonIgnore;
 
 import java.util.HashMap;
 import java.util.Map;
@@ -45,21 +38,15 @@ import java.util.Map;
  */
 @Data
 @EqualsAndHashCode(callSuper = true)
-public class AolDense extends StructLayer implements DirectPass<AolDense.Saved>, LipschitzBounded {
+public class AolDense extends AbstractCertifiedDense implements DirectPass<AolDense.Saved> {
 
     public static final String WEIGHT_KEY = "W";
     public static final String BIAS_KEY = "b";
 
-    private long nIn;
     private long nOut;
     private boolean hasBias;
 
-    @JsonIgnore
-    @EqualsAndHashCode.Exclude
-    @ToString.Exclude
-    private transient BoundCache boundCache;
-
-    /** What {@link #forward} keeps for backprop: the scales d [1, nIn], W D, and the signs of WᵀW. */
+    /** What {@link #forward} keeps for backprop: the scales d [1, nIn], W D, and the signs of WᵀW (scratch arrays). */
     record Saved(INDArray scales, INDArray rescaled, INDArray gramSigns) {
     }
 
@@ -69,7 +56,6 @@ public class AolDense extends StructLayer implements DirectPass<AolDense.Saved>,
 
     private AolDense(Builder b) {
         super(b);
-        this.nIn = b.nIn;
         this.nOut = b.nOut;
         this.hasBias = b.hasBias;
     }
@@ -91,7 +77,8 @@ public class AolDense extends StructLayer implements DirectPass<AolDense.Saved>,
     public Forward<Saved> forward(Map<String, INDArray> p, INDArray x, boolean training, PassMemory memory) {
         INDArray w = p.get(WEIGHT_KEY);
         Saved rescaling = rescale(w, memory.scratch("gram", w.dataType(), nIn, nIn),
-                memory.scratch("scales", w.dataType(), 1, nIn), memory.scratch("rescaled", w.dataType(), nOut, nIn));
+                memory.scratch("signs", w.dataType(), nIn, nIn), memory.scratch("scales", w.dataType(), 1, nIn),
+                memory.scratch("rescaled", w.dataType(), nOut, nIn));
         INDArray out = memory.result(x.dataType(), x.size(0), nOut);
         double beta = 0.0;
         if (hasBias) {
@@ -106,9 +93,9 @@ public class AolDense extends StructLayer implements DirectPass<AolDense.Saved>,
      * W D with its scales d and sign(WᵀW), written into the given arrays (the forward pass and the certificate compute
      * the same W D this way): P = WᵀW, dᵢ = (Σⱼ |Pⱼᵢ| + floor)^{-1/2}.
      */
-    private static Saved rescale(INDArray w, INDArray gram, INDArray scales, INDArray rescaled) {
+    private static Saved rescale(INDArray w, INDArray gram, INDArray signs, INDArray scales, INDArray rescaled) {
         Gemm.accumulate(w, true, w, false, 1.0, 0.0, gram);
-        INDArray signs = Transforms.sign(gram, true);
+        Transforms.sign(signs.assign(gram), false);
         Sums.columns(Transforms.abs(gram, false), scales);
         Transforms.pow(scales.addi(Norms.FLOOR), -0.5, false);
         return new Saved(scales, rescaled.assign(w).muliRowVector(scales), signs);
@@ -129,10 +116,11 @@ public class AolDense extends StructLayer implements DirectPass<AolDense.Saved>,
         INDArray atRescaled = Gemm.accumulate(epsilon, true, x, false, 1.0, 0.0,
                 memory.scratch("atRescaled", w.dataType(), nOut, nIn));
         INDArray scales = saved.scales();
-        INDArray atSums = Sums.columns(atRescaled.mul(w), memory.scratch("atSums", w.dataType(), 1, nIn))
-                .muli(Transforms.pow(scales, 3, true)).muli(-0.5);
+        INDArray work = memory.scratch("work", w.dataType(), nOut, nIn);
+        INDArray atSums = Sums.columns(work.assign(atRescaled).muli(w), memory.scratch("atSums", w.dataType(), 1, nIn))
+                .muli(scales).muli(scales).muli(scales).muli(-0.5);
         INDArray gradW = memory.gradient(WEIGHT_KEY).assign(atRescaled).muliRowVector(scales);
-        Gemm.accumulate(w.mulRowVector(atSums), false, saved.gramSigns(), false, 1.0, 1.0, gradW);
+        Gemm.accumulate(work.assign(w).muliRowVector(atSums), false, saved.gramSigns(), false, 1.0, 1.0, gradW);
         INDArray weightSigns = Gemm.accumulate(w, false, saved.gramSigns(), false, 1.0, 0.0,
                 memory.scratch("weightSigns", w.dataType(), nOut, nIn));
         gradW.addi(weightSigns.muliRowVector(atSums));
@@ -151,21 +139,15 @@ public class AolDense extends StructLayer implements DirectPass<AolDense.Saved>,
     @Override
     public double lipschitzBound(Map<String, INDArray> params) {
         INDArray w = params.get(WEIGHT_KEY);
-        return boundCache().get(w, "aol", () -> GramIteration.upperBound(rescale(w,
+        return cachedBound(w, "aol", () -> GramIteration.upperBound(rescale(w,
+                Nd4j.createUninitialized(w.dataType(), w.columns(), w.columns()),
                 Nd4j.createUninitialized(w.dataType(), w.columns(), w.columns()),
                 Nd4j.createUninitialized(w.dataType(), 1, w.columns()), w.ulike()).rescaled()));
     }
 
-    private synchronized BoundCache boundCache() {
-        if (boundCache == null) {
-            boundCache = new BoundCache();
-        }
-        return boundCache;
-    }
-
     @Override
     public void defineParameters(SDLayerParams params) {
-        DenseLayerSupport.requirePositive(nIn, "nIn (set it or let setInputType infer it)", describe());
+        requireInputSize();
         params.addWeightParam(WEIGHT_KEY, nOut, nIn);
         if (hasBias) {
             params.addBiasParam(BIAS_KEY, 1, nOut);
@@ -181,41 +163,14 @@ public class AolDense extends StructLayer implements DirectPass<AolDense.Saved>,
     }
 
     @Override
-    public void validateInput(INDArray input) {
-        DenseLayerSupport.requireShape(input, nIn, describe());
-        super.validateInput(input);
-    }
-
-    @Override
-    public InputType getOutputType(int layerIndex, InputType inputType) {
-        DenseLayerSupport.featuresOf(inputType, describe());
-        return InputType.feedForward(nOut);
-    }
-
-    @Override
-    public void setNIn(InputType inputType, boolean override) {
-        if (nIn <= 0 || override) {
-            nIn = DenseLayerSupport.featuresOf(inputType, describe());
-        }
-    }
-
-    @Override
-    public InputPreProcessor getPreProcessorForInputType(InputType inputType) {
-        return DenseLayerSupport.preProcessor(inputType, describe());
+    protected long outputSize() {
+        return nOut;
     }
 
     /** Builder in DL4J style. Defaults: with bias; nIn inferred from the input type. */
-    public static class Builder extends LayerBuilder<Builder> {
-        private long nIn;
+    public static class Builder extends AbstractCertifiedDense.Builder<Builder> {
         private long nOut;
         private boolean hasBias = true;
-
-        /** Number of input features. Inferred from the input type when not set. */
-        public Builder nIn(long nIn) {
-            DenseLayerSupport.requirePositive(nIn, "nIn", owner());
-            this.nIn = nIn;
-            return this;
-        }
 
         /** Number of outputs. */
         public Builder nOut(long nOut) {

@@ -3,22 +3,15 @@ package io.github.structnet.lipschitz;
 import io.github.structnet.kernels.Gemm;
 import io.github.structnet.kernels.Sums;
 import io.github.structnet.samediff.DirectPass;
-import io.github.structnet.samediff.LayerBuilder;
 import io.github.structnet.samediff.PassMemory;
-import io.github.structnet.samediff.StructLayer;
-import io.github.structnet.spectral.BoundCache;
 import io.github.structnet.spectral.GramIteration;
 import lombok.Data;
 import lombok.EqualsAndHashCode;
-import lombok.ToString;
-import org.deeplearning4j.nn.conf.InputPreProcessor;
-import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.samediff.SDLayerParams;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.ops.transforms.Transforms;
-import org.nd4j.shade.jackson.annotation.JsonIgnore;
 
 import java.util.HashMap;
 import java.util.Map;
@@ -39,19 +32,12 @@ import java.util.Map;
  */
 @Data
 @EqualsAndHashCode(callSuper = true)
-public class NormalizedRowsDense extends StructLayer implements DirectPass<NormalizedRowsDense.Saved>,
-        LipschitzBounded {
+public class NormalizedRowsDense extends AbstractCertifiedDense implements DirectPass<NormalizedRowsDense.Saved> {
 
     public static final String WEIGHT_KEY = "W";
     public static final String BIAS_KEY = "b";
 
-    private long nIn;
     private long nOut;
-
-    @JsonIgnore
-    @EqualsAndHashCode.Exclude
-    @ToString.Exclude
-    private transient BoundCache boundCache;
 
     /** What {@link #forward} keeps for backprop: the row norms + floor [nOut, 1] and Ŵ. */
     record Saved(INDArray norms, INDArray normalized) {
@@ -63,7 +49,6 @@ public class NormalizedRowsDense extends StructLayer implements DirectPass<Norma
 
     private NormalizedRowsDense(Builder b) {
         super(b);
-        this.nIn = b.nIn;
         this.nOut = b.nOut;
     }
 
@@ -104,10 +89,11 @@ public class NormalizedRowsDense extends StructLayer implements DirectPass<Norma
                 memory.scratch("atNormalized", x.dataType(), nOut, nIn));
         // radial part: (g·w) w / ((‖w‖ + floor)² ‖w‖), the derivative of 1/(‖w‖ + floor) along w
         INDArray rowNorms = saved.norms().sub(Norms.FLOOR);
-        INDArray radial = atNormalized.mul(w).sum(true, 1)
+        INDArray work = memory.scratch("work", x.dataType(), nOut, nIn);
+        INDArray radial = work.assign(atNormalized).muli(w).sum(true, 1)
                 .divi(saved.norms().mul(saved.norms()).muli(Transforms.max(rowNorms, Double.MIN_NORMAL, false)));
         INDArray gradW = memory.gradient(WEIGHT_KEY).assign(atNormalized).diviColumnVector(saved.norms())
-                .subi(w.mulColumnVector(radial));
+                .subi(work.assign(w).muliColumnVector(radial));
         Map<String, INDArray> grads = new HashMap<>();
         grads.put(WEIGHT_KEY, gradW);
         grads.put(BIAS_KEY, Sums.columns(epsilon, memory.gradient(BIAS_KEY)));
@@ -118,19 +104,12 @@ public class NormalizedRowsDense extends StructLayer implements DirectPass<Norma
     @Override
     public double lipschitzBound(Map<String, INDArray> params) {
         INDArray w = params.get(WEIGHT_KEY);
-        return boundCache().get(w, "rows", () -> GramIteration.upperBound(normalize(w, w.ulike()).normalized()));
-    }
-
-    private synchronized BoundCache boundCache() {
-        if (boundCache == null) {
-            boundCache = new BoundCache();
-        }
-        return boundCache;
+        return cachedBound(w, "rows", () -> GramIteration.upperBound(normalize(w, w.ulike()).normalized()));
     }
 
     @Override
     public void defineParameters(SDLayerParams params) {
-        DenseLayerSupport.requirePositive(nIn, "nIn (set it or let setInputType infer it)", describe());
+        requireInputSize();
         params.addWeightParam(WEIGHT_KEY, nOut, nIn);
         params.addBiasParam(BIAS_KEY, 1, nOut);
     }
@@ -142,40 +121,13 @@ public class NormalizedRowsDense extends StructLayer implements DirectPass<Norma
     }
 
     @Override
-    public void validateInput(INDArray input) {
-        DenseLayerSupport.requireShape(input, nIn, describe());
-        super.validateInput(input);
-    }
-
-    @Override
-    public InputType getOutputType(int layerIndex, InputType inputType) {
-        DenseLayerSupport.featuresOf(inputType, describe());
-        return InputType.feedForward(nOut);
-    }
-
-    @Override
-    public void setNIn(InputType inputType, boolean override) {
-        if (nIn <= 0 || override) {
-            nIn = DenseLayerSupport.featuresOf(inputType, describe());
-        }
-    }
-
-    @Override
-    public InputPreProcessor getPreProcessorForInputType(InputType inputType) {
-        return DenseLayerSupport.preProcessor(inputType, describe());
+    protected long outputSize() {
+        return nOut;
     }
 
     /** Builder in DL4J style; nIn inferred from the input type. */
-    public static class Builder extends LayerBuilder<Builder> {
-        private long nIn;
+    public static class Builder extends AbstractCertifiedDense.Builder<Builder> {
         private long nOut;
-
-        /** Number of input features. Inferred from the input type when not set. */
-        public Builder nIn(long nIn) {
-            DenseLayerSupport.requirePositive(nIn, "nIn", owner());
-            this.nIn = nIn;
-            return this;
-        }
 
         /** Number of outputs (classes). */
         public Builder nOut(long nOut) {

@@ -4,16 +4,10 @@ import io.github.structnet.kernels.ActivationPass;
 import io.github.structnet.kernels.Gemm;
 import io.github.structnet.kernels.Sums;
 import io.github.structnet.samediff.DirectPass;
-import io.github.structnet.samediff.LayerBuilder;
 import io.github.structnet.samediff.PassMemory;
-import io.github.structnet.samediff.StructLayer;
-import io.github.structnet.spectral.BoundCache;
 import io.github.structnet.spectral.GramIteration;
 import lombok.Data;
 import lombok.EqualsAndHashCode;
-import lombok.ToString;
-import org.deeplearning4j.nn.conf.InputPreProcessor;
-import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.samediff.SDLayerParams;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
@@ -21,7 +15,6 @@ import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
-import org.nd4j.shade.jackson.annotation.JsonIgnore;
 
 import java.util.HashMap;
 import java.util.Map;
@@ -49,20 +42,14 @@ import java.util.Map;
  */
 @Data
 @EqualsAndHashCode(callSuper = true)
-public class SllDense extends StructLayer implements DirectPass<SllDense.Saved>, LipschitzBounded {
+public class SllDense extends AbstractCertifiedDense implements DirectPass<SllDense.Saved> {
 
     public static final String WEIGHT_KEY = "W";
     public static final String BIAS_KEY = "b";
     public static final String SCALE_KEY = "logq";
 
-    private long nIn;
     private long nHidden;
     private Activation activation;
-
-    @JsonIgnore
-    @EqualsAndHashCode.Exclude
-    @ToString.Exclude
-    private transient BoundCache boundCache;
 
     /**
      * The rescaling of one pass: q, sign(W Wᵀ) and |W Wᵀ| [h, h], t (without the floor) and r = 2/(t + floor), each
@@ -81,7 +68,6 @@ public class SllDense extends StructLayer implements DirectPass<SllDense.Saved>,
 
     private SllDense(Builder b) {
         super(b);
-        this.nIn = b.nIn;
         this.nHidden = b.nHidden;
         this.activation = b.activation;
     }
@@ -105,7 +91,7 @@ public class SllDense extends StructLayer implements DirectPass<SllDense.Saved>,
     public Forward<Saved> forward(Map<String, INDArray> p, INDArray x, boolean training, PassMemory memory) {
         INDArray w = p.get(WEIGHT_KEY);
         Rescaling rescaling = rescale(w, p.get(SCALE_KEY), memory.scratch("gramAbs", w.dataType(), nHidden, nHidden),
-                memory.scratch("t", w.dataType(), 1, nHidden));
+                memory.scratch("signs", w.dataType(), nHidden, nHidden), memory.scratch("t", w.dataType(), 1, nHidden));
         long[] hiddenShape = {x.size(0), nHidden};
         boolean keepZ = ActivationPass.needsPreActivation(activation);
         boolean fused = activation == Activation.RELU;
@@ -122,9 +108,9 @@ public class SllDense extends StructLayer implements DirectPass<SllDense.Saved>,
      * q, |W Wᵀ|, its signs, t and r, written into the given arrays where given (the forward pass and the certificate
      * compute the same T this way).
      */
-    private static Rescaling rescale(INDArray w, INDArray logQ, INDArray gramAbs, INDArray t) {
+    private static Rescaling rescale(INDArray w, INDArray logQ, INDArray gramAbs, INDArray signs, INDArray t) {
         Gemm.accumulate(w, false, w, true, 1.0, 0.0, gramAbs);
-        INDArray signs = Transforms.sign(gramAbs, true);
+        Transforms.sign(signs.assign(gramAbs), false);
         Transforms.abs(gramAbs, false);
         INDArray q = Transforms.exp(logQ, true).reshape(1, logQ.length());
         Gemm.accumulate(q, false, gramAbs, false, 1.0, 0.0, t).divi(q);
@@ -146,18 +132,18 @@ public class SllDense extends StructLayer implements DirectPass<SllDense.Saved>,
         INDArray a = saved.a();
         INDArray gradU = Gemm.accumulate(epsilon, false, w, true, -1.0, 0.0,
                 memory.scratch("gradU", a.dataType(), a.shape()));                      // −ε Wᵀ
-        INDArray gradR = Sums.columns(gradU.mul(a), memory.scratch("gradR", a.dataType(), 1, nHidden));
+        INDArray work = memory.scratch("work", a.dataType(), a.shape());
+        INDArray gradR = Sums.columns(work.assign(gradU).muli(a), memory.scratch("gradR", a.dataType(), 1, nHidden));
         INDArray gradT = gradR.muli(s.r()).muli(s.r()).muli(-0.5);
         INDArray g = gradT.divi(s.q());
         INDArray gradW = memory.gradient(WEIGHT_KEY);
-        INDArray scaled = a.mulRowVector(s.r());
-        Gemm.accumulate(scaled, true, epsilon, false, -1.0, 0.0, gradW);              // −uᵀ ε
-        INDArray delta = ActivationPass.backprop(activation, saved.z(), a, gradU.muliRowVector(s.r()),
-                memory.scratch("work", a.dataType(), a.shape()));
+        Gemm.accumulate(work.assign(a).muliRowVector(s.r()), true, epsilon, false, -1.0, 0.0, gradW);   // −uᵀ ε
+        INDArray delta = ActivationPass.backprop(activation, saved.z(), a, gradU.muliRowVector(s.r()), work);
         Gemm.accumulate(delta, true, x, false, 1.0, 1.0, gradW);                      // + δᵀ x
         INDArray gram = Gemm.accumulate(g, true, s.q(), false, 1.0, 0.0,
                 memory.scratch("gramGrad", w.dataType(), nHidden, nHidden)).muli(s.gramSigns());
-        Gemm.accumulate(gram.add(gram.transpose()), false, w, false, 1.0, 1.0, gradW);  // + (G + Gᵀ) W
+        INDArray symmetric = memory.scratch("gramSymmetric", w.dataType(), nHidden, nHidden).assign(gram.transpose());
+        Gemm.accumulate(symmetric.addi(gram), false, w, false, 1.0, 1.0, gradW);     // + (G + Gᵀ) W
         INDArray gradLogQ = Gemm.accumulate(g, false, s.gramAbs(), false, 1.0, 0.0, memory.gradient(SCALE_KEY))
                 .subi(g.mul(s.t())).muli(s.q());
         INDArray gradX = Gemm.onto(delta, false, w, false, 1.0, epsilon, memory.result(x.dataType(), x.shape()));
@@ -178,8 +164,9 @@ public class SllDense extends StructLayer implements DirectPass<SllDense.Saved>,
         INDArray w = params.get(WEIGHT_KEY);
         INDArray logQ = params.get(SCALE_KEY);
         INDArray key = Nd4j.concat(1, w.reshape(1, w.length()), logQ.reshape(1, logQ.length()));
-        return boundCache().get(key, "sll", () -> {
+        return cachedBound(key, "sll", () -> {
             Rescaling s = rescale(w, logQ, Nd4j.createUninitialized(w.dataType(), w.rows(), w.rows()),
+                    Nd4j.createUninitialized(w.dataType(), w.rows(), w.rows()),
                     Nd4j.createUninitialized(w.dataType(), 1, w.rows()));
             INDArray inverseRoot = Transforms.sqrt(s.r().mul(0.5), false);           // (t + floor)^{-1/2}
             double norm = GramIteration.upperBound(w.mulColumnVector(inverseRoot.reshape(w.rows(), 1)));
@@ -187,16 +174,9 @@ public class SllDense extends StructLayer implements DirectPass<SllDense.Saved>,
         });
     }
 
-    private synchronized BoundCache boundCache() {
-        if (boundCache == null) {
-            boundCache = new BoundCache();
-        }
-        return boundCache;
-    }
-
     @Override
     public void defineParameters(SDLayerParams params) {
-        DenseLayerSupport.requirePositive(nIn, "nIn (set it or let setInputType infer it)", describe());
+        requireInputSize();
         params.addWeightParam(WEIGHT_KEY, nHidden, nIn);
         params.addBiasParam(BIAS_KEY, 1, nHidden);
         params.addBiasParam(SCALE_KEY, 1, nHidden);
@@ -210,41 +190,14 @@ public class SllDense extends StructLayer implements DirectPass<SllDense.Saved>,
     }
 
     @Override
-    public void validateInput(INDArray input) {
-        DenseLayerSupport.requireShape(input, nIn, describe());
-        super.validateInput(input);
-    }
-
-    @Override
-    public InputType getOutputType(int layerIndex, InputType inputType) {
-        DenseLayerSupport.featuresOf(inputType, describe());
-        return InputType.feedForward(nIn);
-    }
-
-    @Override
-    public void setNIn(InputType inputType, boolean override) {
-        if (nIn <= 0 || override) {
-            nIn = DenseLayerSupport.featuresOf(inputType, describe());
-        }
-    }
-
-    @Override
-    public InputPreProcessor getPreProcessorForInputType(InputType inputType) {
-        return DenseLayerSupport.preProcessor(inputType, describe());
+    protected long outputSize() {
+        return nIn;
     }
 
     /** Builder in DL4J style. Defaults: ReLU; nIn inferred from the input type. */
-    public static class Builder extends LayerBuilder<Builder> {
-        private long nIn;
+    public static class Builder extends AbstractCertifiedDense.Builder<Builder> {
         private long nHidden;
         private Activation activation = Activation.RELU;
-
-        /** Number of input (and output) features. Inferred from the input type when not set. */
-        public Builder nIn(long nIn) {
-            DenseLayerSupport.requirePositive(nIn, "nIn", owner());
-            this.nIn = nIn;
-            return this;
-        }
 
         /** Hidden width h, the number of rows of W; free, need not equal nIn. */
         public Builder nHidden(long nHidden) {

@@ -1,7 +1,7 @@
 package io.github.structnet.lipschitz;
 
-import io.github.structnet.certify.NetworkLipschitz;
 import io.github.structnet.spectral.SpectralNorm;
+import io.github.structnet.testutil.CertifiedStacks;
 import io.github.structnet.testutil.LipschitzProbe;
 import io.github.structnet.testutil.Nets;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
@@ -10,7 +10,6 @@ import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.ActivationLayer;
 import org.deeplearning4j.nn.conf.layers.LossLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
-import org.deeplearning4j.util.ModelSerializer;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -26,8 +25,6 @@ import java.io.IOException;
 import java.util.Arrays;
 import java.util.Set;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -38,11 +35,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class AolDenseTest {
 
-    private static final double TOLERANCE = 1 + 1e-6;
+    private static final double TOLERANCE = CertifiedStacks.TOLERANCE;
     private static final int DIM_IN = 5;
     private static MultiLayerNetwork trained;
 
-    private static MultiLayerConfiguration config(boolean withLoss) {
+    private static MultiLayerConfiguration config(Boolean withLoss) {
         NeuralNetConfiguration.ListBuilder list = new NeuralNetConfiguration.Builder().dataType(DataType.DOUBLE).seed(4)
                 .updater(new Adam(0.5)).list()
                 .layer(new AolDense.Builder().nOut(8).build())
@@ -58,27 +55,11 @@ class AolDenseTest {
 
     @BeforeAll
     static void train() {
-        Nd4j.getRandom().setSeed(8);
-        trained = new MultiLayerNetwork(config(true));
-        trained.init();
-        INDArray x = Nd4j.randn(DataType.DOUBLE, 64, DIM_IN);
-        INDArray y = Nd4j.zeros(DataType.DOUBLE, 64, 3);
-        for (int i = 0; i < 64; i++) {
-            y.putScalar(i, x.getDouble(i, 0) * x.getDouble(i, 1) > 0 ? 0 : x.getDouble(i, 2) > 0 ? 1 : 2, 1.0);
-        }
-        for (int step = 0; step < 300; step++) {
-            trained.fit(x, y);
-        }
-    }
-
-    private static MultiLayerNetwork body(MultiLayerNetwork net) {
-        MultiLayerNetwork body = new MultiLayerNetwork(config(false));
-        body.init(net.params().dup(), false);
-        return body;
+        trained = CertifiedStacks.trainThreeClass(AolDenseTest::config, DIM_IN, 8);
     }
 
     private static void assertOneLipschitz(MultiLayerNetwork net, String when) {
-        MultiLayerNetwork body = body(net);
+        MultiLayerNetwork body = CertifiedStacks.body(net, AolDenseTest::config);
         int[] layers = {0, 2, 4};
         int[] dims = {DIM_IN, 8, 6};
         for (int k = 0; k < layers.length; k++) {
@@ -94,16 +75,7 @@ class AolDenseTest {
                     + " below the exact norm " + exact);
             assertTrue(certificate <= TOLERANCE, when + ": layer " + i + " certificate " + certificate);
         }
-        double random = LipschitzProbe.maxRandomPairRatio(in -> body.output(in, false), DIM_IN, 10_000, 5);
-        double adversarial = LipschitzProbe.maxAdversarialPairRatio(body, DIM_IN, 20, 150, 9);
-        double bound = NetworkLipschitz.upperBound(body, 4);
-        assertTrue(random <= TOLERANCE, when + ": random pair ratio " + random);
-        assertTrue(adversarial <= bound * (1 + 1e-9) && bound <= TOLERANCE, when + ": adversarial ratio "
-                + adversarial + ", certified bound " + bound);
-        System.out.printf("AolDense %s: random ratio %.6f, adversarial ratio %.6f, certified bound %.9f%n", when,
-                random, adversarial, bound);
-        // trained AOL layers are not isometries, but they must not have collapsed either
-        assertTrue(adversarial > 0.05, when + ": adversarial ratio " + adversarial);
+        CertifiedStacks.assertCertified(body, DIM_IN, "AolDense", when);
     }
 
     @Test
@@ -113,14 +85,7 @@ class AolDenseTest {
 
     @Test
     void oneLipschitzAndBitwiseAfterReload(@TempDir File dir) throws IOException {
-        File file = new File(dir, "aol.zip");
-        ModelSerializer.writeModel(trained, file, true);
-        MultiLayerNetwork restored = ModelSerializer.restoreMultiLayerNetwork(file, true);
-        assertEquals(trained.getLayerWiseConfigurations(), restored.getLayerWiseConfigurations());
-        INDArray x = Nd4j.randn(DataType.DOUBLE, 10, DIM_IN);
-        assertArrayEquals(trained.output(x).data().asDouble(), restored.output(x).data().asDouble(),
-                "outputs bitwise equal after reload");
-        assertOneLipschitz(restored, "after reload");
+        assertOneLipschitz(CertifiedStacks.reloadBitwise(trained, dir, DIM_IN), "after reload");
     }
 
     @Test

@@ -1,6 +1,6 @@
 package io.github.structnet.lipschitz;
 
-import io.github.structnet.certify.NetworkLipschitz;
+import io.github.structnet.testutil.CertifiedStacks;
 import io.github.structnet.testutil.LipschitzProbe;
 import io.github.structnet.testutil.Nets;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
@@ -8,7 +8,6 @@ import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.LossLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
-import org.deeplearning4j.util.ModelSerializer;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -23,9 +22,6 @@ import java.io.File;
 import java.io.IOException;
 import java.util.Set;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -37,11 +33,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class SllDenseTest {
 
-    private static final double TOLERANCE = 1 + 1e-6;
+    private static final double TOLERANCE = CertifiedStacks.TOLERANCE;
     private static final int DIM_IN = 5;
     private static MultiLayerNetwork trained;
 
-    private static MultiLayerConfiguration config(boolean withLoss) {
+    private static MultiLayerConfiguration config(Boolean withLoss) {
         NeuralNetConfiguration.ListBuilder list = new NeuralNetConfiguration.Builder().dataType(DataType.DOUBLE).seed(4)
                 .updater(new Adam(0.5)).list()
                 .layer(new SllDense.Builder().nHidden(12).build())
@@ -55,29 +51,11 @@ class SllDenseTest {
 
     @BeforeAll
     static void train() {
-        Nd4j.getRandom().setSeed(8);
-        trained = new MultiLayerNetwork(config(true));
-        trained.init();
-        INDArray x = Nd4j.randn(DataType.DOUBLE, 64, DIM_IN);
-        INDArray y = Nd4j.zeros(DataType.DOUBLE, 64, 3);
-        for (int i = 0; i < 64; i++) {
-            y.putScalar(i, x.getDouble(i, 0) * x.getDouble(i, 1) > 0 ? 0 : x.getDouble(i, 2) > 0 ? 1 : 2, 1.0);
-        }
-        INDArray before = trained.params().dup();
-        for (int step = 0; step < 300; step++) {
-            trained.fit(x, y);
-        }
-        assertNotEquals(before, trained.params(), "training moved the weights");
-    }
-
-    private static MultiLayerNetwork body(MultiLayerNetwork net) {
-        MultiLayerNetwork body = new MultiLayerNetwork(config(false));
-        body.init(net.params().dup(), false);
-        return body;
+        trained = CertifiedStacks.trainThreeClass(SllDenseTest::config, DIM_IN, 8);
     }
 
     private static void assertOneLipschitz(MultiLayerNetwork net, String when) {
-        MultiLayerNetwork body = body(net);
+        MultiLayerNetwork body = CertifiedStacks.body(net, SllDenseTest::config);
         for (int i = 0; i < 2; i++) {
             double jacobian = LipschitzProbe.maxJacobianNorm(LipschitzProbe.layerAtInference(body, i), DIM_IN, 200, 2.0,
                     21 + i);
@@ -86,15 +64,7 @@ class SllDenseTest {
             assertTrue(jacobian <= certificate * (1 + 1e-9) && certificate <= TOLERANCE, when + ": block " + i
                     + " Jacobian norm " + jacobian + ", certificate " + certificate);
         }
-        double random = LipschitzProbe.maxRandomPairRatio(in -> body.output(in, false), DIM_IN, 10_000, 5);
-        double adversarial = LipschitzProbe.maxAdversarialPairRatio(body, DIM_IN, 20, 150, 9);
-        double bound = NetworkLipschitz.upperBound(body, 2);
-        assertTrue(random <= TOLERANCE, when + ": random pair ratio " + random);
-        assertTrue(adversarial <= bound * (1 + 1e-9) && bound <= TOLERANCE, when + ": adversarial ratio "
-                + adversarial + ", certified bound " + bound);
-        System.out.printf("SllDense %s: random ratio %.6f, adversarial ratio %.6f, certified bound %.9f%n", when,
-                random, adversarial, bound);
-        assertTrue(adversarial > 0.05, when + ": adversarial ratio " + adversarial);
+        CertifiedStacks.assertCertified(body, DIM_IN, "SllDense", when);
     }
 
     @Test
@@ -104,14 +74,7 @@ class SllDenseTest {
 
     @Test
     void oneLipschitzAndBitwiseAfterReload(@TempDir File dir) throws IOException {
-        File file = new File(dir, "sll.zip");
-        ModelSerializer.writeModel(trained, file, true);
-        MultiLayerNetwork restored = ModelSerializer.restoreMultiLayerNetwork(file, true);
-        assertEquals(trained.getLayerWiseConfigurations(), restored.getLayerWiseConfigurations());
-        INDArray x = Nd4j.randn(DataType.DOUBLE, 10, DIM_IN);
-        assertArrayEquals(trained.output(x).data().asDouble(), restored.output(x).data().asDouble(),
-                "outputs bitwise equal after reload");
-        assertOneLipschitz(restored, "after reload");
+        assertOneLipschitz(CertifiedStacks.reloadBitwise(trained, dir, DIM_IN), "after reload");
     }
 
     @Test
