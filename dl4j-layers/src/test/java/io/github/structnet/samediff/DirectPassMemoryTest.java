@@ -1,7 +1,10 @@
 package io.github.structnet.samediff;
 
+import io.github.structnet.lipschitz.AolDense;
 import io.github.structnet.lipschitz.GradientFlowConv2D;
 import io.github.structnet.lipschitz.GradientFlowDense;
+import io.github.structnet.lipschitz.NormalizedRowsDense;
+import io.github.structnet.lipschitz.SllDense;
 import io.github.structnet.symplectic.GradientModule;
 import io.github.structnet.symplectic.Shear;
 import io.github.structnet.symplectic.SymplecticConv2D;
@@ -83,6 +86,17 @@ class DirectPassMemoryTest {
                 new GradientModule.Builder().width(4).build(),
                 new GradientFlowDense.Builder().nHidden(3).activation(Activation.TANH).build(),
                 new GradientModule.Builder().side(Shear.LOW).width(3).activation(Activation.ELU).build()},
+                InputType.feedForward(4), 5, 4);
+    }
+
+    @Test
+    void certifiedDenseDirectPassesTrainTheSameWithAndWithoutWorkspaces() {
+        assertTrainingIndependentOfMemory(() -> new Layer[]{
+                new AolDense.Builder().nOut(6).build(),
+                new SllDense.Builder().nHidden(5).build(),
+                new SllDense.Builder().nHidden(3).activation(Activation.SOFTPLUS).build(),
+                new AolDense.Builder().nOut(5).hasBias(false).build(),
+                new NormalizedRowsDense.Builder().nOut(4).build()},
                 InputType.feedForward(4), 5, 4);
     }
 }
