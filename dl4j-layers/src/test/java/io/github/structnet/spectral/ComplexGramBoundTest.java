@@ -10,7 +10,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The two routes of {@link ComplexGramBound} (OpenBLAS one matrix at a time, ND4J's batched products) give the same
- * bound, and it bounds the largest spectral norm of the batch from above within the Gram factor.
+ * bound, and, widened by the rounding margin its caller applies, it bounds the largest spectral norm of the batch from
+ * above within the Gram factor.
  */
 class ComplexGramBoundTest {
 
@@ -41,7 +42,10 @@ class ComplexGramBoundTest {
         ComplexGramBound batched = new ComplexGramBound(7);
         batched.addBatched(a.dup(), b.dup());
         assertEquals(batched.upperBound(), direct.upperBound(), 1e-12 * largest);
-        assertTrue(direct.upperBound() >= largest && direct.upperBound() <= largest * Math.pow(n, 1.0 / 512),
-                "bound " + direct.upperBound() + ", largest norm " + largest);
+        // the class bounds the norm up to double rounding (a CI run saw it 2 ulps below the SVD's value); its caller
+        // ConvolutionNorm widens it by GramIteration.ROUNDING_MARGIN, and that widened value must be sound
+        double certified = direct.upperBound() * (1.0 + GramIteration.ROUNDING_MARGIN);
+        assertTrue(certified >= largest && direct.upperBound() <= largest * Math.pow(n, 1.0 / 512),
+                "bound " + direct.upperBound() + " (widened " + certified + "), largest norm " + largest);
     }
 }
