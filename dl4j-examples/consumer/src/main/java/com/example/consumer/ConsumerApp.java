@@ -4,6 +4,7 @@ import io.github.structnet.certify.NetworkLipschitz;
 import io.github.structnet.lipschitz.GradientFlowConv2D;
 import io.github.structnet.lipschitz.LipschitzBounded;
 import io.github.structnet.summary.NetworkSummary;
+import io.github.structnet.updater.InPlaceUpdate;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
@@ -51,6 +52,7 @@ public final class ConsumerApp {
                 .build();
         ComputationGraph net = new ComputationGraph(conf);
         net.init();
+        InPlaceUpdate.install(net);
 
         INDArray x = Nd4j.rand(DataType.FLOAT, 8, 3, 16, 16);
         INDArray y = Nd4j.zeros(DataType.FLOAT, 8, 4);
