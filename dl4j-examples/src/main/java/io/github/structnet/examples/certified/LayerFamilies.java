@@ -252,8 +252,7 @@ public final class LayerFamilies {
     private static Result inChildJvm(Family family, String[] args) throws IOException {
         Path result = Files.createTempFile("layer-family-" + family, ".txt");
         String java = System.getProperty("java.home") + File.separator + "bin" + File.separator + "java";
-        List<String> command = new ArrayList<>(List.of(java, "-cp", System.getProperty("java.class.path"),
-                LayerFamilies.class.getName()));
+        List<String> command = new ArrayList<>(List.of(java, "-cp", classPath(), LayerFamilies.class.getName()));
         for (int i = 0; i < args.length; i++) {
             if (args[i].equals("--families")) {
                 i++;
@@ -275,6 +274,25 @@ public final class LayerFamilies {
         } finally {
             Files.deleteIfExists(result);
         }
+    }
+
+    /**
+     * This class's class path: the URLs of its class loader where that is a URLClassLoader (Maven's
+     * {@code exec:java}, whose {@code java.class.path} is Maven's own), else {@code java.class.path}.
+     */
+    private static String classPath() {
+        if (LayerFamilies.class.getClassLoader() instanceof java.net.URLClassLoader loader) {
+            StringBuilder sb = new StringBuilder();
+            for (java.net.URL url : loader.getURLs()) {
+                try {
+                    sb.append(sb.length() == 0 ? "" : File.pathSeparator).append(new File(url.toURI()).getPath());
+                } catch (java.net.URISyntaxException e) {
+                    throw new IllegalStateException("LayerFamilies: class path entry " + url + " is not a file", e);
+                }
+            }
+            return sb.toString();
+        }
+        return System.getProperty("java.class.path");
     }
 
     public static void main(String[] args) throws IOException {
