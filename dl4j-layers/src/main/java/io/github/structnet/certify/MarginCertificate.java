@@ -29,10 +29,7 @@ public final class MarginCertificate {
      * @param labels one-hot [n, k] or class indices [n] / [n, 1]
      */
     public static double[] margins(INDArray logits, INDArray labels) {
-        if (logits.rank() != 2 || logits.size(1) < 2) {
-            throw new IllegalArgumentException("MarginCertificate: logits must be [n, k] with k >= 2; got "
-                    + java.util.Arrays.toString(logits.shape()));
-        }
+        requireLogits(logits);
         int n = (int) logits.size(0);
         int k = (int) logits.size(1);
         int[] classes = classIndices(labels, n, k);
@@ -45,10 +42,7 @@ public final class MarginCertificate {
                     best = Math.max(best, logits.getDouble(i, j));
                 }
             }
-            m[i] = own - best;
-            if (Double.isNaN(m[i])) {
-                throw new IllegalArgumentException("MarginCertificate: logits of sample " + i + " contain NaN");
-            }
+            m[i] = requireNumber(own - best, i);
         }
         return m;
     }
@@ -88,13 +82,13 @@ public final class MarginCertificate {
             throw new IllegalArgumentException("MarginCertificate: the body's Lipschitz bound must be positive and "
                     + "finite; got " + bodyBound);
         }
+        requireLogits(logits);
         int n = (int) logits.size(0);
         int k = (int) logits.size(1);
         if (lastWeights.rank() != 2 || lastWeights.rows() != k) {
             throw new IllegalArgumentException("MarginCertificate: last-layer weights must be [" + k + ", d] for " + k
                     + " logits; got " + java.util.Arrays.toString(lastWeights.shape()));
         }
-        margins(logits, labels);                                   // checks the shapes and for NaN
         int[] classes = classIndices(labels, n, k);
         double[][] distance = new double[k][k];
         for (int a = 0; a < k; a++) {
@@ -110,7 +104,7 @@ public final class MarginCertificate {
                 if (j == y) {
                     continue;
                 }
-                double gap = logits.getDouble(i, y) - logits.getDouble(i, j);
+                double gap = requireNumber(logits.getDouble(i, y) - logits.getDouble(i, j), i);
                 if (gap <= 0) {
                     radius = Math.min(radius, gap);
                 } else if (distance[y][j] > 0) {
@@ -170,6 +164,21 @@ public final class MarginCertificate {
             }
         }
         return certified / (double) radii.length;
+    }
+
+    private static void requireLogits(INDArray logits) {
+        if (logits.rank() != 2 || logits.size(1) < 2) {
+            throw new IllegalArgumentException("MarginCertificate: logits must be [n, k] with k >= 2; got "
+                    + java.util.Arrays.toString(logits.shape()));
+        }
+    }
+
+    /** A logit difference of sample i, refused when NaN. */
+    private static double requireNumber(double difference, int sample) {
+        if (Double.isNaN(difference)) {
+            throw new IllegalArgumentException("MarginCertificate: logits of sample " + sample + " contain NaN");
+        }
+        return difference;
     }
 
     private static int[] classIndices(INDArray labels, int n, int k) {
