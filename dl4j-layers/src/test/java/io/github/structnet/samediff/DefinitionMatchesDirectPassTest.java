@@ -1,10 +1,12 @@
 package io.github.structnet.samediff;
 
+import io.github.structnet.lipschitz.AolConv2D;
 import io.github.structnet.lipschitz.AolDense;
 import io.github.structnet.lipschitz.GradientFlowConv2D;
 import io.github.structnet.lipschitz.GradientFlowDense;
 import io.github.structnet.lipschitz.GroupSort;
 import io.github.structnet.lipschitz.NormalizedRowsDense;
+import io.github.structnet.lipschitz.SllConv2D;
 import io.github.structnet.lipschitz.SllDense;
 import io.github.structnet.lipschitz.SpectralDense;
 import io.github.structnet.ode.NeuralOdeLayer;
@@ -98,6 +100,19 @@ class DefinitionMatchesDirectPassTest {
         for (CNN2DFormat format : CNN2DFormat.values()) {
             for (Activation activation : new Activation[]{Activation.RELU, Activation.ELU}) {
                 assertRoutesAgree(InputType.convolutional(5, 4, 2, format), new GradientFlowConv2D.Builder()
+                        .hiddenChannels(3).activation(activation).build());
+            }
+        }
+    }
+
+    @Test
+    void certifiedConvDefinitionsMatchTheirDirectPassesInBothLayouts() {
+        for (CNN2DFormat format : CNN2DFormat.values()) {
+            assertRoutesAgree(InputType.convolutional(5, 4, 2, format), new AolConv2D.Builder().outChannels(3).build());
+            assertRoutesAgree(InputType.convolutional(3, 4, 3, format), new AolConv2D.Builder().outChannels(2)
+                    .kernelSize(5).hasBias(false).build());
+            for (Activation activation : new Activation[]{Activation.RELU, Activation.TANH}) {
+                assertRoutesAgree(InputType.convolutional(5, 4, 2, format), new SllConv2D.Builder()
                         .hiddenChannels(3).activation(activation).build());
             }
         }

@@ -1,9 +1,11 @@
 package io.github.structnet.samediff;
 
+import io.github.structnet.lipschitz.AolConv2D;
 import io.github.structnet.lipschitz.AolDense;
 import io.github.structnet.lipschitz.GradientFlowConv2D;
 import io.github.structnet.lipschitz.GradientFlowDense;
 import io.github.structnet.lipschitz.NormalizedRowsDense;
+import io.github.structnet.lipschitz.SllConv2D;
 import io.github.structnet.lipschitz.SllDense;
 import io.github.structnet.symplectic.GradientModule;
 import io.github.structnet.symplectic.Shear;
@@ -98,5 +100,14 @@ class DirectPassMemoryTest {
                 new AolDense.Builder().nOut(5).hasBias(false).build(),
                 new NormalizedRowsDense.Builder().nOut(4).build()},
                 InputType.feedForward(4), 5, 4);
+    }
+
+    @Test
+    void certifiedConvDirectPassesTrainTheSameWithAndWithoutWorkspaces() {
+        assertTrainingIndependentOfMemory(() -> new Layer[]{
+                new AolConv2D.Builder().outChannels(3).build(),
+                new SllConv2D.Builder().hiddenChannels(4).build(),
+                new SllConv2D.Builder().hiddenChannels(2).activation(Activation.SOFTPLUS).build()},
+                InputType.convolutional(4, 3, 2), 3, 2, 4, 3);
     }
 }

@@ -35,6 +35,12 @@ public final class CertifiedStacks {
      */
     public static MultiLayerNetwork trainThreeClass(Function<Boolean, MultiLayerConfiguration> config, int dimIn,
                                                     long seed) {
+        return trainThreeClass(config, dimIn, seed, 300);
+    }
+
+    /** {@link #trainThreeClass(Function, int, long)} with another number of steps (for the slower layers). */
+    public static MultiLayerNetwork trainThreeClass(Function<Boolean, MultiLayerConfiguration> config, int dimIn,
+                                                    long seed, int steps) {
         Nd4j.getRandom().setSeed(seed);
         MultiLayerNetwork net = new MultiLayerNetwork(config.apply(true));
         net.init();
@@ -44,7 +50,7 @@ public final class CertifiedStacks {
             y.putScalar(i, x.getDouble(i, 0) * x.getDouble(i, 1) > 0 ? 0 : x.getDouble(i, 2) > 0 ? 1 : 2, 1.0);
         }
         INDArray before = net.params().dup();
-        for (int step = 0; step < 300; step++) {
+        for (int step = 0; step < steps; step++) {
             net.fit(x, y);
         }
         assertTrue(!before.equals(net.params()), "training moved the weights");

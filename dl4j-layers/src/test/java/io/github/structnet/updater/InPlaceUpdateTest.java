@@ -75,8 +75,8 @@ class InPlaceUpdateTest {
 
     @Test
     void graphTrainingIsBitwiseTheStockTraining() {
-        ComputationGraph stock = graph();
-        ComputationGraph inPlace = InPlaceUpdate.install(graph());
+        ComputationGraph stock = graph(new Adam(2e-2));
+        ComputationGraph inPlace = InPlaceUpdate.install(graph(new Adam(2e-2)));
         assertTrue(InPlaceUpdate.isInstalled(inPlace));
         for (int step = 0; step < 6; step++) {
             INDArray x = data(step, 6);
@@ -133,7 +133,7 @@ class InPlaceUpdateTest {
         assertTrue(e.getMessage().contains("init()"), e.getMessage());
     }
 
-    private static void trainBoth(MultiLayerNetwork a, MultiLayerNetwork b, int steps, int seedOffset) {
+    static void trainBoth(MultiLayerNetwork a, MultiLayerNetwork b, int steps, int seedOffset) {
         for (int step = 0; step < steps; step++) {
             INDArray x = data(seedOffset + step, 6);
             INDArray y = data(100 + seedOffset + step, 3);
@@ -142,12 +142,12 @@ class InPlaceUpdateTest {
         }
     }
 
-    private static INDArray data(long seed, int columns) {
+    static INDArray data(long seed, int columns) {
         Nd4j.getRandom().setSeed(seed);
         return Nd4j.randn(DataType.DOUBLE, BATCH, columns);
     }
 
-    private static MultiLayerConfiguration configuration(IUpdater updater) {
+    static MultiLayerConfiguration configuration(IUpdater updater) {
         boolean momentum = updater instanceof Nesterovs;
         NeuralNetConfiguration.Builder base = new NeuralNetConfiguration.Builder().seed(5).dataType(DataType.DOUBLE)
                 .updater(updater);
@@ -165,15 +165,15 @@ class InPlaceUpdateTest {
                 .setInputType(InputType.feedForward(6)).build();
     }
 
-    private static MultiLayerNetwork network(IUpdater updater) {
+    static MultiLayerNetwork network(IUpdater updater) {
         MultiLayerNetwork net = new MultiLayerNetwork(configuration(updater));
         net.init();
         return net;
     }
 
-    private static ComputationGraph graph() {
+    static ComputationGraph graph(IUpdater updater) {
         ComputationGraphConfiguration conf = new NeuralNetConfiguration.Builder().seed(9).dataType(DataType.DOUBLE)
-                .updater(new Adam(2e-2)).l2(1e-3).graphBuilder()
+                .updater(updater).l2(1e-3).graphBuilder()
                 .addInputs("in")
                 .addLayer("a", new GradientFlowDense.Builder().nHidden(8).build(), "in")
                 .addLayer("b", new DenseLayer.Builder().nOut(6).activation(Activation.TANH).build(), "in")
@@ -186,7 +186,7 @@ class InPlaceUpdateTest {
         return graph;
     }
 
-    private static void assertBitwiseEqual(INDArray expected, INDArray actual, String what) {
+    static void assertBitwiseEqual(INDArray expected, INDArray actual, String what) {
         assertEquals(expected.length(), actual.length(), what + ": lengths");
         double[] e = expected.dup().data().asDouble();
         double[] a = actual.dup().data().asDouble();

@@ -4,6 +4,7 @@ import io.github.structnet.backend.Backends;
 import io.github.structnet.examples.bench.PeakMemory;
 import io.github.structnet.examples.common.CertifiedAccuracyChart;
 import io.github.structnet.examples.common.CertifiedReport;
+import io.github.structnet.examples.common.CosineDecay;
 import io.github.structnet.examples.data.MnistData;
 import io.github.structnet.lipschitz.AolDense;
 import io.github.structnet.lipschitz.GradientFlowDense;
@@ -13,6 +14,7 @@ import io.github.structnet.lipschitz.SllDense;
 import io.github.structnet.lipschitz.SpectralDense;
 import io.github.structnet.lipschitz.TemperatureCrossEntropy;
 import io.github.structnet.updater.InPlaceUpdate;
+import io.github.structnet.updater.LearningRates;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
@@ -49,10 +51,13 @@ import java.util.Locale;
  * Each certificate is checked by the attack ({@link RobustnessCheck}): no certified example flipped, PGD accuracy at
  * least the certified accuracy. With several families each runs in a JVM of its own, so that peak memory is its own.
  * Writes {@code layer-families-<data>.png} (certified accuracy against ε).
- * <p>Usage: {@code LayerFamilies [--quick] [--budget MINUTES] [--offset U] [--families a,b,...] [--fashion]
- * [--data DIR] [--out DIR]}; {@code --offset} sets the loss's offset u ({@link TemperatureCrossEntropy}, 0 by
- * default). Default: 60 minutes per family on the 60,000 training images; {@code --quick}: 600 images and 10 seconds
- * per family (for CI).
+ * <p>Usage: {@code LayerFamilies [--quick] [--budget MINUTES] [--offset U] [--final-lr R] [--families a,b,...]
+ * [--fashion] [--data DIR] [--out DIR]}; {@code --offset} sets the loss's offset u
+ * ({@link TemperatureCrossEntropy}, 0 by default). Adam's learning rate falls from 3e-3 to {@code --final-lr}
+ * (3e-5 by default; 3e-3 keeps it constant) along a cosine over the steps the budget allows, re-estimated from the
+ * measured step time after every epoch.
+ * Default: 60 minutes per family on the 60,000 training images; {@code --quick}: 600 images and 10 seconds per family
+ * (for CI).
  */
 public final class LayerFamilies {
 
@@ -85,20 +90,30 @@ public final class LayerFamilies {
 
     /** Sizes and budget of one run. */
     public record Settings(String name, int train, int test, int attacked, int pgdSteps, int width, int depth,
-                           int batch, double temperature, double offset, double learningRate, double budgetSeconds,
-                           long seed) {
+                           int batch, double temperature, double offset, double learningRate,
+                           double finalLearningRate, double budgetSeconds, long seed) {
         public static Settings quick() {
-            return new Settings("quick", 600, 300, 100, 10, 64, 2, 32, 2.0, 0.0, 3e-3, 10, 42);
+            return new Settings("quick", 600, 300, 100, 10, 64, 2, 32, 2.0, 0.0, 3e-3, 3e-5, 10, 42);
         }
 
         public static Settings standard() {
-            return new Settings("standard", 60_000, 10_000, 1000, 20, 512, 4, 128, 2.0, 0.0, 3e-3, 3600, 42);
+            return new Settings("standard", 60_000, 10_000, 1000, 20, 512, 4, 128, 2.0, 0.0, 3e-3, 3e-5, 3600, 42);
         }
 
         /** The same settings with another loss offset u (certification-aware cross-entropy). */
         public Settings withOffset(double u) {
             return new Settings(name, train, test, attacked, pgdSteps, width, depth, batch, temperature, u,
-                    learningRate, budgetSeconds, seed);
+                    learningRate, finalLearningRate, budgetSeconds, seed);
+        }
+
+        /** The same settings with another learning rate at the end of the budget (the initial one: constant). */
+        public Settings withFinalLearningRate(double rate) {
+            if (!(rate >= 0 && rate <= learningRate)) {
+                throw new IllegalArgumentException("LayerFamilies: --final-lr must lie in [0, " + learningRate
+                        + "]; got " + rate);
+            }
+            return new Settings(name, train, test, attacked, pgdSteps, width, depth, batch, temperature, offset,
+                    learningRate, rate, budgetSeconds, seed);
         }
 
         /** The same settings with another budget per family. */
@@ -107,7 +122,7 @@ public final class LayerFamilies {
                 throw new IllegalArgumentException("LayerFamilies: --budget must be > 0 minutes; got " + minutes);
             }
             return new Settings(name, train, test, attacked, pgdSteps, width, depth, batch, temperature, offset,
-                    learningRate, minutes * 60, seed);
+                    learningRate, finalLearningRate, minutes * 60, seed);
         }
     }
 
@@ -207,6 +222,7 @@ public final class LayerFamilies {
                         break;
                     }
                 }
+                decayOverBudget(net, s, steps, elapsed);
             }
         }
         double peakMb = PeakMemory.peakKb() / 1024.0;
@@ -215,6 +231,18 @@ public final class LayerFamilies {
                 s.pgdSteps());
         return new Result(family, net.numParams(), steps, (double) steps / batchesPerEpoch, 1000 * elapsed / steps,
                 peakMb, check.report(), check.sound());
+    }
+
+    /**
+     * Sets the cosine decay from the initial to the final learning rate over the number of steps the budget allows
+     * at the step time measured so far (re-estimated after every epoch), keeping Adam's state.
+     */
+    static void decayOverBudget(MultiLayerNetwork net, Settings s, int steps, double elapsed) {
+        if (s.finalLearningRate() == s.learningRate() || elapsed >= s.budgetSeconds()) {
+            return;
+        }
+        long expected = Math.max(steps + 1, Math.round(steps * s.budgetSeconds() / elapsed));
+        LearningRates.set(net, new CosineDecay(s.learningRate(), s.finalLearningRate(), expected));
     }
 
     /** The Markdown table of the runs. */
@@ -296,11 +324,13 @@ public final class LayerFamilies {
     }
 
     public static void main(String[] args) throws IOException {
-        String usage = "LayerFamilies [--quick] [--budget MINUTES] [--offset U] [--families a,b,...] [--fashion]"
+        String usage = "LayerFamilies [--quick] [--budget MINUTES] [--offset U] [--final-lr R] [--families a,b,...]"
+                + " [--fashion]"
                 + " [--data DIR] [--out DIR]";
         Settings settings = Settings.standard();
         Double budget = null;
         Double offset = null;
+        Double finalRate = null;
         List<Family> families = List.of(Family.values());
         MnistData.Kind kind = MnistData.Kind.MNIST;
         Path data = null;
@@ -310,7 +340,7 @@ public final class LayerFamilies {
             switch (args[i]) {
                 case "--quick" -> settings = Settings.quick();
                 case "--fashion" -> kind = MnistData.Kind.FASHION_MNIST;
-                case "--budget", "--offset", "--families", "--data", "--out", "--result" -> {
+                case "--budget", "--offset", "--final-lr", "--families", "--data", "--out", "--result" -> {
                     if (i + 1 >= args.length) {
                         throw new IllegalArgumentException(args[i] + " needs a value; usage: " + usage);
                     }
@@ -318,6 +348,7 @@ public final class LayerFamilies {
                     switch (args[i - 1]) {
                         case "--budget" -> budget = Double.parseDouble(value);
                         case "--offset" -> offset = Double.parseDouble(value);
+                        case "--final-lr" -> finalRate = Double.parseDouble(value);
                         case "--families" -> {
                             List<Family> chosen = new ArrayList<>();
                             for (String name : value.split(",")) {
@@ -339,6 +370,9 @@ public final class LayerFamilies {
         if (offset != null) {
             settings = settings.withOffset(offset);
         }
+        if (finalRate != null) {
+            settings = settings.withFinalLearningRate(finalRate);
+        }
         System.out.println(Backends.requireSupported());
         DataSet train = MnistData.load(kind, true, data, settings.train());
         DataSet test = MnistData.load(kind, false, data, settings.test());
@@ -353,10 +387,11 @@ public final class LayerFamilies {
             results.add(families.size() == 1 ? run(f, settings, train, test) : inChildJvm(f, args));
         }
         System.out.printf(Locale.ROOT, "%n%s, %s run: %d training / %d test images, %.0f s of training per family,"
-                        + " width %d, depth %d, batch %d, loss T = %.1f, offset %.2f; certified accuracy on all test"
-                        + " images, PGD (%d steps, L2) on the first %d%n%n", kind, settings.name(), settings.train(),
-                settings.test(), settings.budgetSeconds(), settings.width(), settings.depth(), settings.batch(),
-                settings.temperature(), settings.offset(), settings.pgdSteps(),
+                        + " width %d, depth %d, batch %d, loss T = %.1f, offset %.2f, Adam %.1e to %.1e (cosine over"
+                        + " the budget); certified accuracy on all test images, PGD (%d steps, L2) on the first %d%n%n",
+                kind, settings.name(), settings.train(), settings.test(), settings.budgetSeconds(), settings.width(),
+                settings.depth(), settings.batch(), settings.temperature(), settings.offset(), settings.learningRate(),
+                settings.finalLearningRate(), settings.pgdSteps(),
                 Math.min(settings.attacked(), settings.test()));
         System.out.print(table(results));
         String tag = kind == MnistData.Kind.MNIST ? "mnist" : "fashion-mnist";
