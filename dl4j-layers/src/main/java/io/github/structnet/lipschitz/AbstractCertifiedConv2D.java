@@ -70,14 +70,6 @@ public abstract class AbstractCertifiedConv2D extends ConvolutionalStructLayer i
         kernel.assign(Nd4j.randn(kernel.dataType(), kernel.shape()).muli(1.0 / Math.sqrt(fanIn)));
     }
 
-    /** Checks the input size before the parameters are declared (it is inferred from the input type when not set). */
-    protected void requireGeometry() {
-        if (channels <= 0 || height <= 0 || width <= 0) {
-            throw new IllegalArgumentException(describe() + ": input channels and size must be positive (set them or"
-                    + " let setInputType infer them); got " + channels + "x" + height + "x" + width);
-        }
-    }
-
     /** The output type for {@code outChannels} channels at the input's resolution and layout. */
     protected InputType sameResolution(InputType inputType, long outChannels) {
         InputType.InputTypeConvolutional c = convolutional(inputType);
@@ -118,14 +110,7 @@ public abstract class AbstractCertifiedConv2D extends ConvolutionalStructLayer i
 
         /** Checks the shared settings. */
         protected void validate() {
-            if (kernelSize <= 0 || kernelSize % 2 == 0) {
-                throw new IllegalArgumentException(owner() + ": kernelSize must be odd and positive (\"same\" padding"
-                        + " is symmetric only for odd kernels); got " + kernelSize);
-            }
-            if (channels < 0 || height < 0 || width < 0) {
-                throw new IllegalArgumentException(owner() + ": input size must be positive; got " + channels + "x"
-                        + height + "x" + width);
-            }
+            requireKernelAndInputSize(kernelSize, channels, height, width, owner());
         }
     }
 }

@@ -133,13 +133,6 @@ public abstract class AbstractNormalisedConv2D extends ConvolutionalStructLayer 
         return "; the certified operator norm was computed for " + height + "x" + width + " inputs";
     }
 
-    private void requireGeometry() {
-        if (channels <= 0 || height <= 0 || width <= 0) {
-            throw new IllegalArgumentException(describe() + ": input channels and size must be positive (set them or"
-                    + " let setInputType infer them); got " + channels + "x" + height + "x" + width);
-        }
-    }
-
     /** Shared builder settings. Defaults: 3×3 kernels, 1 power iteration per training step, 50 at initialisation. */
     @SuppressWarnings("unchecked")
     public abstract static class Builder<T extends Builder<T>> extends NormalisedLayerBuilder<T> {
@@ -164,15 +157,7 @@ public abstract class AbstractNormalisedConv2D extends ConvolutionalStructLayer 
 
         @Override
         protected void validate() {
-            if (kernelSize <= 0 || kernelSize % 2 == 0) {
-                throw new IllegalArgumentException(owner()
-                        + ": kernelSize must be odd and positive (\"same\" padding is symmetric only for odd "
-                                + "kernels); got " + kernelSize);
-            }
-            if (channels < 0 || height < 0 || width < 0) {
-                throw new IllegalArgumentException(owner() + ": input size must be positive; got " + channels + "x"
-                        + height + "x" + width);
-            }
+            requireKernelAndInputSize(kernelSize, channels, height, width, owner());
             super.validate();
         }
     }

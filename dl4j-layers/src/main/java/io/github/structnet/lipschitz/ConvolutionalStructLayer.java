@@ -39,6 +39,30 @@ public abstract class ConvolutionalStructLayer extends StructLayer {
         this.width = width;
     }
 
+    /** Checks the input size before the parameters are declared (it is inferred from the input type when not set). */
+    protected void requireGeometry() {
+        if (channels <= 0 || height <= 0 || width <= 0) {
+            throw new IllegalArgumentException(describe() + ": input channels and size must be positive (set them or"
+                    + " let setInputType infer them); got " + channels + "x" + height + "x" + width);
+        }
+    }
+
+    /**
+     * A builder's check of an odd positive kernel size and of an input size that is positive or not yet set (0,
+     * inferred from the input type).
+     */
+    protected static void requireKernelAndInputSize(int kernelSize, long channels, long height, long width,
+                                                    String owner) {
+        if (kernelSize <= 0 || kernelSize % 2 == 0) {
+            throw new IllegalArgumentException(owner + ": kernelSize must be odd and positive (\"same\" padding is"
+                    + " symmetric only for odd kernels); got " + kernelSize);
+        }
+        if (channels < 0 || height < 0 || width < 0) {
+            throw new IllegalArgumentException(owner + ": input size must be positive; got " + channels + "x" + height
+                    + "x" + width);
+        }
+    }
+
     /** Why the input size is fixed, appended to the size error (empty by default). */
     protected String sizeReason() {
         return "";
@@ -85,7 +109,8 @@ public abstract class ConvolutionalStructLayer extends StructLayer {
     /** The convolutional input type (NCHW, or NHWC where supported), or an error naming the layer. */
     protected InputType.InputTypeConvolutional convolutional(InputType inputType) {
         return ConvolutionalInputs.of(inputType, supportsChannelsLast(),
-                "GradientFlowConv2D, SpectralConv2D and the pooling layers also take NHWC", describe());
+                "GradientFlowConv2D, SpectralConv2D, AolConv2D, SllConv2D and the pooling layers also take NHWC",
+                describe());
     }
 
     @Override

@@ -92,22 +92,14 @@ public class GradientFlowConv2D extends AbstractNormalisedConv2D implements Dire
         GradientFlowStep step = GradientFlowStep.forPass(training, p.get(VECTOR_KEY),
                 direction -> Convolutions.apply(direction, kernel, 1), () -> certifiedNorm(p), p.get(STEP_KEY),
                 safetyFraction);
-        long[] hiddenShape = shapeOf(x.size(0), hiddenChannels, height, width);
-        boolean keepZ = ActivationPass.needsPreActivation(activation);
-        INDArray z = memory.scratch("z", x.dataType(), hiddenShape);
-        INDArray a;
-        if (activation == Activation.RELU && Convolutions.applyRectified(x, kernel, p.get(BIAS_KEY), dataFormat, z)) {
-            a = z; // a = ReLU(K x + b) in one pass; backprop needs only a
-        } else {
-            Convolutions.apply(x, kernel, p.get(BIAS_KEY), 1, dataFormat, z);
-            a = ActivationPass.activate(activation, z, keepZ ? memory.scratch("a", x.dataType(), hiddenShape) : z,
-                    training);
-        }
+        ActivatedConvolution activated = ActivatedConvolution.of(x, kernel, p.get(BIAS_KEY), activation, dataFormat,
+                shapeOf(x.size(0), hiddenChannels, height, width), training, memory);
+        INDArray a = activated.a();
         INDArray adjointKernel = Convolutions.flipped(kernel, -step.tau(),
                 memory.scratch("adjointKernel", x.dataType(), Convolutions.flippedShape(kernel)));
         INDArray out = Convolutions.apply(a, adjointKernel, null, 1, dataFormat, memory.result(x.dataType(), x.shape()))
                 .addi(x);
-        return new Forward<>(x, out, new Saved(keepZ ? z : null, a, adjointKernel, step));
+        return new Forward<>(x, out, new Saved(activated.z(), a, adjointKernel, step));
     }
 
     /**

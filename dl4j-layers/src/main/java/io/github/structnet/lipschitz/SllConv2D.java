@@ -96,24 +96,16 @@ public class SllConv2D extends AbstractCertifiedConv2D implements DirectPass<Sll
     public Forward<Saved> forward(Map<String, INDArray> p, INDArray x, boolean training, PassMemory memory) {
         INDArray kernel = p.get(KERNEL_KEY);
         Rescaling rescaling = rescale(kernel, p.get(SCALE_KEY));
-        long[] hiddenShape = shapeOf(x.size(0), hiddenChannels, height, width);
-        boolean keepZ = ActivationPass.needsPreActivation(activation);
-        INDArray z = memory.scratch("z", x.dataType(), hiddenShape);
-        INDArray a;
-        if (activation == Activation.RELU && Convolutions.applyRectified(x, kernel, p.get(BIAS_KEY), dataFormat, z)) {
-            a = z;
-        } else {
-            Convolutions.apply(x, kernel, p.get(BIAS_KEY), 1, dataFormat, z);
-            a = ActivationPass.activate(activation, z, keepZ ? memory.scratch("a", x.dataType(), hiddenShape) : z,
-                    training);
-        }
+        ActivatedConvolution activated = ActivatedConvolution.of(x, kernel, p.get(BIAS_KEY), activation, dataFormat,
+                shapeOf(x.size(0), hiddenChannels, height, width), training, memory);
+        INDArray a = activated.a();
         INDArray flipped = Convolutions.flipped(kernel, 1.0,
                 memory.scratch("flipped", kernel.dataType(), Convolutions.flippedShape(kernel)));
         INDArray adjoint = memory.scratch("adjoint", kernel.dataType(), flipped.shape()).assign(flipped)
                 .muli(rescaling.r().reshape(1, 1, hiddenChannels, 1)).negi();
         INDArray out = Convolutions.apply(a, adjoint, null, 1, dataFormat, memory.result(x.dataType(), x.shape()))
                 .addi(x);
-        return new Forward<>(x, out, new Saved(rescaling, keepZ ? z : null, a, flipped, adjoint));
+        return new Forward<>(x, out, new Saved(rescaling, activated.z(), a, flipped, adjoint));
     }
 
     /** The correlations of K, A, q = exp(ℓ), t = (q A) ⊘ q and r = 2/(t + floor), as the definition computes them. */
@@ -202,7 +194,7 @@ public class SllConv2D extends AbstractCertifiedConv2D implements DirectPass<Sll
 
     @Override
     public InputType getOutputType(int layerIndex, InputType inputType) {
-        return sameResolution(inputType, channels);
+        return sameResolution(inputType, convolutional(inputType).getChannels());
     }
 
     /** Builder in DL4J style. Defaults: 3×3, ReLU; input size inferred from the input type. */
