@@ -14,6 +14,7 @@ import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
 import java.util.HashMap;
@@ -50,11 +51,8 @@ public class SllConv2D extends AbstractCertifiedConv2D implements DirectPass<Sll
     private long hiddenChannels;
     private Activation activation;
 
-    /**
-     * The rescaling of one pass: the kernel's correlations, A [C′, C′], q, t (without the floor) and r = 2/(t + floor),
-     * each [1, C′].
-     */
-    record Rescaling(ConvolutionGram.Correlations correlations, INDArray gram, INDArray q, INDArray t, INDArray r) {
+    /** The rescaling of one pass: the kernel's correlations, A [C′, C′], and q, t, r from them. */
+    record Rescaling(ConvolutionGram.Correlations correlations, INDArray gram, SllScaling scaling) {
     }
 
     /**
@@ -102,7 +100,7 @@ public class SllConv2D extends AbstractCertifiedConv2D implements DirectPass<Sll
         INDArray flipped = Convolutions.flipped(kernel, 1.0,
                 memory.scratch("flipped", kernel.dataType(), Convolutions.flippedShape(kernel)));
         INDArray adjoint = memory.scratch("adjoint", kernel.dataType(), flipped.shape()).assign(flipped)
-                .muli(rescaling.r().reshape(1, 1, hiddenChannels, 1)).negi();
+                .muli(rescaling.scaling().r().reshape(1, 1, hiddenChannels, 1)).negi();
         INDArray out = Convolutions.apply(a, adjoint, null, 1, dataFormat, memory.result(x.dataType(), x.shape()))
                 .addi(x);
         return new Forward<>(x, out, new Saved(rescaling, activated.z(), a, flipped, adjoint));
@@ -113,10 +111,8 @@ public class SllConv2D extends AbstractCertifiedConv2D implements DirectPass<Sll
         ConvolutionGram.Correlations correlations = ConvolutionGram.correlate(kernel, kernelSize,
                 ConvolutionGram.Side.OUTPUT);
         INDArray gram = correlations.absoluteSums();
-        INDArray q = Transforms.exp(logQ, true).reshape(1, hiddenChannels);
-        INDArray t = q.mmul(gram).divi(q);
-        INDArray r = t.add(Norms.FLOOR).rdivi(2.0);
-        return new Rescaling(correlations, gram, q, t, r);
+        return new Rescaling(correlations, gram, SllScaling.of(gram, logQ,
+                Nd4j.createUninitialized(kernel.dataType(), 1, hiddenChannels)));
     }
 
     /**
@@ -131,7 +127,8 @@ public class SllConv2D extends AbstractCertifiedConv2D implements DirectPass<Sll
         INDArray kernel = p.get(KERNEL_KEY);
         INDArray x = f.input();
         Saved saved = f.saved();
-        Rescaling s = saved.rescaling();
+        Rescaling rescaling = saved.rescaling();
+        SllScaling s = rescaling.scaling();
         INDArray a = saved.a();
         INDArray gradA = memory.scratch("gradA", a.dataType(), a.shape());
         INDArray gradM = memory.scratch("gradM", kernel.dataType(), saved.adjoint().shape());
@@ -146,10 +143,10 @@ public class SllConv2D extends AbstractCertifiedConv2D implements DirectPass<Sll
 
         INDArray gradR = gradM.mul(saved.flipped()).sum(0, 1, 3).reshape(1, hiddenChannels).negi();
         Convolutions.addFlipped(gradM.muli(s.r().reshape(1, 1, hiddenChannels, 1)), -1.0, gradKernel);
-        INDArray g = gradR.muli(s.r()).muli(s.r()).muli(-0.5).divi(s.q());            // ∂/∂t ⊘ q
+        INDArray g = s.tGradientOverQ(gradR);
         INDArray gradGram = s.q().transpose().mmul(g);                                   // entry (j, i): qⱼ gᵢ
-        s.correlations().addKernelGradient(gradGram, gradKernel);
-        INDArray gradLogQ = memory.gradient(SCALE_KEY).assign(g.mmul(s.gram()).subi(g.mul(s.t())).muli(s.q()));
+        rescaling.correlations().addKernelGradient(gradGram, gradKernel);
+        INDArray gradLogQ = s.logScaleGradient(g, rescaling.gram(), memory.gradient(SCALE_KEY));
         Release.all(gradGram);
         Map<String, INDArray> grads = new HashMap<>();
         grads.put(KERNEL_KEY, gradKernel);
@@ -160,7 +157,7 @@ public class SllConv2D extends AbstractCertifiedConv2D implements DirectPass<Sll
 
     /** K̃ = (T + floor)^{-1/2} K as the layer computes T from K and ℓ: [k, k, C, C′]. */
     INDArray rescaledKernel(INDArray kernel, INDArray logQ) {
-        INDArray r = rescale(kernel, logQ).r();
+        INDArray r = rescale(kernel, logQ).scaling().r();
         return kernel.mul(Transforms.sqrt(r.muli(0.5), false).reshape(1, 1, 1, hiddenChannels));
     }
 

@@ -51,11 +51,8 @@ public class SllDense extends AbstractCertifiedDense implements DirectPass<SllDe
     private long nHidden;
     private Activation activation;
 
-    /**
-     * The rescaling of one pass: q, sign(W Wᵀ) and |W Wᵀ| [h, h], t (without the floor) and r = 2/(t + floor), each
-     * [1, h].
-     */
-    record Rescaling(INDArray q, INDArray gramSigns, INDArray gramAbs, INDArray t, INDArray r) {
+    /** The rescaling of one pass: sign(W Wᵀ) and |W Wᵀ| [h, h], and q, t, r from them. */
+    record Rescaling(INDArray gramSigns, INDArray gramAbs, SllScaling scaling) {
     }
 
     /** What {@link #forward} keeps for backprop: the rescaling, z (only when σ′ needs it) and a = σ(z). */
@@ -99,7 +96,8 @@ public class SllDense extends AbstractCertifiedDense implements DirectPass<SllDe
                 memory.scratch("z", x.dataType(), hiddenShape));
         INDArray a = fused ? z : ActivationPass.activate(activation, z,
                 keepZ ? memory.scratch("a", x.dataType(), hiddenShape) : z, training);
-        INDArray scaled = memory.scratch("scaled", x.dataType(), hiddenShape).assign(a).muliRowVector(rescaling.r());
+        INDArray scaled = memory.scratch("scaled", x.dataType(), hiddenShape).assign(a)
+                .muliRowVector(rescaling.scaling().r());
         INDArray out = Gemm.onto(scaled, false, w, false, -1.0, x, memory.result(x.dataType(), x.shape()));
         return new Forward<>(x, out, new Saved(rescaling, keepZ ? z : null, a));
     }
@@ -112,10 +110,7 @@ public class SllDense extends AbstractCertifiedDense implements DirectPass<SllDe
         Gemm.accumulate(w, false, w, true, 1.0, 0.0, gramAbs);
         Transforms.sign(signs.assign(gramAbs), false);
         Transforms.abs(gramAbs, false);
-        INDArray q = Transforms.exp(logQ, true).reshape(1, logQ.length());
-        Gemm.accumulate(q, false, gramAbs, false, 1.0, 0.0, t).divi(q);
-        INDArray r = t.add(Norms.FLOOR).rdivi(2.0);
-        return new Rescaling(q, signs, gramAbs, t, r);
+        return new Rescaling(signs, gramAbs, SllScaling.of(gramAbs, logQ, t));
     }
 
     /**
@@ -128,24 +123,23 @@ public class SllDense extends AbstractCertifiedDense implements DirectPass<SllDe
         INDArray w = p.get(WEIGHT_KEY);
         INDArray x = f.input();
         Saved saved = f.saved();
-        Rescaling s = saved.rescaling();
+        Rescaling rescaling = saved.rescaling();
+        SllScaling s = rescaling.scaling();
         INDArray a = saved.a();
         INDArray gradU = Gemm.accumulate(epsilon, false, w, true, -1.0, 0.0,
                 memory.scratch("gradU", a.dataType(), a.shape()));                      // −ε Wᵀ
         INDArray work = memory.scratch("work", a.dataType(), a.shape());
         INDArray gradR = Sums.columns(work.assign(gradU).muli(a), memory.scratch("gradR", a.dataType(), 1, nHidden));
-        INDArray gradT = gradR.muli(s.r()).muli(s.r()).muli(-0.5);
-        INDArray g = gradT.divi(s.q());
+        INDArray g = s.tGradientOverQ(gradR);
         INDArray gradW = memory.gradient(WEIGHT_KEY);
         Gemm.accumulate(work.assign(a).muliRowVector(s.r()), true, epsilon, false, -1.0, 0.0, gradW);   // −uᵀ ε
         INDArray delta = ActivationPass.backprop(activation, saved.z(), a, gradU.muliRowVector(s.r()), work);
         Gemm.accumulate(delta, true, x, false, 1.0, 1.0, gradW);                      // + δᵀ x
         INDArray gram = Gemm.accumulate(g, true, s.q(), false, 1.0, 0.0,
-                memory.scratch("gramGrad", w.dataType(), nHidden, nHidden)).muli(s.gramSigns());
+                memory.scratch("gramGrad", w.dataType(), nHidden, nHidden)).muli(rescaling.gramSigns());
         INDArray symmetric = memory.scratch("gramSymmetric", w.dataType(), nHidden, nHidden).assign(gram.transpose());
         Gemm.accumulate(symmetric.addi(gram), false, w, false, 1.0, 1.0, gradW);     // + (G + Gᵀ) W
-        INDArray gradLogQ = Gemm.accumulate(g, false, s.gramAbs(), false, 1.0, 0.0, memory.gradient(SCALE_KEY))
-                .subi(g.mul(s.t())).muli(s.q());
+        INDArray gradLogQ = s.logScaleGradient(g, rescaling.gramAbs(), memory.gradient(SCALE_KEY));
         INDArray gradX = Gemm.onto(delta, false, w, false, 1.0, epsilon, memory.result(x.dataType(), x.shape()));
         Map<String, INDArray> grads = new HashMap<>();
         grads.put(WEIGHT_KEY, gradW);
@@ -168,7 +162,7 @@ public class SllDense extends AbstractCertifiedDense implements DirectPass<SllDe
             Rescaling s = rescale(w, logQ, Nd4j.createUninitialized(w.dataType(), w.rows(), w.rows()),
                     Nd4j.createUninitialized(w.dataType(), w.rows(), w.rows()),
                     Nd4j.createUninitialized(w.dataType(), 1, w.rows()));
-            INDArray inverseRoot = Transforms.sqrt(s.r().mul(0.5), false);           // (t + floor)^{-1/2}
+            INDArray inverseRoot = Transforms.sqrt(s.scaling().r().mul(0.5), false);           // (t + floor)^{-1/2}
             double norm = GramIteration.upperBound(w.mulColumnVector(inverseRoot.reshape(w.rows(), 1)));
             return Math.max(1.0, 2.0 * norm * norm - 1.0);
         });
