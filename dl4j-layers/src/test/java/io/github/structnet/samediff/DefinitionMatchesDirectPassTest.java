@@ -2,6 +2,7 @@ package io.github.structnet.samediff;
 
 import io.github.structnet.lipschitz.AolConv2D;
 import io.github.structnet.lipschitz.AolDense;
+import io.github.structnet.lipschitz.BjorckDense;
 import io.github.structnet.lipschitz.GradientFlowConv2D;
 import io.github.structnet.lipschitz.GradientFlowDense;
 import io.github.structnet.lipschitz.GroupSort;
@@ -79,6 +80,13 @@ class DefinitionMatchesDirectPassTest {
     void aolDenseDefinitionMatchesItsDirectPass() {
         assertRoutesAgree(InputType.feedForward(5), new AolDense.Builder().nOut(7).build());
         assertRoutesAgree(InputType.feedForward(6), new AolDense.Builder().nOut(3).hasBias(false).build());
+    }
+
+    @Test
+    void bjorckDenseDefinitionMatchesItsDirectPass() {
+        assertRoutesAgree(InputType.feedForward(4),
+                new BjorckDense.Builder().nOut(6).orthogonalisationSteps(4).build());
+        assertRoutesAgree(InputType.feedForward(6), new BjorckDense.Builder().nOut(3).hasBias(false).build());
     }
 
     @Test

@@ -2,6 +2,7 @@ package io.github.structnet.samediff;
 
 import io.github.structnet.lipschitz.AolConv2D;
 import io.github.structnet.lipschitz.AolDense;
+import io.github.structnet.lipschitz.BjorckDense;
 import io.github.structnet.lipschitz.GradientFlowConv2D;
 import io.github.structnet.lipschitz.GradientFlowDense;
 import io.github.structnet.lipschitz.NormalizedRowsDense;
@@ -98,6 +99,8 @@ class DirectPassMemoryTest {
                 new SllDense.Builder().nHidden(5).build(),
                 new SllDense.Builder().nHidden(3).activation(Activation.SOFTPLUS).build(),
                 new AolDense.Builder().nOut(5).hasBias(false).build(),
+                new BjorckDense.Builder().nOut(7).orthogonalisationSteps(3).build(),
+                new BjorckDense.Builder().nOut(5).hasBias(false).build(),
                 new NormalizedRowsDense.Builder().nOut(4).build()},
                 InputType.feedForward(4), 5, 4);
     }
