@@ -7,6 +7,7 @@ import io.github.structnet.examples.common.CertifiedReport;
 import io.github.structnet.examples.common.CosineDecay;
 import io.github.structnet.examples.data.MnistData;
 import io.github.structnet.lipschitz.AolDense;
+import io.github.structnet.lipschitz.BjorckDense;
 import io.github.structnet.lipschitz.GradientFlowDense;
 import io.github.structnet.lipschitz.MaxMin;
 import io.github.structnet.lipschitz.NormalizedRowsDense;
@@ -46,7 +47,9 @@ import java.util.Locale;
  *   <li>{@code spectral}: SpectralDense lift, blocks SpectralDense + MaxMin (power iteration);</li>
  *   <li>{@code aol}: the same with {@link AolDense} (no power iteration);</li>
  *   <li>{@code gradient-flow}: SpectralDense lift, {@link GradientFlowDense} blocks (CPL);</li>
- *   <li>{@code sll}: AolDense lift, {@link SllDense} blocks.</li>
+ *   <li>{@code sll}: AolDense lift, {@link SllDense} blocks;</li>
+ *   <li>{@code orthogonal}: {@link BjorckDense} lift and blocks + MaxMin (weights orthogonalised by 12 Björck
+ *   steps).</li>
  * </ul>
  * Each certificate is checked by the attack ({@link RobustnessCheck}): no certified example flipped, PGD accuracy at
  * least the certified accuracy. With several families each runs in a JVM of its own, so that peak memory is its own.
@@ -63,7 +66,7 @@ public final class LayerFamilies {
 
     /** The families compared. */
     public enum Family {
-        SPECTRAL("spectral"), AOL("aol"), GRADIENT_FLOW("gradient-flow"), SLL("sll");
+        SPECTRAL("spectral"), AOL("aol"), GRADIENT_FLOW("gradient-flow"), SLL("sll"), ORTHOGONAL("orthogonal");
 
         private final String label;
 
@@ -79,7 +82,7 @@ public final class LayerFamilies {
                 }
             }
             throw new IllegalArgumentException("LayerFamilies: unknown family '" + label + "'; allowed are spectral,"
-                    + " aol, gradient-flow, sll");
+                    + " aol, gradient-flow, sll, orthogonal");
         }
 
         @Override
@@ -169,11 +172,10 @@ public final class LayerFamilies {
     public static MultiLayerNetwork network(Family family, Settings s) {
         NeuralNetConfiguration.ListBuilder list = new NeuralNetConfiguration.Builder().seed(s.seed())
                 .updater(new Adam(s.learningRate())).list();
-        boolean powerIteration = family == Family.SPECTRAL || family == Family.GRADIENT_FLOW;
-        list.layer(linear(powerIteration, s.width(), "lift")).layer(maxMin());
+        list.layer(linear(family, s.width(), "lift")).layer(maxMin());
         for (int k = 0; k < s.depth(); k++) {
             switch (family) {
-                case SPECTRAL, AOL -> list.layer(linear(powerIteration, s.width(), "block" + k)).layer(maxMin());
+                case SPECTRAL, AOL, ORTHOGONAL -> list.layer(linear(family, s.width(), "block" + k)).layer(maxMin());
                 case GRADIENT_FLOW -> list.layer(new GradientFlowDense.Builder().name("block" + k)
                         .nHidden(s.width()).build());
                 case SLL -> list.layer(new SllDense.Builder().name("block" + k).nHidden(s.width()).build());
@@ -188,9 +190,13 @@ public final class LayerFamilies {
         return InPlaceUpdate.install(net);
     }
 
-    private static Layer linear(boolean powerIteration, int nOut, String name) {
-        return powerIteration ? new SpectralDense.Builder().name(name).nOut(nOut).build()
-                : new AolDense.Builder().name(name).nOut(nOut).build();
+    /** The family's affine layer: the lift, and the blocks of the families made of affine layers and MaxMin. */
+    private static Layer linear(Family family, int nOut, String name) {
+        return switch (family) {
+            case SPECTRAL, GRADIENT_FLOW -> new SpectralDense.Builder().name(name).nOut(nOut).build();
+            case AOL, SLL -> new AolDense.Builder().name(name).nOut(nOut).build();
+            case ORTHOGONAL -> new BjorckDense.Builder().name(name).nOut(nOut).build();
+        };
     }
 
     private static Layer maxMin() {
