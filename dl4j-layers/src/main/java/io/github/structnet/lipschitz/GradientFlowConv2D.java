@@ -1,6 +1,5 @@
 package io.github.structnet.lipschitz;
 
-import io.github.structnet.kernels.ActivationPass;
 import io.github.structnet.kernels.Vectors;
 import io.github.structnet.samediff.DirectPass;
 import io.github.structnet.samediff.PassMemory;
@@ -113,23 +112,16 @@ public class GradientFlowConv2D extends AbstractNormalisedConv2D implements Dire
         INDArray kernel = p.get(KERNEL_KEY);
         INDArray x = f.input();
         Saved saved = f.saved();
-        INDArray a = saved.a();
         INDArray adjointKernel = saved.adjointKernel();
         GradientFlowStep step = saved.step();
         double sigma = step.sigma();
         double tau = step.tau();
 
         // y = x + conv(a, M), M = −τ K̃
-        INDArray gradA = memory.scratch("gradA", a.dataType(), a.shape());
-        INDArray gradM = memory.scratch("gradM", adjointKernel.dataType(), adjointKernel.shape());
-        Convolutions.backward(a, adjointKernel, null, epsilon, 1, dataFormat, gradA, gradM, null);
-        INDArray gradZ = ActivationPass.backprop(activation, saved.z(), a, gradA,
-                memory.scratch("work", a.dataType(), a.shape()));
-        INDArray gradX = memory.result(x.dataType(), x.shape());
-        INDArray gradKernel = memory.gradient(KERNEL_KEY);
-        INDArray gradBias = memory.gradient(BIAS_KEY);
-        Convolutions.backward(x, kernel, p.get(BIAS_KEY), gradZ, 1, dataFormat, gradX, gradKernel, gradBias);
-        gradX.addi(epsilon);
+        ActivatedConvolution.Gradients first = ActivatedConvolution.backward(p, KERNEL_KEY, BIAS_KEY, x, saved.z(),
+                saved.a(), adjointKernel, epsilon, activation, dataFormat, memory);
+        INDArray gradM = first.adjointKernel();
+        INDArray gradKernel = first.kernel();
 
         Convolutions.addFlipped(gradM, -tau, gradKernel); // K̃ ↦ K is an involution
         double gradTau = Vectors.dot(gradM, adjointKernel) / tau;
@@ -145,9 +137,9 @@ public class GradientFlowConv2D extends AbstractNormalisedConv2D implements Dire
         }
         Map<String, INDArray> grads = new HashMap<>();
         grads.put(KERNEL_KEY, gradKernel);
-        grads.put(BIAS_KEY, gradBias);
+        grads.put(BIAS_KEY, first.bias());
         grads.put(STEP_KEY, memory.gradient(STEP_KEY).assign(step.gradientOfT(gradTau)));
-        return new Backward(grads, gradX);
+        return new Backward(grads, first.input());
     }
 
     /**

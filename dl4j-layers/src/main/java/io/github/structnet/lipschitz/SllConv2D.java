@@ -1,6 +1,5 @@
 package io.github.structnet.lipschitz;
 
-import io.github.structnet.kernels.ActivationPass;
 import io.github.structnet.kernels.Convolutions;
 import io.github.structnet.kernels.Release;
 import io.github.structnet.samediff.DirectPass;
@@ -129,17 +128,10 @@ public class SllConv2D extends AbstractCertifiedConv2D implements DirectPass<Sll
         Saved saved = f.saved();
         Rescaling rescaling = saved.rescaling();
         SllScaling s = rescaling.scaling();
-        INDArray a = saved.a();
-        INDArray gradA = memory.scratch("gradA", a.dataType(), a.shape());
-        INDArray gradM = memory.scratch("gradM", kernel.dataType(), saved.adjoint().shape());
-        Convolutions.backward(a, saved.adjoint(), null, epsilon, 1, dataFormat, gradA, gradM, null);
-        INDArray gradZ = ActivationPass.backprop(activation, saved.z(), a, gradA,
-                memory.scratch("work", a.dataType(), a.shape()));
-        INDArray gradX = memory.result(x.dataType(), x.shape());
-        INDArray gradKernel = memory.gradient(KERNEL_KEY);
-        INDArray gradBias = memory.gradient(BIAS_KEY);
-        Convolutions.backward(x, kernel, p.get(BIAS_KEY), gradZ, 1, dataFormat, gradX, gradKernel, gradBias);
-        gradX.addi(epsilon);
+        ActivatedConvolution.Gradients first = ActivatedConvolution.backward(p, KERNEL_KEY, BIAS_KEY, x, saved.z(),
+                saved.a(), saved.adjoint(), epsilon, activation, dataFormat, memory);
+        INDArray gradM = first.adjointKernel();
+        INDArray gradKernel = first.kernel();
 
         INDArray gradR = gradM.mul(saved.flipped()).sum(0, 1, 3).reshape(1, hiddenChannels).negi();
         Convolutions.addFlipped(gradM.muli(s.r().reshape(1, 1, hiddenChannels, 1)), -1.0, gradKernel);
@@ -150,9 +142,9 @@ public class SllConv2D extends AbstractCertifiedConv2D implements DirectPass<Sll
         Release.all(gradGram);
         Map<String, INDArray> grads = new HashMap<>();
         grads.put(KERNEL_KEY, gradKernel);
-        grads.put(BIAS_KEY, gradBias);
+        grads.put(BIAS_KEY, first.bias());
         grads.put(SCALE_KEY, gradLogQ);
-        return new Backward(grads, gradX);
+        return new Backward(grads, first.input());
     }
 
     /** K̃ = (T + floor)^{-1/2} K as the layer computes T from K and ℓ: [k, k, C, C′]. */
