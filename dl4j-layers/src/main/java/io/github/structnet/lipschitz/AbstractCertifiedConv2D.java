@@ -5,7 +5,6 @@ import io.github.structnet.spectral.BoundCache;
 import lombok.Data;
 import lombok.EqualsAndHashCode;
 import lombok.ToString;
-import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.shade.jackson.annotation.JsonIgnore;
@@ -68,12 +67,6 @@ public abstract class AbstractCertifiedConv2D extends ConvolutionalStructLayer i
     protected void initializeKernel(INDArray kernel) {
         double fanIn = (double) kernelSize * kernelSize * channels;
         kernel.assign(Nd4j.randn(kernel.dataType(), kernel.shape()).muli(1.0 / Math.sqrt(fanIn)));
-    }
-
-    /** The output type for {@code outChannels} channels at the input's resolution and layout. */
-    protected InputType sameResolution(InputType inputType, long outChannels) {
-        InputType.InputTypeConvolutional c = convolutional(inputType);
-        return InputType.convolutional(c.getHeight(), c.getWidth(), outChannels, c.getFormat());
     }
 
     @Override

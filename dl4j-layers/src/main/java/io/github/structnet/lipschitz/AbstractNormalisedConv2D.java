@@ -66,7 +66,20 @@ public abstract class AbstractNormalisedConv2D extends ConvolutionalStructLayer 
 
     /** σ_K on the graph, a [1, 1] variable. */
     protected SDVariable operatorNorm(SameDiff sd, Map<String, SDVariable> p) {
-        return ConvolutionNormState.define(sd, KERNEL_KEY, p.get(KERNEL_KEY), p.get(VECTOR_KEY), kernelSize, stride());
+        return operatorNorm(sd, p.get(KERNEL_KEY), p);
+    }
+
+    /** σ of {@code kernel} (the graph's {@link #normalisedKernel}) on the graph, a [1, 1] variable. */
+    protected SDVariable operatorNorm(SameDiff sd, SDVariable kernel, Map<String, SDVariable> p) {
+        return ConvolutionNormState.define(sd, KERNEL_KEY, kernel, p.get(VECTOR_KEY), kernelSize, stride());
+    }
+
+    /**
+     * The kernel whose operator norm normalises the layer, as an array: K itself, unless the layer normalises a kernel
+     * built from K (it then overrides this and builds the same kernel on its graph).
+     */
+    protected INDArray normalisedKernel(Map<String, INDArray> params) {
+        return params.get(KERNEL_KEY);
     }
 
     @Override
@@ -88,8 +101,8 @@ public abstract class AbstractNormalisedConv2D extends ConvolutionalStructLayer 
 
     @Override
     public void initialiseState(Map<String, INDArray> params) {
-        ConvolutionNormState.initialise(params.get(KERNEL_KEY), params.get(VECTOR_KEY), stride(), initPowerIterations,
-                describe());
+        ConvolutionNormState.initialise(normalisedKernel(params), params.get(VECTOR_KEY), stride(),
+                initPowerIterations, describe());
     }
 
     @Override
@@ -99,19 +112,22 @@ public abstract class AbstractNormalisedConv2D extends ConvolutionalStructLayer 
 
     @Override
     public void updateState(Map<String, INDArray> params) {
-        ConvolutionNormState.update(params.get(KERNEL_KEY), params.get(VECTOR_KEY), stride(), powerIterations,
+        ConvolutionNormState.update(normalisedKernel(params), params.get(VECTOR_KEY), stride(), powerIterations,
                 describe());
     }
 
     @Override
     public Map<String, INDArray> placeholderValues(Map<String, INDArray> params, boolean training) {
-        return Map.of(KERNEL_KEY + SpectralNormState.SCALE_SUFFIX, ConvolutionNormState.scale(params.get(KERNEL_KEY),
+        return Map.of(KERNEL_KEY + SpectralNormState.SCALE_SUFFIX, ConvolutionNormState.scale(normalisedKernel(params),
                 params.get(VECTOR_KEY), stride(), training, boundCache(), describe()));
     }
 
-    /** B(K) ≥ ‖K‖₂ on the layer's input size (the sound bound used at inference), cached per kernel. */
+    /**
+     * B(K) ≥ ‖K‖₂ on the layer's input size (the sound bound used at inference) for the {@link #normalisedKernel},
+     * cached per kernel.
+     */
     protected double certifiedNorm(Map<String, INDArray> params) {
-        return ConvolutionNormState.certified(params.get(KERNEL_KEY), params.get(VECTOR_KEY), stride(), boundCache(),
+        return ConvolutionNormState.certified(normalisedKernel(params), params.get(VECTOR_KEY), stride(), boundCache(),
                 describe());
     }
 

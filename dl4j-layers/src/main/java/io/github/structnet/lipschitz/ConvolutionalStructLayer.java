@@ -106,10 +106,17 @@ public abstract class ConvolutionalStructLayer extends StructLayer {
         }
     }
 
+    /** The output type for {@code outChannels} channels at the input's resolution and layout. */
+    protected InputType sameResolution(InputType inputType, long outChannels) {
+        InputType.InputTypeConvolutional c = convolutional(inputType);
+        return InputType.convolutional(c.getHeight(), c.getWidth(), outChannels, c.getFormat());
+    }
+
     /** The convolutional input type (NCHW, or NHWC where supported), or an error naming the layer. */
     protected InputType.InputTypeConvolutional convolutional(InputType inputType) {
         return ConvolutionalInputs.of(inputType, supportsChannelsLast(),
-                "GradientFlowConv2D, SpectralConv2D, AolConv2D, SllConv2D and the pooling layers also take NHWC",
+                "GradientFlowConv2D, SpectralConv2D, AolConv2D, SllConv2D, SkewOrthogonalConv2D and the pooling layers"
+                        + " also take NHWC",
                 describe());
     }
 

@@ -8,5 +8,8 @@
  * <p><b>Theorem (certificate of a nearly orthogonal matrix).</b> ‖Q‖₂² = ‖QᵀQ‖₂ ≤ 1 + ‖QᵀQ − I‖₂ ≤ 1 + ‖QᵀQ − I‖_F:
  * a bound within about half the orthogonality defect of 1, tighter than any Gram-iteration bound on a matrix whose
  * singular values all lie near 1 (where that bound overestimates by up to rank^{1/2^{k+2}}).
+ * <p><b>Theorem (exponential of a skew-symmetric operator).</b> For A* = −A, exp(A) is orthogonal; its truncation
+ * T_K(A) = Σ_{j≤K} A^j/j! is a polynomial in the normal operator A, so ‖T_K(A)‖₂ is the largest |T_K(iλ)| over the
+ * spectrum iλ of A, |λ| ≤ ‖A‖₂, which exceeds 1 by about ‖A‖₂^{K+1}/(K+1)!.
  */
 package io.github.structnet.orthogonal;

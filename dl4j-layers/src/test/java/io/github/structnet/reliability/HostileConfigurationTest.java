@@ -2,6 +2,13 @@ package io.github.structnet.reliability;
 
 import io.github.structnet.cnf.ContinuousNormalizingFlow;
 import io.github.structnet.lipschitz.ChannelEmbedding;
+import io.github.structnet.lipschitz.AolConv2D;
+import io.github.structnet.lipschitz.AolDense;
+import io.github.structnet.lipschitz.BjorckDense;
+import io.github.structnet.lipschitz.NormalizedRowsDense;
+import io.github.structnet.lipschitz.SkewOrthogonalConv2D;
+import io.github.structnet.lipschitz.SllConv2D;
+import io.github.structnet.lipschitz.SllDense;
 import io.github.structnet.lipschitz.GradientFlowConv2D;
 import io.github.structnet.lipschitz.GradientFlowDense;
 import io.github.structnet.lipschitz.ConcatenatedRelu;
@@ -69,6 +76,13 @@ class HostileConfigurationTest {
                         imageIn),
                 new Subject("SymplecticConv2D", () -> new SymplecticConv2D.Builder().hiddenChannels(4), image,
                         imageIn),
+                new Subject("AolDense", () -> new AolDense.Builder().nOut(4), dense, denseIn),
+                new Subject("SllDense", () -> new SllDense.Builder().nHidden(5), dense, denseIn),
+                new Subject("BjorckDense", () -> new BjorckDense.Builder().nOut(4), dense, denseIn),
+                new Subject("NormalizedRowsDense", () -> new NormalizedRowsDense.Builder().nOut(3), dense, denseIn),
+                new Subject("AolConv2D", () -> new AolConv2D.Builder().outChannels(3), image, imageIn),
+                new Subject("SllConv2D", () -> new SllConv2D.Builder().hiddenChannels(3), image, imageIn),
+                new Subject("SkewOrthogonalConv2D", SkewOrthogonalConv2D.Builder::new, image, imageIn),
                 new Subject("ScaledAveragePooling2D", ScaledAveragePooling2D.Builder::new, image, imageIn),
                 new Subject("L2NormPooling2D", L2NormPooling2D.Builder::new, image, imageIn),
                 new Subject("InvertibleDownsampling", InvertibleDownsampling.Builder::new, image, imageIn),
@@ -222,6 +236,8 @@ class HostileConfigurationTest {
         assertTrue(failures.isEmpty(), failures.size() + " of " + (refused + accepted) + " cases:\n"
                 + String.join("\n", failures));
         assertTrue(refused >= 200, "only " + refused + " hostile values refused (" + accepted + " accepted)");
+        System.out.printf("hostile configurations: %d builders, %d cases, %d refused by name, %d valid values run%n",
+                subjects().size(), refused + accepted, refused, accepted);
     }
 
     /** Whether a message names a value, however the layer prints it (−1 as -1 or -1.0, ∞ as Infinity). */
