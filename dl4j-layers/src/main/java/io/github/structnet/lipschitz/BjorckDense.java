@@ -12,8 +12,6 @@ import io.github.structnet.spectral.WeightsCache;
 import lombok.Data;
 import lombok.EqualsAndHashCode;
 import lombok.ToString;
-import org.deeplearning4j.nn.conf.inputs.InputType;
-import org.deeplearning4j.nn.conf.layers.samediff.SDLayerParams;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -53,15 +51,13 @@ import java.util.Map;
  */
 @Data
 @EqualsAndHashCode(callSuper = true)
-public class BjorckDense extends AbstractNormalisedDense implements DirectPass<BjorckDense.Saved> {
+public class BjorckDense extends AbstractNormalisedAffine implements DirectPass<BjorckDense.Saved> {
 
     /** Default number of Björck–Bowie steps K. */
     public static final int DEFAULT_STEPS = 12;
     /** Largest number of steps accepted. */
     public static final int MAX_STEPS = 100;
 
-    private long nOut;
-    private boolean hasBias;
     private int orthogonalisationSteps;
 
     @JsonIgnore
@@ -88,8 +84,6 @@ public class BjorckDense extends AbstractNormalisedDense implements DirectPass<B
 
     private BjorckDense(Builder b) {
         super(b);
-        this.nOut = b.nOut;
-        this.hasBias = b.hasBias;
         this.orthogonalisationSteps = b.steps;
     }
 
@@ -190,12 +184,7 @@ public class BjorckDense extends AbstractNormalisedDense implements DirectPass<B
 
     /** y = x Qᵀ + b into {@code out}, for the tall factor P of Q (P = Q when nOut ≥ nIn, else Qᵀ). */
     private void affine(Map<String, INDArray> p, INDArray x, INDArray tallFactor, INDArray out) {
-        double beta = 0.0;
-        if (hasBias) {
-            Gemm.broadcastRow(p.get(BIAS_KEY), 0.0, out);
-            beta = 1.0;
-        }
-        Gemm.accumulate(x, false, tallFactor, tall(), 1.0, beta, out);
+        Gemm.accumulate(x, false, tallFactor, tall(), 1.0, startWithBias(p, out), out);
     }
 
     /** P₀ = s W (or s Wᵀ when W is wide) into {@code target}. */
@@ -264,51 +253,12 @@ public class BjorckDense extends AbstractNormalisedDense implements DirectPass<B
         return orthogonalised(params).bound();
     }
 
-    @Override
-    protected long weightRows() {
-        return nOut;
-    }
-
-    @Override
-    protected void defineOtherParameters(SDLayerParams params) {
-        if (hasBias) {
-            params.addBiasParam(BIAS_KEY, 1, nOut);
-        }
-    }
-
-    @Override
-    protected void initializeOtherParameters(Map<String, INDArray> params) {
-        if (hasBias) {
-            params.get(BIAS_KEY).assign(0);
-        }
-    }
-
-    @Override
-    public InputType getOutputType(int layerIndex, InputType inputType) {
-        DenseLayerSupport.featuresOf(inputType, describe());
-        return InputType.feedForward(nOut);
-    }
-
     /**
      * Builder in DL4J style. Defaults: with bias, {@value #DEFAULT_STEPS} Björck–Bowie steps, 1 power iteration per
      * training step, 50 at initialisation.
      */
-    public static class Builder extends AbstractNormalisedDense.Builder<Builder> {
-        private long nOut;
-        private boolean hasBias = true;
+    public static class Builder extends AbstractNormalisedAffine.Builder<Builder> {
         private int steps = DEFAULT_STEPS;
-
-        /** Number of outputs. */
-        public Builder nOut(long nOut) {
-            this.nOut = nOut;
-            return this;
-        }
-
-        /** Whether to add a bias b (default true; a bias does not change the Lipschitz constant). */
-        public Builder hasBias(boolean hasBias) {
-            this.hasBias = hasBias;
-            return this;
-        }
 
         /**
          * Number of Björck–Bowie steps K in [1, {@value #MAX_STEPS}] (default {@value #DEFAULT_STEPS}): more steps,
@@ -323,7 +273,6 @@ public class BjorckDense extends AbstractNormalisedDense implements DirectPass<B
         @SuppressWarnings("unchecked")
         public BjorckDense build() {
             validate();
-            DenseLayerSupport.requirePositive(nOut, "nOut", owner());
             if (steps < 1 || steps > MAX_STEPS) {
                 throw new IllegalArgumentException(owner() + ": orthogonalisationSteps must be in [1, " + MAX_STEPS
                         + "]; got " + steps);

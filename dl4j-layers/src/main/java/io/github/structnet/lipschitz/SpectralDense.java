@@ -8,8 +8,6 @@ import io.github.structnet.samediff.PassMemory;
 import io.github.structnet.spectral.SpectralNormState;
 import lombok.Data;
 import lombok.EqualsAndHashCode;
-import org.deeplearning4j.nn.conf.inputs.InputType;
-import org.deeplearning4j.nn.conf.layers.samediff.SDLayerParams;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -34,10 +32,8 @@ import java.util.Map;
  */
 @Data
 @EqualsAndHashCode(callSuper = true)
-public class SpectralDense extends AbstractNormalisedDense implements DirectPass<SpectralDense.Saved> {
+public class SpectralDense extends AbstractNormalisedAffine implements DirectPass<SpectralDense.Saved> {
 
-    private long nOut;
-    private boolean hasBias;
 
     /**
      * What {@link #forward} keeps for backprop: σ, and in training the power-iteration direction v̂ and W v̂ (as the
@@ -52,8 +48,6 @@ public class SpectralDense extends AbstractNormalisedDense implements DirectPass
 
     private SpectralDense(Builder b) {
         super(b);
-        this.nOut = b.nOut;
-        this.hasBias = b.hasBias;
     }
 
     @Override
@@ -82,12 +76,7 @@ public class SpectralDense extends AbstractNormalisedDense implements DirectPass
             sigma = estimate > 0 ? estimate * Math.max(1.0, bound / estimate) : estimate;
         }
         INDArray out = memory.result(x.dataType(), x.size(0), nOut);
-        double beta = 0.0;
-        if (hasBias) {
-            Gemm.broadcastRow(p.get(BIAS_KEY), 0.0, out);
-            beta = 1.0;
-        }
-        Gemm.accumulate(x, false, w, true, 1.0 / (sigma + Norms.FLOOR), beta, out);
+        Gemm.accumulate(x, false, w, true, 1.0 / (sigma + Norms.FLOOR), startWithBias(p, out), out);
         return new Forward<>(x, out, training ? new Saved(sigma, direction, image) : new Saved(sigma, null, null));
     }
 
@@ -125,53 +114,13 @@ public class SpectralDense extends AbstractNormalisedDense implements DirectPass
         return Norms.normalisedMap(bound, bound);
     }
 
-    @Override
-    protected long weightRows() {
-        return nOut;
-    }
-
-    @Override
-    protected void defineOtherParameters(SDLayerParams params) {
-        if (hasBias) {
-            params.addBiasParam(BIAS_KEY, 1, nOut);
-        }
-    }
-
-    @Override
-    protected void initializeOtherParameters(Map<String, INDArray> params) {
-        if (hasBias) {
-            params.get(BIAS_KEY).assign(0);
-        }
-    }
-
-    @Override
-    public InputType getOutputType(int layerIndex, InputType inputType) {
-        DenseLayerSupport.featuresOf(inputType, describe());
-        return InputType.feedForward(nOut);
-    }
-
     /** Builder in DL4J style. Defaults: with bias, 1 power iteration per step, 50 at initialisation. */
-    public static class Builder extends AbstractNormalisedDense.Builder<Builder> {
-        private long nOut;
-        private boolean hasBias = true;
-
-        /** Number of outputs. */
-        public Builder nOut(long nOut) {
-            this.nOut = nOut;
-            return this;
-        }
-
-        /** Whether to add a bias b (default true; a bias does not change the Lipschitz constant). */
-        public Builder hasBias(boolean hasBias) {
-            this.hasBias = hasBias;
-            return this;
-        }
+    public static class Builder extends AbstractNormalisedAffine.Builder<Builder> {
 
         @Override
         @SuppressWarnings("unchecked")
         public SpectralDense build() {
             validate();
-            DenseLayerSupport.requirePositive(nOut, "nOut", owner());
             return new SpectralDense(this);
         }
     }
