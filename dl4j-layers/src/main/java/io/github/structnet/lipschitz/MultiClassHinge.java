@@ -18,7 +18,7 @@ import org.nd4j.linalg.lossfunctions.LossUtil;
  */
 @Data
 @EqualsAndHashCode(callSuper = false)
-public class MultiClassHinge extends PerExampleLoss {
+public class MultiClassHinge extends PerExampleLoss implements MarginLoss {
 
     private double margin;
 
@@ -28,10 +28,26 @@ public class MultiClassHinge extends PerExampleLoss {
 
     /** @param margin m &gt; 0 */
     public MultiClassHinge(double margin) {
-        if (!(margin > 0) || Double.isInfinite(margin)) {
-            throw new IllegalArgumentException("MultiClassHinge: margin must be positive and finite; got " + margin);
+        changeMargin(margin);
+    }
+
+    @Override
+    public String marginName() {
+        return "margin";
+    }
+
+    @Override
+    public double marginValue() {
+        return margin;
+    }
+
+    /** Sets the margin m. */
+    @Override
+    public void changeMargin(double value) {
+        if (!(value > 0) || Double.isInfinite(value)) {
+            throw new IllegalArgumentException("MultiClassHinge: margin must be positive and finite; got " + value);
         }
-        this.margin = margin;
+        this.margin = value;
     }
 
     /** Per-class violations max(0, m − z_y + z_j), zero on the true class; [n, k]. */

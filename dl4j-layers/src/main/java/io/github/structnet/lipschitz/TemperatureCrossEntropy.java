@@ -23,7 +23,7 @@ import org.nd4j.linalg.lossfunctions.impl.LossMCXENT;
  */
 @Data
 @EqualsAndHashCode(callSuper = false)
-public class TemperatureCrossEntropy extends PerExampleLoss {
+public class TemperatureCrossEntropy extends PerExampleLoss implements MarginLoss {
 
     private double temperature;
     private double offset;
@@ -47,11 +47,27 @@ public class TemperatureCrossEntropy extends PerExampleLoss {
      */
     public TemperatureCrossEntropy(double temperature, double offset) {
         this(temperature);
-        if (!(offset >= 0) || Double.isInfinite(offset)) {
+        changeMargin(offset);
+    }
+
+    @Override
+    public String marginName() {
+        return "offset";
+    }
+
+    @Override
+    public double marginValue() {
+        return offset;
+    }
+
+    /** Sets the offset u. */
+    @Override
+    public void changeMargin(double value) {
+        if (!(value >= 0) || Double.isInfinite(value)) {
             throw new IllegalArgumentException("TemperatureCrossEntropy: offset must be >= 0 and finite; got "
-                    + offset);
+                    + value);
         }
-        this.offset = offset;
+        this.offset = value;
     }
 
     /** T·(z − u·y), a new array. */
