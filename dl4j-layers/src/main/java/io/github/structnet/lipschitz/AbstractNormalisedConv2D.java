@@ -3,6 +3,7 @@ package io.github.structnet.lipschitz;
 import org.nd4j.shade.jackson.annotation.JsonIgnore;
 import io.github.structnet.spectral.BoundCache;
 import io.github.structnet.spectral.ConvolutionNormState;
+import io.github.structnet.spectral.PowerIteration;
 import io.github.structnet.spectral.SpectralNormState;
 import lombok.Data;
 import lombok.EqualsAndHashCode;
@@ -108,6 +109,16 @@ public abstract class AbstractNormalisedConv2D extends ConvolutionalStructLayer 
     @Override
     public Set<String> stateParameterKeys() {
         return Set.of(VECTOR_KEY);
+    }
+
+    /** v back to unit norm, or re-derived from the weights when it carries no direction any more. */
+    @Override
+    public boolean repairState(Map<String, INDArray> params) {
+        if (PowerIteration.restoreUnit(params.get(VECTOR_KEY))) {
+            return false;
+        }
+        initialiseState(params);
+        return true;
     }
 
     @Override

@@ -6,6 +6,7 @@ import lombok.ToString;
 import org.nd4j.shade.jackson.annotation.JsonIgnore;
 
 import io.github.structnet.samediff.StructLayer;
+import io.github.structnet.spectral.PowerIteration;
 import io.github.structnet.spectral.SpectralNormState;
 import lombok.Data;
 import lombok.EqualsAndHashCode;
@@ -89,6 +90,16 @@ public abstract class AbstractNormalisedDense extends StructLayer implements Lip
     @Override
     public Set<String> stateParameterKeys() {
         return Set.of(VECTOR_KEY);
+    }
+
+    /** v back to unit norm, or re-derived from the weights when it carries no direction any more. */
+    @Override
+    public boolean repairState(Map<String, INDArray> params) {
+        if (PowerIteration.restoreUnit(params.get(VECTOR_KEY))) {
+            return false;
+        }
+        initialiseState(params);
+        return true;
     }
 
     @Override

@@ -40,6 +40,18 @@ public interface StructuredParameters {
     }
 
     /**
+     * Makes the state valid again after it was changed from outside the layer — averaged with other copies of the
+     * network (parameter averaging on Spark) — without touching the weights: a state that is still meaningful is
+     * restored to its invariant (a power-iteration vector to unit norm), one that is not is re-derived from the
+     * weights as {@link #initialiseState} does. Nothing by default.
+     *
+     * @return whether the state was re-derived from the weights
+     */
+    default boolean repairState(Map<String, INDArray> params) {
+        return false;
+    }
+
+    /**
      * Values of the extra placeholders the graph declared, for one forward pass.
      *
      * @param params   all parameters (read only)

@@ -85,6 +85,22 @@ public final class PowerIteration {
         }
     }
 
+    /**
+     * Restores a power-iteration vector that was changed from outside (averaged with other copies) to unit norm, in
+     * place, if it still carries a direction: finite with norm at least 1/2. An average of unit vectors has norm at
+     * most 1; below 1/2 the copies pointed in disagreeing directions and the average estimates no singular vector.
+     *
+     * @return false, leaving v unchanged, when v is non-finite or shorter than 1/2 (re-derive it from the weights)
+     */
+    public static boolean restoreUnit(INDArray v) {
+        double norm = Vectors.norm2(v);
+        if (!Double.isFinite(norm) || norm < 0.5) {
+            return false;
+        }
+        v.divi(norm);
+        return true;
+    }
+
     private static void requireOneVector(INDArray v) {
         Preconditions.checkArgument(v.size(0) == 1,
                 "Power iteration keeps one vector (batch dimension 1); got shape %s",
