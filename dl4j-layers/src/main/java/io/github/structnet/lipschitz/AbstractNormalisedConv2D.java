@@ -3,7 +3,6 @@ package io.github.structnet.lipschitz;
 import org.nd4j.shade.jackson.annotation.JsonIgnore;
 import io.github.structnet.spectral.BoundCache;
 import io.github.structnet.spectral.ConvolutionNormState;
-import io.github.structnet.spectral.PowerIteration;
 import io.github.structnet.spectral.SpectralNormState;
 import lombok.Data;
 import lombok.EqualsAndHashCode;
@@ -27,11 +26,11 @@ import java.util.Set;
  */
 @Data
 @EqualsAndHashCode(callSuper = true)
-public abstract class AbstractNormalisedConv2D extends ConvolutionalStructLayer implements LipschitzBounded {
+public abstract class AbstractNormalisedConv2D extends ConvolutionalStructLayer
+        implements LipschitzBounded, PowerIterationVector {
 
     public static final String KERNEL_KEY = "K";
     public static final String BIAS_KEY = "b";
-    public static final String VECTOR_KEY = "v";
 
     protected int kernelSize;
     protected int powerIterations;
@@ -111,15 +110,6 @@ public abstract class AbstractNormalisedConv2D extends ConvolutionalStructLayer 
         return Set.of(VECTOR_KEY);
     }
 
-    /** v back to unit norm, or re-derived from the weights when it carries no direction any more. */
-    @Override
-    public boolean repairState(Map<String, INDArray> params) {
-        if (PowerIteration.restoreUnit(params.get(VECTOR_KEY))) {
-            return false;
-        }
-        initialiseState(params);
-        return true;
-    }
 
     @Override
     public void updateState(Map<String, INDArray> params) {

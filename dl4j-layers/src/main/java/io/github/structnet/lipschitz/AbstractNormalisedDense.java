@@ -6,7 +6,6 @@ import lombok.ToString;
 import org.nd4j.shade.jackson.annotation.JsonIgnore;
 
 import io.github.structnet.samediff.StructLayer;
-import io.github.structnet.spectral.PowerIteration;
 import io.github.structnet.spectral.SpectralNormState;
 import lombok.Data;
 import lombok.EqualsAndHashCode;
@@ -27,11 +26,10 @@ import java.util.Set;
  */
 @Data
 @EqualsAndHashCode(callSuper = true)
-public abstract class AbstractNormalisedDense extends StructLayer implements LipschitzBounded {
+public abstract class AbstractNormalisedDense extends StructLayer implements LipschitzBounded, PowerIterationVector {
 
     public static final String WEIGHT_KEY = "W";
     public static final String BIAS_KEY = "b";
-    public static final String VECTOR_KEY = "v";
 
     protected long nIn;
 
@@ -92,15 +90,6 @@ public abstract class AbstractNormalisedDense extends StructLayer implements Lip
         return Set.of(VECTOR_KEY);
     }
 
-    /** v back to unit norm, or re-derived from the weights when it carries no direction any more. */
-    @Override
-    public boolean repairState(Map<String, INDArray> params) {
-        if (PowerIteration.restoreUnit(params.get(VECTOR_KEY))) {
-            return false;
-        }
-        initialiseState(params);
-        return true;
-    }
 
     @Override
     public void updateState(Map<String, INDArray> params) {

@@ -2,6 +2,7 @@ package io.github.structnet.spectral;
 
 import io.github.structnet.kernels.Vectors;
 import org.nd4j.common.base.Preconditions;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -89,6 +90,8 @@ public final class PowerIteration {
      * Restores a power-iteration vector that was changed from outside (averaged with other copies) to unit norm, in
      * place, if it still carries a direction: finite with norm at least 1/2. An average of unit vectors has norm at
      * most 1; below 1/2 the copies pointed in disagreeing directions and the average estimates no singular vector.
+     * A vector already of unit norm to within the rounding of its data type (16 ulp of 1 times √length) is left
+     * bit for bit as it is.
      *
      * @return false, leaving v unchanged, when v is non-finite or shorter than 1/2 (re-derive it from the weights)
      */
@@ -97,7 +100,10 @@ public final class PowerIteration {
         if (!Double.isFinite(norm) || norm < 0.5) {
             return false;
         }
-        v.divi(norm);
+        double unitRounding = v.dataType() == DataType.DOUBLE ? Math.ulp(1.0) : Math.ulp(1.0f);
+        if (Math.abs(norm - 1) > 16 * unitRounding * Math.sqrt(v.length())) {
+            v.divi(norm);
+        }
         return true;
     }
 
