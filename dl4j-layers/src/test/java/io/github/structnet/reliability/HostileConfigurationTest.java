@@ -28,6 +28,7 @@ import io.github.structnet.symplectic.GradientModule;
 import io.github.structnet.symplectic.LinearModule;
 import io.github.structnet.symplectic.SeparableHamiltonianLayer;
 import io.github.structnet.symplectic.SymplecticConv2D;
+import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.Layer;
@@ -44,6 +45,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Supplier;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -251,6 +253,44 @@ class HostileConfigurationTest {
         }
         return message.contains(String.valueOf(v)) || (Double.isNaN(v) && message.contains("NaN"))
                 || (Double.isInfinite(v) && message.contains("Infinity"));
+    }
+
+    /**
+     * Every layer as Spark ships a network: the configuration through JSON (the broadcast of SparkDl4jMultiLayer)
+     * and through Java serialisation, the parameters as an array; the rebuilt network's output is bitwise the
+     * original's.
+     */
+    @Test
+    void everyLayerSurvivesJsonAndJavaSerialisation() throws Exception {
+        for (Subject s : subjects()) {
+            Layer layer = (Layer) s.builder().get().getClass().getMethod("build").invoke(s.builder().get());
+            MultiLayerNetwork net = new MultiLayerNetwork(new NeuralNetConfiguration.Builder()
+                    .dataType(DataType.DOUBLE).seed(1).list().layer(layer).setInputType(s.type()).build());
+            net.init();
+            INDArray x = Nd4j.randn(DataType.DOUBLE, s.input());
+            INDArray expected = net.output(x);
+            MultiLayerConfiguration viaJson = MultiLayerConfiguration.fromJson(net.getLayerWiseConfigurations()
+                    .toJson());
+            java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+            try (java.io.ObjectOutputStream out = new java.io.ObjectOutputStream(bytes)) {
+                out.writeObject(net.getLayerWiseConfigurations());
+            }
+            MultiLayerConfiguration viaJava;
+            try (java.io.ObjectInputStream in = new java.io.ObjectInputStream(
+                    new java.io.ByteArrayInputStream(bytes.toByteArray()))) {
+                viaJava = (MultiLayerConfiguration) in.readObject();
+            }
+            for (MultiLayerConfiguration conf : List.of(viaJson, viaJava)) {
+                assertEquals(net.getLayerWiseConfigurations(), conf, s.name());
+                MultiLayerNetwork copy = new MultiLayerNetwork(conf);
+                if (net.numParams() > 0) {
+                    copy.init(net.params().dup(), false);
+                } else {
+                    copy.init();
+                }
+                assertEquals(expected, copy.output(x), s.name());
+            }
+        }
     }
 
     private static INDArray run(Subject s, Method setter, Object value) throws Exception {
