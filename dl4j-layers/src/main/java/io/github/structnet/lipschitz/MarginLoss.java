@@ -10,9 +10,6 @@ import org.nd4j.linalg.lossfunctions.ILossFunction;
  */
 public interface MarginLoss extends ILossFunction {
 
-    /** The parameter's name in this loss ("offset", "margin"), for messages. */
-    String marginName();
-
     /** The margin the loss asks for now. */
     double marginValue();
 

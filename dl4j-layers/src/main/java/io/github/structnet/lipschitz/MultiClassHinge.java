@@ -32,11 +32,6 @@ public class MultiClassHinge extends PerExampleLoss implements MarginLoss {
     }
 
     @Override
-    public String marginName() {
-        return "margin";
-    }
-
-    @Override
     public double marginValue() {
         return margin;
     }

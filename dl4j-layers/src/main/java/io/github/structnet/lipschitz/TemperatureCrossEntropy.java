@@ -51,11 +51,6 @@ public class TemperatureCrossEntropy extends PerExampleLoss implements MarginLos
     }
 
     @Override
-    public String marginName() {
-        return "offset";
-    }
-
-    @Override
     public double marginValue() {
         return offset;
     }
