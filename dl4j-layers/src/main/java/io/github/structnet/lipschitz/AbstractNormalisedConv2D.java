@@ -106,6 +106,11 @@ public abstract class AbstractNormalisedConv2D extends ConvolutionalStructLayer
     }
 
     @Override
+    public double powerIterationEstimate(Map<String, INDArray> params) {
+        return ConvolutionNormState.estimate(normalisedKernel(params), params.get(VECTOR_KEY), stride());
+    }
+
+    @Override
     public Set<String> stateParameterKeys() {
         return Set.of(VECTOR_KEY);
     }

@@ -86,6 +86,11 @@ public abstract class AbstractNormalisedDense extends StructLayer implements Lip
     }
 
     @Override
+    public double powerIterationEstimate(Map<String, INDArray> params) {
+        return SpectralNormState.estimate(params.get(WEIGHT_KEY), params.get(VECTOR_KEY));
+    }
+
+    @Override
     public Set<String> stateParameterKeys() {
         return Set.of(VECTOR_KEY);
     }

@@ -1,5 +1,6 @@
 package io.github.structnet.lipschitz;
 
+import io.github.structnet.summary.StepSize;
 import io.github.structnet.kernels.Vectors;
 import io.github.structnet.samediff.DirectPass;
 import io.github.structnet.samediff.PassMemory;
@@ -43,7 +44,8 @@ import java.util.Map;
  */
 @Data
 @EqualsAndHashCode(callSuper = true)
-public class GradientFlowConv2D extends AbstractNormalisedConv2D implements DirectPass<GradientFlowConv2D.Saved> {
+public class GradientFlowConv2D extends AbstractNormalisedConv2D
+        implements StepSize, DirectPass<GradientFlowConv2D.Saved> {
 
     public static final String STEP_KEY = "t";
 
@@ -178,6 +180,12 @@ public class GradientFlowConv2D extends AbstractNormalisedConv2D implements Dire
     public InputType getOutputType(int layerIndex, InputType inputType) {
         InputType.InputTypeConvolutional c = convolutional(inputType);
         return InputType.convolutional(c.getHeight(), c.getWidth(), c.getChannels(), c.getFormat());
+    }
+
+    /** τ = 2s·sigmoid(t)/(B² + floor) with B the certified operator-norm bound, as at inference. */
+    @Override
+    public double stepSize(Map<String, INDArray> params) {
+        return GradientFlowStep.of(certifiedNorm(params), params.get(STEP_KEY), safetyFraction).tau();
     }
 
     /** Builder in DL4J style. Defaults: 3×3, ReLU, safetyFraction 1, 1 power iteration per step. */

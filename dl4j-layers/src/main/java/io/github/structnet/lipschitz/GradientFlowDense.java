@@ -1,5 +1,6 @@
 package io.github.structnet.lipschitz;
 
+import io.github.structnet.summary.StepSize;
 import io.github.structnet.kernels.ActivationPass;
 import io.github.structnet.kernels.Gemm;
 import io.github.structnet.kernels.Sums;
@@ -44,7 +45,8 @@ import java.util.Map;
  */
 @Data
 @EqualsAndHashCode(callSuper = true)
-public class GradientFlowDense extends AbstractNormalisedDense implements DirectPass<GradientFlowDense.Saved> {
+public class GradientFlowDense extends AbstractNormalisedDense
+        implements StepSize, DirectPass<GradientFlowDense.Saved> {
 
     public static final String STEP_KEY = "t";
 
@@ -207,6 +209,12 @@ public class GradientFlowDense extends AbstractNormalisedDense implements Direct
     public InputType getOutputType(int layerIndex, InputType inputType) {
         DenseLayerSupport.featuresOf(inputType, describe());
         return InputType.feedForward(nIn);
+    }
+
+    /** τ = 2s·sigmoid(t)/(B² + floor) with B the certified operator-norm bound, as at inference. */
+    @Override
+    public double stepSize(Map<String, INDArray> params) {
+        return GradientFlowStep.of(certifiedNorm(params), params.get(STEP_KEY), safetyFraction).tau();
     }
 
     /** Builder in DL4J style. Defaults: ReLU, safetyFraction 1, 1 power iteration per step, 50 at initialisation. */

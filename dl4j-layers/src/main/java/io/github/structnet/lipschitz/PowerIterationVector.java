@@ -16,6 +16,12 @@ public interface PowerIterationVector extends StructuredParameters {
     /** The parameter key of the power-iteration vector. */
     String VECTOR_KEY = "v";
 
+    /**
+     * The power-iteration estimate σ̂ = ‖A v̂‖₂ (v̂ = v/‖v‖₂) of the norm of the layer's operator A (its weight or
+     * kernel): what a training pass normalises by, a lower bound of ‖A‖₂ that approaches it as training runs.
+     */
+    double powerIterationEstimate(Map<String, INDArray> params);
+
     /** v back to unit norm, or re-derived from the weights when it carries no direction any more. */
     @Override
     default boolean repairState(Map<String, INDArray> params) {

@@ -1,5 +1,6 @@
 package io.github.structnet.ode;
 
+import io.github.structnet.summary.StepSize;
 import io.github.structnet.samediff.StructLayer;
 import lombok.Data;
 import lombok.EqualsAndHashCode;
@@ -29,7 +30,7 @@ import java.util.Set;
  */
 @Data
 @EqualsAndHashCode(callSuper = true)
-public class EulerResidual extends StructLayer {
+public class EulerResidual extends StructLayer implements StepSize {
 
     public static final String IN_KEY = "A";
     public static final String OUT_KEY = "B";
@@ -111,6 +112,12 @@ public class EulerResidual extends StructLayer {
     @Override
     public InputPreProcessor getPreProcessorForInputType(InputType inputType) {
         return null;
+    }
+
+    /** The step size h (a parameter: learned, or kept fixed as state). */
+    @Override
+    public double stepSize(Map<String, INDArray> params) {
+        return params.get(STEP_KEY).getDouble(0);
     }
 
     /** Builder. Defaults: tanh, step 0.1 fixed. */

@@ -1,5 +1,6 @@
 package io.github.structnet.ode;
 
+import io.github.structnet.summary.StepSize;
 import io.github.structnet.samediff.StructLayer;
 import lombok.Data;
 import lombok.EqualsAndHashCode;
@@ -9,6 +10,7 @@ import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.util.Arrays;
+import java.util.Map;
 
 /**
  * Base of the invariant-preserving flow layers: a state x [minibatch, d] (d inferred from the input type) advanced by
@@ -16,7 +18,7 @@ import java.util.Arrays;
  */
 @Data
 @EqualsAndHashCode(callSuper = true)
-public abstract class FlowLayer extends StructLayer {
+public abstract class FlowLayer extends StructLayer implements StepSize {
 
     protected long nIn;
     protected double step;
@@ -75,6 +77,12 @@ public abstract class FlowLayer extends StructLayer {
     @Override
     public InputPreProcessor getPreProcessorForInputType(InputType inputType) {
         return null;
+    }
+
+    /** The configured step size h. */
+    @Override
+    public double stepSize(Map<String, INDArray> params) {
+        return step;
     }
 
     /** Shared settings: state size (optional), step h (default 0.1), number of steps (default 1). */

@@ -106,7 +106,11 @@ final class GraphPass {
         return g;
     }
 
-    /** Copies SameDiff's gradients into DL4J's gradient views; state parameters get zero. */
+    /**
+     * Copies SameDiff's gradients into DL4J's gradient views; state parameters get a zero gradient view but no entry in
+     * {@code target}: they are not trained by backprop, so listeners that report updates (DL4J's
+     * {@code StatsListener}) do not list them as parameters.
+     */
     static void copyGradients(Map<String, INDArray> sdGrads, Map<String, INDArray> gradViews, List<String> trainable,
                               Iterable<String> state, org.deeplearning4j.nn.gradient.Gradient target) {
         for (String key : trainable) {
@@ -120,10 +124,22 @@ final class GraphPass {
             target.gradientForVariable().put(key, view);
         }
         for (String key : state) {
-            INDArray view = gradViews.get(key);
-            view.assign(0);
-            target.gradientForVariable().put(key, view);
+            gradViews.get(key).assign(0);
         }
+    }
+
+    /**
+     * The parameters trained by backprop: {@code params} without the state keys. What a runtime returns for DL4J's
+     * {@code paramTable(true)} ("backprop parameters only"), which DL4J's {@code StatsListener} reports as parameters;
+     * the updater and serialisation ask for {@code paramTable(false)}, which keeps the state.
+     */
+    static Map<String, INDArray> withoutState(Map<String, INDArray> params, Set<String> stateKeys) {
+        if (stateKeys.isEmpty()) {
+            return params;
+        }
+        Map<String, INDArray> trained = new LinkedHashMap<>(params);
+        trained.keySet().removeAll(stateKeys);
+        return trained;
     }
 
     /** Remembers the last training iteration at which the state was updated. */

@@ -62,6 +62,13 @@ public class StructLayerRuntime extends org.deeplearning4j.nn.layers.samediff.Sa
         definitionRoute = true;
     }
 
+    /** All parameters, or with {@code backpropParamsOnly} the trained ones: the state is not trained by backprop. */
+    @Override
+    public Map<String, INDArray> paramTable(boolean backpropParamsOnly) {
+        Map<String, INDArray> all = super.paramTable(backpropParamsOnly);
+        return backpropParamsOnly ? GraphPass.withoutState(all, structConf().stateParameterKeys()) : all;
+    }
+
     /** The layer's direct pass, or null when the graph runs. */
     private DirectPass<?> directPass() {
         return !definitionRoute && structConf() instanceof DirectPass<?> direct ? direct : null;

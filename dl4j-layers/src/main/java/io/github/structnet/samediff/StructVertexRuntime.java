@@ -45,6 +45,13 @@ public class StructVertexRuntime extends SameDiffGraphVertex {
         return structConfig.describe();
     }
 
+    /** All parameters, or with {@code backpropParamsOnly} the trained ones: the state is not trained by backprop. */
+    @Override
+    public Map<String, INDArray> paramTable(boolean backpropParamsOnly) {
+        Map<String, INDArray> all = super.paramTable(backpropParamsOnly);
+        return backpropParamsOnly ? GraphPass.withoutState(all, structConfig.stateParameterKeys()) : all;
+    }
+
     /** The output of either route; in inference the pass is complete, so the input masks are dropped after it. */
     @Override
     public INDArray doForward(boolean training, LayerWorkspaceMgr workspaceMgr) {

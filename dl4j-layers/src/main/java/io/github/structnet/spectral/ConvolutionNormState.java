@@ -63,6 +63,11 @@ public final class ConvolutionNormState {
         }
     }
 
+    /** The power-iteration estimate ‖K v̂‖₂ of ‖K‖₂ for the state vector v [1, C, H, W]. */
+    public static double estimate(INDArray kernel, INDArray v, int stride) {
+        return SpectralNormState.estimate(LinearOperator.ofConvolution(kernel, stride, v.size(2), v.size(3)), v);
+    }
+
     /** One training iteration's power-iteration steps on K, in place on v. */
     public static void update(INDArray kernel, INDArray v, int stride, int steps, String owner) {
         SpectralNormState.update(LinearOperator.ofConvolution(kernel, stride, v.size(2), v.size(3)), v, steps, owner);

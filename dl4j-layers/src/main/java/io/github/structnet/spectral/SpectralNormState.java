@@ -62,9 +62,21 @@ public final class SpectralNormState {
 
     /** c = max(1, B / ‖A v̂‖₂) as a [1, 1] array: the factor that lifts the graph's estimate to the bound B. */
     static INDArray scaleFor(LinearOperator a, INDArray v, double bound, DataType dataType) {
-        double estimate = a.apply(v.div(v.norm2Number())).norm2Number().doubleValue();
+        double estimate = estimate(a, v);
         double c = estimate > 0 ? Math.max(1.0, bound / estimate) : 1.0;
         return Nd4j.valueArrayOf(new long[]{1, 1}, c, dataType);
+    }
+
+    /**
+     * The power-iteration estimate ‖A v̂‖₂ with v̂ = v/‖v‖₂: a lower bound of ‖A‖₂, the σ a training pass divides by.
+     */
+    public static double estimate(LinearOperator a, INDArray v) {
+        return a.apply(v.div(v.norm2Number())).norm2Number().doubleValue();
+    }
+
+    /** The power-iteration estimate ‖W v̂‖₂ of σ_W for the state vector v [1, nIn]. */
+    public static double estimate(INDArray w, INDArray v) {
+        return estimate(LinearOperator.ofMatrix(w), v);
     }
 
     /** One training iteration's power-iteration steps on W, in place on v. */

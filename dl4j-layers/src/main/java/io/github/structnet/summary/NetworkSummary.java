@@ -1,10 +1,7 @@
 package io.github.structnet.summary;
 
 import io.github.structnet.samediff.StructuredParameters;
-import org.deeplearning4j.nn.api.Layer;
-import org.deeplearning4j.nn.conf.graph.LayerVertex;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.nn.graph.vertex.GraphVertex;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -34,27 +31,18 @@ public final class NetworkSummary {
 
     /** The rows of a {@link MultiLayerNetwork}, in layer order. */
     public static List<Row> rows(MultiLayerNetwork net) {
-        List<Row> rows = new ArrayList<>();
-        for (Layer layer : net.getLayers()) {
-            org.deeplearning4j.nn.conf.layers.Layer conf = layer.conf().getLayer();
-            String name = conf.getLayerName() != null ? conf.getLayerName() : String.valueOf(layer.getIndex());
-            rows.add(row(name, conf, layer.paramTable()));
-        }
-        return rows;
+        return rows(NetworkLayers.of(net));
     }
 
     /** The rows of a {@link ComputationGraph}, in topological order. */
     public static List<Row> rows(ComputationGraph net) {
+        return rows(NetworkLayers.of(net));
+    }
+
+    private static List<Row> rows(List<NetworkLayers.Entry> entries) {
         List<Row> rows = new ArrayList<>();
-        for (int i : net.topologicalSortOrder()) {
-            GraphVertex vertex = net.getVertices()[i];
-            if (vertex.isInputVertex()) {
-                continue;
-            }
-            org.deeplearning4j.nn.conf.graph.GraphVertex conf = net.getConfiguration().getVertices()
-                    .get(vertex.getVertexName());
-            Object type = conf instanceof LayerVertex lv ? lv.getLayerConf().getLayer() : conf;
-            rows.add(row(vertex.getVertexName(), type, vertex.paramTable(false)));
+        for (NetworkLayers.Entry e : entries) {
+            rows.add(row(e.name(), e.configuration(), e.parameters()));
         }
         return rows;
     }
@@ -94,17 +82,15 @@ public final class NetworkSummary {
         long trainable = 0;
         long state = 0;
         StringBuilder shapes = new StringBuilder();
-        if (params != null) {
-            for (Map.Entry<String, INDArray> e : params.entrySet()) {
-                boolean isState = stateKeys.contains(e.getKey());
-                if (isState) {
-                    state += e.getValue().length();
-                } else {
-                    trainable += e.getValue().length();
-                }
-                shapes.append(shapes.length() == 0 ? "" : ", ").append(e.getKey())
-                        .append(Arrays.toString(e.getValue().shape())).append(isState ? " (state)" : "");
+        for (Map.Entry<String, INDArray> e : params.entrySet()) {
+            boolean isState = stateKeys.contains(e.getKey());
+            if (isState) {
+                state += e.getValue().length();
+            } else {
+                trainable += e.getValue().length();
             }
+            shapes.append(shapes.length() == 0 ? "" : ", ").append(e.getKey())
+                    .append(Arrays.toString(e.getValue().shape())).append(isState ? " (state)" : "");
         }
         return new Row(name, conf.getClass().getSimpleName(), trainable, state, shapes.toString());
     }

@@ -141,10 +141,6 @@ public class GradientModule extends PhaseSpaceLayer implements DirectPass<Gradie
         return new Backward(grads, inputGradient);
     }
 
-    private static double stepSize(Map<String, INDArray> p) {
-        return p.get(STEP_KEY).getDouble(0);
-    }
-
     @Override
     protected void defineModuleParameters(SDLayerParams params) {
         params.addWeightParam(WEIGHT_KEY, width, half());

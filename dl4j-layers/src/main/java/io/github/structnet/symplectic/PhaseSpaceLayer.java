@@ -1,5 +1,6 @@
 package io.github.structnet.symplectic;
 
+import io.github.structnet.summary.StepSize;
 import io.github.structnet.ode.StepLayerBuilder;
 import io.github.structnet.samediff.StructLayer;
 import lombok.Data;
@@ -22,7 +23,7 @@ import java.util.Set;
  */
 @Data
 @EqualsAndHashCode(callSuper = true)
-public abstract class PhaseSpaceLayer extends StructLayer {
+public abstract class PhaseSpaceLayer extends StructLayer implements StepSize {
 
     public static final String STEP_KEY = "h";
 
@@ -126,6 +127,14 @@ public abstract class PhaseSpaceLayer extends StructLayer {
     @Override
     public InputPreProcessor getPreProcessorForInputType(InputType inputType) {
         return null;
+    }
+
+    /**
+     * The step size h: the parameter (learned, or kept fixed as state) or, for layers without one, the configured h.
+     */
+    @Override
+    public double stepSize(Map<String, INDArray> params) {
+        return stepIsParameter() ? params.get(STEP_KEY).getDouble(0) : step;
     }
 
     /** Shared builder settings: size (optional), step h (default 1, learnable). */

@@ -1,5 +1,6 @@
 package io.github.structnet.symplectic;
 
+import io.github.structnet.summary.StepSize;
 import io.github.structnet.ode.StepLayerBuilder;
 import io.github.structnet.kernels.ActivationPass;
 import io.github.structnet.kernels.Sums;
@@ -42,7 +43,7 @@ import java.util.Set;
  */
 @Data
 @EqualsAndHashCode(callSuper = true)
-public class SymplecticConv2D extends StructLayer implements DirectPass<SymplecticConv2D.Saved> {
+public class SymplecticConv2D extends StructLayer implements StepSize, DirectPass<SymplecticConv2D.Saved> {
 
     public static final String KERNEL_KEY = "K";
     public static final String AMPLITUDE_KEY = "a";
@@ -172,10 +173,6 @@ public class SymplecticConv2D extends StructLayer implements DirectPass<Symplect
         return new Backward(grads, inputGradient);
     }
 
-    private static double stepSize(Map<String, INDArray> p) {
-        return p.get(STEP_KEY).getDouble(0);
-    }
-
     private INDArray amplitudes(Map<String, INDArray> p) {
         return p.get(AMPLITUDE_KEY).reshape(hiddenChannels);
     }
@@ -239,6 +236,12 @@ public class SymplecticConv2D extends StructLayer implements DirectPass<Symplect
     @Override
     public INDArray onesMaskForInput(INDArray input) {
         return ConvolutionalInputs.onesMask(input);
+    }
+
+    /** The step size h (a parameter: learned, or kept fixed as state). */
+    @Override
+    public double stepSize(Map<String, INDArray> params) {
+        return params.get(STEP_KEY).getDouble(0);
     }
 
     /** Builder. Defaults: UP, 3×3 kernels, tanh, step 1 (learnable). */
