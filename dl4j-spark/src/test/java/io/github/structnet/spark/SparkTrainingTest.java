@@ -21,6 +21,8 @@ import org.deeplearning4j.spark.api.RDDTrainingApproach;
 import org.deeplearning4j.spark.impl.graph.SparkComputationGraph;
 import org.deeplearning4j.spark.impl.multilayer.SparkDl4jMultiLayer;
 import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingMaster;
+import org.deeplearning4j.spark.parameterserver.training.SharedTrainingMaster;
+import org.deeplearning4j.optimize.solvers.accumulation.encoding.threshold.FixedThresholdAlgorithm;
 import org.deeplearning4j.util.ModelSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -44,7 +46,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * StructNet networks on Spark in local[2]: parameter averaging over two workers leaves unit power-iteration vectors
+ * StructNet networks on Spark in local[2]: parameter averaging and gradient sharing over two workers leave unit
+ * power-iteration vectors
  * and a certificate that holds on random pairs and survives a reload; one worker gives the single-machine result;
  * graphs train too; distributed certification equals the single-machine computation.
  */
@@ -133,6 +136,48 @@ class SparkTrainingTest {
         MultiLayerNetwork back = ModelSerializer.restoreMultiLayerNetwork(file, true);
         assertEquals(net.params(), back.params());
         assertEquals(bound, NetworkLipschitz.upperBound(back, 3), 0.0);
+    }
+
+    @Test
+    void gradientSharingOnTwoWorkersKeepsValidStateAndASoundCertificate() throws Exception {
+        int port;
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+            port = socket.getLocalPort();
+        }
+        SharedTrainingMaster master = DistributedTraining.gradientSharing(new SharedTrainingMaster.Builder(
+                DistributedTraining.localTransport(port), 8).batchSizePerWorker(8).workersPerNode(1)
+                .workerPrefetchNumBatches(0).rngSeed(5)
+                // an update is sent as ±threshold per element: at Adam's step of 0.01, a threshold of 0.01 lets the
+                // 24 steps of this test move the weights as far as parameter averaging does
+                .thresholdAlgorithm(new FixedThresholdAlgorithm(0.01)));
+        SparkDl4jMultiLayer spark = new SparkDl4jMultiLayer(sc, classifier(DataType.FLOAT), master);
+        List<DataSet> data = blobs(DataType.FLOAT, 16, 8, 2);
+        INDArray initial = spark.getNetwork().params().dup();
+        MultiLayerNetwork net = null;
+        for (int epoch = 0; epoch < 3; epoch++) {
+            net = DistributedTraining.fit(spark, sc.parallelize(data, 2));
+        }
+        double moved = net.params().distance2(initial);
+        assertTrue(moved > 0.1, "the shared updates moved the weights: distance " + moved);
+        for (String layer : List.of("0_v", "2_v", "3_v")) {
+            INDArray v = net.getParam(layer);
+            if (v != null) {
+                assertEquals(1.0, v.norm2Number().doubleValue(), 1e-5, layer);
+            }
+        }
+        double body = NetworkLipschitz.upperBound(net, 2);
+        assertTrue(body <= 1 + 1e-4, "certified bound of the 1-Lipschitz body " + body);
+        double bound = NetworkLipschitz.upperBound(net, 3);
+        Nd4j.getRandom().setSeed(10);
+        INDArray a = Nd4j.randn(DataType.FLOAT, 2000, 4);
+        INDArray b = a.add(Nd4j.randn(DataType.FLOAT, 2000, 4).muli(0.3));
+        INDArray fa = net.feedForwardToLayer(3, a, false).get(4);
+        INDArray fb = net.feedForwardToLayer(3, b, false).get(4);
+        double ratio = fa.sub(fb).norm2(1).div(a.sub(b).norm2(1)).maxNumber().doubleValue();
+        assertTrue(ratio <= bound, "ratio " + ratio + " above the certificate " + bound);
+        double accuracy = net.evaluate(new org.deeplearning4j.datasets.iterator.utilty.ListDataSetIterator<>(data))
+                .accuracy();
+        assertTrue(accuracy > 0.8, "the model trained by gradient sharing learned the blobs: accuracy " + accuracy);
     }
 
     @Test
