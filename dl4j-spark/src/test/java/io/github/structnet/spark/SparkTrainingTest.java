@@ -17,6 +17,7 @@ import org.deeplearning4j.nn.conf.layers.LossLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.spark.api.Repartition;
+import org.deeplearning4j.spark.api.TrainingMaster;
 import org.deeplearning4j.spark.api.RDDTrainingApproach;
 import org.deeplearning4j.spark.impl.graph.SparkComputationGraph;
 import org.deeplearning4j.spark.impl.multilayer.SparkDl4jMultiLayer;
@@ -36,6 +37,8 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.Adam;
 
 import java.io.File;
+import java.io.IOException;
+import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -49,7 +52,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * StructNet networks on Spark in local[2]: parameter averaging and gradient sharing over two workers leave unit
  * power-iteration vectors
  * and a certificate that holds on random pairs and survives a reload; one worker gives the single-machine result;
- * graphs train too; distributed certification equals the single-machine computation.
+ * graphs train with both; distributed certification equals the single-machine computation.
  */
 class SparkTrainingTest {
 
@@ -103,6 +106,20 @@ class SparkTrainingTest {
                 .build();
     }
 
+    /** Gradient sharing over loopback on a free port, minibatches of 8, one worker per partition. */
+    private static SharedTrainingMaster sharedMaster() throws IOException {
+        int port;
+        try (ServerSocket socket = new ServerSocket(0)) {
+            port = socket.getLocalPort();
+        }
+        return DistributedTraining.gradientSharing(new SharedTrainingMaster.Builder(
+                DistributedTraining.localTransport(port), 8).batchSizePerWorker(8).workersPerNode(1)
+                .workerPrefetchNumBatches(0).rngSeed(5)
+                // an update is sent as ±threshold per element: at Adam's step of 0.01, a threshold of 0.01 lets the
+                // few steps of these tests move the weights as far as parameter averaging does
+                .thresholdAlgorithm(new FixedThresholdAlgorithm(0.01)));
+    }
+
     @Test
     void parameterAveragingOnTwoWorkersKeepsValidStateAndASoundCertificate(@TempDir Path dir) throws Exception {
         SparkDl4jMultiLayer spark = new SparkDl4jMultiLayer(sc, classifier(DataType.FLOAT), master(8, 2));
@@ -140,17 +157,7 @@ class SparkTrainingTest {
 
     @Test
     void gradientSharingOnTwoWorkersKeepsValidStateAndASoundCertificate() throws Exception {
-        int port;
-        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
-            port = socket.getLocalPort();
-        }
-        SharedTrainingMaster master = DistributedTraining.gradientSharing(new SharedTrainingMaster.Builder(
-                DistributedTraining.localTransport(port), 8).batchSizePerWorker(8).workersPerNode(1)
-                .workerPrefetchNumBatches(0).rngSeed(5)
-                // an update is sent as ±threshold per element: at Adam's step of 0.01, a threshold of 0.01 lets the
-                // 24 steps of this test move the weights as far as parameter averaging does
-                .thresholdAlgorithm(new FixedThresholdAlgorithm(0.01)));
-        SparkDl4jMultiLayer spark = new SparkDl4jMultiLayer(sc, classifier(DataType.FLOAT), master);
+        SparkDl4jMultiLayer spark = new SparkDl4jMultiLayer(sc, classifier(DataType.FLOAT), sharedMaster());
         List<DataSet> data = blobs(DataType.FLOAT, 16, 8, 2);
         INDArray initial = spark.getNetwork().params().dup();
         MultiLayerNetwork net = null;
@@ -199,22 +206,28 @@ class SparkTrainingTest {
     }
 
     @Test
-    void aGraphTrainsWithParameterAveraging() {
-        ComputationGraph graph = new ComputationGraph(new NeuralNetConfiguration.Builder().dataType(DataType.FLOAT)
-                .seed(3).updater(new Adam(0.01)).graphBuilder().addInputs("in")
-                .addLayer("lift", new SpectralDense.Builder().nOut(6).build(), "in")
-                .addLayer("block", new GradientFlowDense.Builder().nHidden(6).build(), "lift")
-                .addLayer("logits", new NormalizedRowsDense.Builder().nOut(3).build(), "block")
-                .addLayer("loss", new LossLayer.Builder(new TemperatureCrossEntropy(2.0)).activation(
-                        Activation.SOFTMAX).build(), "logits")
-                .setOutputs("loss").setInputTypes(InputType.feedForward(4)).build());
-        graph.init();
-        SparkComputationGraph spark = new SparkComputationGraph(sc, graph, master(8, 2));
-        ComputationGraph trained = DistributedTraining.fit(spark, sc.parallelize(blobs(DataType.FLOAT, 8, 8, 3), 2));
-        assertArrayEquals(new double[]{1, 1}, new double[]{
-                trained.getLayer("lift").getParam("v").norm2Number().doubleValue(),
-                trained.getLayer("block").getParam("v").norm2Number().doubleValue()}, 1e-5);
-        assertTrue(NetworkLipschitz.upperBound(trained, "block", InputType.feedForward(4)) <= 1 + 1e-4);
+    void aGraphTrainsWithParameterAveragingAndWithGradientSharing() throws Exception {
+        for (TrainingMaster<?, ?> master : List.of(master(8, 2), sharedMaster())) {
+            ComputationGraph graph = new ComputationGraph(new NeuralNetConfiguration.Builder()
+                    .dataType(DataType.FLOAT).seed(3).updater(new Adam(0.01)).graphBuilder().addInputs("in")
+                    .addLayer("lift", new SpectralDense.Builder().nOut(6).build(), "in")
+                    .addLayer("block", new GradientFlowDense.Builder().nHidden(6).build(), "lift")
+                    .addLayer("logits", new NormalizedRowsDense.Builder().nOut(3).build(), "block")
+                    .addLayer("loss", new LossLayer.Builder(new TemperatureCrossEntropy(2.0)).activation(
+                            Activation.SOFTMAX).build(), "logits")
+                    .setOutputs("loss").setInputTypes(InputType.feedForward(4)).build());
+            graph.init();
+            INDArray initial = graph.params().dup();
+            SparkComputationGraph spark = new SparkComputationGraph(sc, graph, master);
+            ComputationGraph trained = DistributedTraining.fit(spark,
+                    sc.parallelize(blobs(DataType.FLOAT, 8, 8, 3), 2));
+            String which = master.getClass().getSimpleName();
+            assertTrue(trained.params().distance2(initial) > 0.01, which + ": the graph trained");
+            assertArrayEquals(new double[]{1, 1}, new double[]{
+                    trained.getLayer("lift").getParam("v").norm2Number().doubleValue(),
+                    trained.getLayer("block").getParam("v").norm2Number().doubleValue()}, 1e-5, which);
+            assertTrue(NetworkLipschitz.upperBound(trained, "block", InputType.feedForward(4)) <= 1 + 1e-4, which);
+        }
     }
 
     @Test
