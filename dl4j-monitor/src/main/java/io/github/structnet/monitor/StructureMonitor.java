@@ -330,7 +330,8 @@ public final class StructureMonitor extends BaseTrainingListener {
 
         /**
          * Clean and certified accuracy at each ε (each ≥ 0, finite) on {@code data} (one-hot or index labels) at the
-         * end of each epoch; the monitored output must be the logits.
+         * end of each epoch; the monitored output must be the logits. DL4J signals an epoch's end to listeners when
+         * it fits an iterator ({@code fit(iterator)}, {@code fit(iterator, epochs)}); {@code fit(DataSet)} has none.
          */
         public Builder evaluation(DataSet data, double... epsilons) {
             if (data == null || data.getFeatures() == null || data.getLabels() == null || data.numExamples() == 0) {
