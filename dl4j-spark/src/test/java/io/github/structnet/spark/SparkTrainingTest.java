@@ -107,9 +107,8 @@ class SparkTrainingTest {
     }
 
     /**
-     * Gradient sharing over loopback on a free port, minibatches of 8: two workers (threads) in the one executor of
-     * local mode, which DL4J's per-JVM training wrapper expects (two Spark tasks in one JVM share that wrapper and can
-     * hang: once in eight runs here), so the data comes as one partition.
+     * Gradient sharing over loopback on a free port, minibatches of 8, one worker per partition, partitions trained
+     * directly (DL4J's default, exporting them to files first, hung once in about ten runs in local mode here).
      */
     private static SharedTrainingMaster sharedMaster() throws IOException {
         int port;
