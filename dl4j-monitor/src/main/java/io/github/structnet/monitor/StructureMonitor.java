@@ -75,7 +75,7 @@ public final class StructureMonitor extends BaseTrainingListener {
     private NetworkProbe probe;
     private long iteration = -1;
     private int epoch;
-    private long lastCertified = -1;
+    private long lastCertified = Long.MIN_VALUE;
     private double certifiedBound = Double.NaN;
     private long lastTimestamp;
     private boolean registered;

@@ -153,6 +153,17 @@ class StructureMonitorTest {
     }
 
     @Test
+    void anEpochEndBeforeAnyIterationIsRecorded() {
+        MultiLayerNetwork net = TinyNets.classifier(16);
+        StructureMonitor monitor = StructureMonitor.builder().outputLayer(2).evaluation(TinyNets.classes(20, 3), 0.1)
+                .build();
+        monitor.onEpochEnd(net); // an epoch over an empty iterator
+        List<Measurement> all = monitor.measurements();
+        assertEquals(NetworkLipschitz.upperBound(net, 2), last(all, Quantity.NETWORK_BOUND, Measurement.NETWORK), 0.0);
+        assertEquals(List.of(0L), iterations(all, Quantity.CLEAN_ACCURACY, null));
+    }
+
+    @Test
     void uncertifiableNetworkIsRefusedWithTheWayOut() {
         MultiLayerNetwork net = TinyNets.sympNet(14);
         net.setListeners(StructureMonitor.builder().certifyEvery(1).build());
