@@ -1,10 +1,7 @@
 package io.github.structnet.samediff;
 
-import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.api.Model;
-import org.deeplearning4j.nn.conf.graph.LayerVertex;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.nn.graph.vertex.GraphVertex;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 
 import java.util.ArrayList;
@@ -36,32 +33,21 @@ public final class StateRepair {
      * @throws IllegalArgumentException for other models
      */
     public static Report repair(Model model) {
+        List<NetworkLayers.Entry> layers;
+        try {
+            layers = NetworkLayers.of(model);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("StateRepair: " + e.getMessage(), e);
+        }
         List<String> rederived = new ArrayList<>();
         int checked = 0;
-        if (model instanceof MultiLayerNetwork net) {
-            for (Layer layer : net.getLayers()) {
-                if (layer.conf().getLayer() instanceof StructuredParameters s && !s.stateParameterKeys().isEmpty()) {
-                    checked++;
-                    if (s.repairState(layer.paramTable())) {
-                        rederived.add(s.describe());
-                    }
+        for (NetworkLayers.Entry layer : layers) {
+            if (layer.configuration() instanceof StructuredParameters s && !s.stateParameterKeys().isEmpty()) {
+                checked++;
+                if (s.repairState(layer.parameters())) {
+                    rederived.add(s.describe());
                 }
             }
-        } else if (model instanceof ComputationGraph graph) {
-            for (GraphVertex vertex : graph.getVertices()) {
-                org.deeplearning4j.nn.conf.graph.GraphVertex conf = graph.getConfiguration().getVertices()
-                        .get(vertex.getVertexName());
-                Object type = conf instanceof LayerVertex lv ? lv.getLayerConf().getLayer() : conf;
-                if (type instanceof StructuredParameters s && !s.stateParameterKeys().isEmpty()) {
-                    checked++;
-                    if (s.repairState(vertex.paramTable(false))) {
-                        rederived.add(s.describe());
-                    }
-                }
-            }
-        } else {
-            throw new IllegalArgumentException("StateRepair: needs a MultiLayerNetwork or ComputationGraph; got "
-                    + (model == null ? "null" : model.getClass().getName()));
         }
         return new Report(checked, List.copyOf(rederived));
     }

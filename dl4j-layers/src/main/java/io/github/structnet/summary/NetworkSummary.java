@@ -1,5 +1,6 @@
 package io.github.structnet.summary;
 
+import io.github.structnet.samediff.NetworkLayers;
 import io.github.structnet.samediff.StructuredParameters;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;

@@ -4,7 +4,7 @@ import io.github.structnet.certify.EnergyDrift;
 import io.github.structnet.certify.LayerBound;
 import io.github.structnet.certify.MarginCertificate;
 import io.github.structnet.lipschitz.PowerIterationVector;
-import io.github.structnet.summary.NetworkLayers;
+import io.github.structnet.samediff.NetworkLayers;
 import io.github.structnet.summary.StepSize;
 import org.deeplearning4j.core.storage.StatsStorageRouter;
 import org.deeplearning4j.nn.api.Model;

@@ -1,4 +1,4 @@
-package io.github.structnet.summary;
+package io.github.structnet.samediff;
 
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.api.Model;
@@ -26,7 +26,12 @@ public final class NetworkLayers {
     public record Entry(String name, Object configuration, Map<String, INDArray> parameters) {
     }
 
-    /** The layers of a network or the vertices of a graph; any other model is refused. */
+    /**
+     * The layers of a network or the vertices of a graph.
+     *
+     * @throws IllegalArgumentException for any other model (the message says what was given; callers prefix their
+     *                                  own name)
+     */
     public static List<Entry> of(Model model) {
         if (model instanceof MultiLayerNetwork net) {
             return of(net);
@@ -34,7 +39,7 @@ public final class NetworkLayers {
         if (model instanceof ComputationGraph graph) {
             return of(graph);
         }
-        throw new IllegalArgumentException("NetworkLayers: a MultiLayerNetwork or ComputationGraph is needed; got "
+        throw new IllegalArgumentException("a MultiLayerNetwork or ComputationGraph is needed; got "
                 + (model == null ? "null" : model.getClass().getName()));
     }
 
