@@ -1,7 +1,9 @@
 package io.github.structnet.lipschitz;
 
-import io.github.structnet.samediff.NetworkLayers;
 import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.graph.GraphVertex;
+import org.deeplearning4j.nn.conf.graph.LayerVertex;
 import org.deeplearning4j.nn.conf.layers.BaseOutputLayer;
 import org.deeplearning4j.nn.conf.layers.Cnn3DLossLayer;
 import org.deeplearning4j.nn.conf.layers.CnnLossLayer;
@@ -86,14 +88,19 @@ public final class MarginSchedule extends BaseTrainingListener {
 
     private static List<MarginLoss> marginLosses(Model network) {
         List<Layer> layers = new ArrayList<>();
-        try {
-            for (NetworkLayers.Entry entry : NetworkLayers.of(network)) {
-                if (entry.configuration() instanceof Layer layer) {
-                    layers.add(layer);
+        if (network instanceof MultiLayerNetwork net) {
+            for (NeuralNetConfiguration c : net.getLayerWiseConfigurations().getConfs()) {
+                layers.add(c.getLayer());
+            }
+        } else if (network instanceof ComputationGraph graph) {
+            for (GraphVertex v : graph.getConfiguration().getVertices().values()) {
+                if (v instanceof LayerVertex lv) {
+                    layers.add(lv.getLayerConf().getLayer());
                 }
             }
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("MarginSchedule: " + e.getMessage(), e);
+        } else {
+            throw new IllegalArgumentException("MarginSchedule: needs a MultiLayerNetwork or ComputationGraph; got "
+                    + (network == null ? "null" : network.getClass().getName()));
         }
         List<MarginLoss> found = new ArrayList<>();
         List<String> others = new ArrayList<>();

@@ -45,6 +45,7 @@ public final class NetworkLayers {
 
     /** The layers of a MultiLayerNetwork, in order. */
     public static List<Entry> of(MultiLayerNetwork net) {
+        requireInitialised(net.getLayers(), "MultiLayerNetwork");
         List<Entry> entries = new ArrayList<>();
         for (Layer layer : net.getLayers()) {
             org.deeplearning4j.nn.conf.layers.Layer conf = layer.conf().getLayer();
@@ -57,6 +58,7 @@ public final class NetworkLayers {
 
     /** The vertices of a ComputationGraph other than its inputs, in topological order. */
     public static List<Entry> of(ComputationGraph graph) {
+        requireInitialised(graph.getVertices(), "ComputationGraph");
         List<Entry> entries = new ArrayList<>();
         for (int i : graph.topologicalSortOrder()) {
             GraphVertex vertex = graph.getVertices()[i];
@@ -70,5 +72,11 @@ public final class NetworkLayers {
             entries.add(new Entry(vertex.getVertexName(), type, params == null ? Map.of() : params));
         }
         return entries;
+    }
+
+    private static void requireInitialised(Object[] built, String what) {
+        if (built == null) {
+            throw new IllegalStateException("the " + what + " is not initialised: call init() first");
+        }
     }
 }
