@@ -14,7 +14,6 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 import java.util.Map;
-import java.util.Set;
 
 /**
  * What the convolutional 1-Lipschitz layers share: a k×k kernel K [k, k, C, C′] (odd k, "same" zero padding)
@@ -108,11 +107,6 @@ public abstract class AbstractNormalisedConv2D extends ConvolutionalStructLayer
     @Override
     public double powerIterationEstimate(Map<String, INDArray> params) {
         return ConvolutionNormState.estimate(normalisedKernel(params), params.get(VECTOR_KEY), stride());
-    }
-
-    @Override
-    public Set<String> stateParameterKeys() {
-        return Set.of(VECTOR_KEY);
     }
 
 

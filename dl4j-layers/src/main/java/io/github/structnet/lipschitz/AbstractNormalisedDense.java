@@ -17,7 +17,6 @@ import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.util.Map;
-import java.util.Set;
 
 /**
  * What the dense 1-Lipschitz layers share: a weight W [rows, nIn] whose spectral norm σ_W normalises the layer
@@ -88,11 +87,6 @@ public abstract class AbstractNormalisedDense extends StructLayer implements Lip
     @Override
     public double powerIterationEstimate(Map<String, INDArray> params) {
         return SpectralNormState.estimate(params.get(WEIGHT_KEY), params.get(VECTOR_KEY));
-    }
-
-    @Override
-    public Set<String> stateParameterKeys() {
-        return Set.of(VECTOR_KEY);
     }
 
 

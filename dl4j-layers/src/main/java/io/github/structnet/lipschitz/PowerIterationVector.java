@@ -5,6 +5,7 @@ import io.github.structnet.spectral.PowerIteration;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.util.Map;
+import java.util.Set;
 
 /**
  * A layer whose state is one power-iteration vector {@value #VECTOR_KEY} of unit norm, re-derived from the weights
@@ -15,6 +16,12 @@ public interface PowerIterationVector extends StructuredParameters {
 
     /** The parameter key of the power-iteration vector. */
     String VECTOR_KEY = "v";
+
+    /** The state is the power-iteration vector alone. */
+    @Override
+    default Set<String> stateParameterKeys() {
+        return Set.of(VECTOR_KEY);
+    }
 
     /**
      * The power-iteration estimate σ̂ = ‖A v̂‖₂ (v̂ = v/‖v‖₂) of the norm of the layer's operator A (its weight or
