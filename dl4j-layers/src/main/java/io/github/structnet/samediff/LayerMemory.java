@@ -3,6 +3,7 @@ package io.github.structnet.samediff;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 import java.util.Arrays;
 import java.util.Collections;
@@ -18,7 +19,8 @@ import java.util.function.BiFunction;
  */
 final class LayerMemory implements PassMemory {
 
-    private final Map<String, INDArray> scratch = new HashMap<>();
+    private final Map<String, INDArray> buffers = new HashMap<>();
+    private final Map<String, INDArray> views = new HashMap<>();
     private final Set<INDArray> owned = Collections.newSetFromMap(new IdentityHashMap<>());
     private Map<String, INDArray> gradientViews = Map.of();
     private BiFunction<DataType, long[], INDArray> results = (type, shape) -> Nd4j.createUninitialized(type, shape);
@@ -30,19 +32,38 @@ final class LayerMemory implements PassMemory {
         return this;
     }
 
+    /**
+     * A c-order array of {@code shape} over the first elements of the buffer named {@code name}. The buffer only
+     * grows (to the largest shape asked for under that name) and is reused for smaller shapes: with batch sizes that
+     * change from call to call, no native buffer is freed and allocated again, which would leave glibc's heap
+     * fragmented and the resident set climbing.
+     */
     @Override
     public INDArray scratch(String name, DataType type, long... shape) {
-        INDArray a = scratch.get(name);
-        if (a == null || a.wasClosed() || a.dataType() != type || !Arrays.equals(a.shape(), shape)) {
-            if (a != null) {
-                owned.remove(a);
-                a.close();
-            }
-            a = Nd4j.createUninitialized(type, shape);
-            scratch.put(name, a);
-            owned.add(a);
+        INDArray last = views.get(name);
+        if (last != null && !last.wasClosed() && last.dataType() == type && Arrays.equals(last.shape(), shape)) {
+            return last;
         }
-        return a;
+        long length = 1;
+        for (long n : shape) {
+            length *= n;
+        }
+        INDArray buffer = buffers.get(name);
+        if (buffer == null || buffer.wasClosed() || buffer.dataType() != type || buffer.length() < length) {
+            if (buffer != null && !buffer.wasClosed()) {
+                buffer.close();
+            }
+            buffer = Nd4j.createUninitialized(type, Math.max(1, length));
+            buffers.put(name, buffer);
+        }
+        INDArray view = (length == buffer.length() ? buffer : buffer.get(NDArrayIndex.interval(0, length)))
+                .reshape('c', shape);
+        if (last != null) {
+            owned.remove(last);
+        }
+        owned.add(view);
+        views.put(name, view);
+        return view;
     }
 
     @Override

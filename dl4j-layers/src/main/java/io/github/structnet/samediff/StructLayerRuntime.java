@@ -1,5 +1,6 @@
 package io.github.structnet.samediff;
 
+import io.github.structnet.kernels.GlibcHeap;
 import io.github.structnet.kernels.Release;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.layers.samediff.SameDiffLayer;
@@ -51,6 +52,7 @@ public class StructLayerRuntime extends org.deeplearning4j.nn.layers.samediff.Sa
 
     public StructLayerRuntime(NeuralNetConfiguration conf, DataType dataType) {
         super(conf, dataType);
+        GlibcHeap.install();
     }
 
     private StructLayer structConf() {

@@ -1,5 +1,6 @@
 package io.github.structnet.samediff;
 
+import io.github.structnet.kernels.GlibcHeap;
 import org.deeplearning4j.nn.gradient.DefaultGradient;
 import org.deeplearning4j.nn.gradient.Gradient;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -38,6 +39,7 @@ public class StructVertexRuntime extends SameDiffGraphVertex {
                                INDArray paramsView, boolean initParams, DataType dataType) {
         super(config, graph, name, vertexIndex, paramsView, initParams, dataType);
         this.structConfig = config;
+        GlibcHeap.install();
     }
 
     @Override

@@ -26,7 +26,11 @@ import org.nd4j.linalg.learning.config.Adam;
 
 import java.util.function.Supplier;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The direct passes write outputs and input gradients into DL4J's workspaces, parameter gradients into the gradient
@@ -112,5 +116,54 @@ class DirectPassMemoryTest {
                 new SllConv2D.Builder().hiddenChannels(4).build(),
                 new SllConv2D.Builder().hiddenChannels(2).activation(Activation.SOFTPLUS).build()},
                 InputType.convolutional(4, 3, 2), 3, 2, 4, 3);
+    }
+
+    /**
+     * Scratch arrays live in buffers that only grow and are reused for smaller batches: training on batch sizes 5, 2,
+     * 5, 3, 1 is bitwise the training of networks that start every step with fresh memory (a clone per step).
+     */
+    @Test
+    void changingBatchSizesTrainAsWithFreshMemoryEveryStep() {
+        Supplier<Layer[]> layers = () -> new Layer[]{
+                new GradientFlowConv2D.Builder().hiddenChannels(3).build(),
+                new SymplecticConv2D.Builder().hiddenChannels(2).build(),
+                new SllConv2D.Builder().hiddenChannels(2).build()};
+        InputType input = InputType.convolutional(5, 4, 2);
+        MultiLayerNetwork reused = net(WorkspaceMode.ENABLED, input, layers.get());
+        MultiLayerNetwork fresh = net(WorkspaceMode.ENABLED, input, layers.get());
+        Nd4j.getRandom().setSeed(5);
+        for (int batch : new int[]{5, 2, 5, 3, 1}) {
+            INDArray x = Nd4j.randn(DataType.DOUBLE, batch, 2, 5, 4);
+            INDArray y = Nd4j.randn(DataType.DOUBLE, batch, 3);
+            reused.fit(x, y);
+            fresh = fresh.clone();
+            fresh.fit(x, y);
+            assertEquals(fresh.params(), reused.params(), "after a step at batch " + batch);
+            assertEquals(fresh.output(x), reused.output(x));
+        }
+    }
+
+    @Test
+    void scratchBuffersGrowAndAreReusedForSmallerShapes() {
+        LayerMemory memory = new LayerMemory();
+        INDArray large = memory.scratch("z", DataType.FLOAT, 8, 3, 4);
+        long address = large.data().address();
+        assertSame(large, memory.scratch("z", DataType.FLOAT, 8, 3, 4), "same shape: the same array");
+        INDArray small = memory.scratch("z", DataType.FLOAT, 2, 3, 4);
+        assertArrayEquals(new long[]{2, 3, 4}, small.shape());
+        assertArrayEquals(new long[]{12, 4, 1}, small.stride());
+        assertEquals(address, small.data().address(), "a smaller shape reuses the buffer");
+        assertTrue(memory.owns(small));
+        assertFalse(memory.owns(large), "an array replaced under its name is no longer handed out");
+        small.assign(7);
+        assertEquals(7.0 * 24, memory.scratch("z", DataType.FLOAT, 24).sumNumber().doubleValue(), 0.0,
+                "views over the same first elements");
+        INDArray larger = memory.scratch("z", DataType.FLOAT, 9, 3, 4);
+        assertArrayEquals(new long[]{9, 3, 4}, larger.shape());
+        assertTrue(large.wasClosed() || large.data().address() != larger.data().address(),
+                "growing replaces the buffer");
+        INDArray other = memory.scratch("w", DataType.DOUBLE, 2, 3);
+        assertEquals(DataType.DOUBLE, other.dataType());
+        assertEquals(DataType.FLOAT, memory.scratch("z", DataType.FLOAT, 9, 3, 4).dataType());
     }
 }

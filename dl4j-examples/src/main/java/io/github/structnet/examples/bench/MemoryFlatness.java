@@ -1,6 +1,7 @@
 package io.github.structnet.examples.bench;
 
 import io.github.structnet.examples.common.Charts;
+import io.github.structnet.kernels.GlibcHeap;
 import io.github.structnet.lipschitz.GradientFlowConv2D;
 import io.github.structnet.lipschitz.GradientFlowDense;
 import io.github.structnet.lipschitz.SpectralConv2D;
@@ -46,6 +47,10 @@ import java.util.function.IntFunction;
  * the collector finds its Java object, and arrays that outlive a young collection are found only by a concurrent
  * cycle, which by default waits until the old generation fills 45 % of the heap; their small Java objects hold large
  * native buffers, so that wait costs hundreds of megabytes of resident memory.
+ *
+ * <p>With glibc's allocator, StructNet keeps large buffers out of glibc's heap and trims the heap in the background
+ * ({@link GlibcHeap}); the progress lines count the trims ({@code -Dstructnet.glibcHeap=false} shows the run
+ * without either).
  *
  * <p>Usage: {@code MemoryFlatness [--quick] [--out DIR]} (quick: 10³ steps and 10⁴ calls).
  */
@@ -157,8 +162,9 @@ public final class MemoryFlatness {
                 resident[sample] = Pointer.physicalBytes() / 1e6;
                 sample++;
                 if (sample % 10 == 0) {
-                    System.out.printf(Locale.ROOT, "  %s: %,d of %,d, RSS %.0f MB (%.0f s)%n", name, i + 1,
-                            operations, resident[sample - 1], (System.nanoTime() - start) / 1e9);
+                    System.out.printf(Locale.ROOT, "  %s: %,d of %,d, RSS %.0f MB (%.0f s, %d malloc trims so far)%n",
+                            name, i + 1, operations, resident[sample - 1], (System.nanoTime() - start) / 1e9,
+                            GlibcHeap.trims());
                 }
             }
         }
