@@ -13,7 +13,9 @@
  *       stride-1 ones on oneDNN directly with primitives kept per shape and thread;</li>
  *   <li>{@code DirectAdam}: the Adam step in three fused oneDNN passes;</li>
  *   <li>{@link HermitianSquares}: repeated squaring of small Hermitian matrices on OpenBLAS, for certificates;</li>
- *   <li>{@link Release}: frees the native memory of temporaries at once.</li>
+ *   <li>{@link Release}: frees the native memory of temporaries at once;</li>
+ *   <li>{@link GlibcHeap}: keeps glibc's heap from holding the memory of freed arrays (a fixed {@code mmap}
+ *       threshold and a background {@code malloc_trim}), so that long runs stay flat in resident memory.</li>
  * </ul>
  * The classes are exact: they compute the same values as the slow routes (tested). The measurements behind each
  * choice are in the project's {@code docs/performance.md}; {@code -Dstructnet.oneDnn=false} sends everything to ND4J.
