@@ -15,6 +15,9 @@ import java.util.List;
 record ConvolutionShape(long batch, long inChannels, long outChannels, long height, long width, long kernel,
                         boolean channelsLast) {
 
+    /** The fewest input and output channels for which Winograd is tried. */
+    static final long WINOGRAD_MIN_CHANNELS = 32;
+
     /** The shape of K x for these operands, or null if they are not such a convolution. */
     static ConvolutionShape of(INDArray x, INDArray weights, boolean channelsLast) {
         if (x == null || weights == null || x.rank() != 4 || weights.rank() != 4) {
@@ -40,9 +43,13 @@ record ConvolutionShape(long batch, long inChannels, long outChannels, long heig
         return Arrays.equals(out.shape(), expected);
     }
 
-    /** Winograd first for 3×3 kernels, then direct. */
+    /**
+     * Winograd first for 3×3 kernels with at least {@value #WINOGRAD_MIN_CHANNELS} input and output channels, then
+     * direct; direct alone otherwise (with fewer channels oneDNN's Winograd transforms cost more than they save).
+     */
     List<dnnl.algorithm> algorithms() {
-        return kernel == 3 ? List.of(dnnl.algorithm.convolution_winograd, dnnl.algorithm.convolution_direct)
+        return kernel == 3 && Math.min(inChannels, outChannels) >= WINOGRAD_MIN_CHANNELS
+                ? List.of(dnnl.algorithm.convolution_winograd, dnnl.algorithm.convolution_direct)
                 : List.of(dnnl.algorithm.convolution_direct);
     }
 

@@ -39,7 +39,8 @@ class DirectConvolutionTest {
     void forwardAndGradientsMatchNd4jInDoublePrecision() {
         assertTrue(DirectConvolution.isAvailable(), "oneDNN should load on the CPU backend");
         Nd4j.getRandom().setSeed(5);
-        int[][] cases = {{3, 8, 8, 6, 3}, {1, 3, 5, 7, 3}, {2, 4, 4, 5, 5}}; // batch, C, C′, size, k
+        // batch, C, C′, size, k; 3×3 with 32 channels and more tries Winograd first, the others run direct
+        int[][] cases = {{3, 8, 8, 6, 3}, {1, 3, 5, 7, 3}, {2, 4, 4, 5, 5}, {2, 32, 32, 6, 3}, {1, 16, 40, 5, 3}};
         for (int[] c : cases) {
             for (boolean channelsLast : new boolean[]{false, true}) {
                 for (boolean withBias : new boolean[]{false, true}) {
