@@ -63,7 +63,7 @@ public final class GlibcHeap {
         private static Function lookUp(String name) {
             try {
                 return NativeLibrary.getInstance("c").getFunction(name);
-            } catch (UnsatisfiedLinkError | RuntimeException notGlibc) {
+            } catch (LinkageError | RuntimeException notGlibc) { // JNA cannot load, or no such symbol
                 return null;
             }
         }
