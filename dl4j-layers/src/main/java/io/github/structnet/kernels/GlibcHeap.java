@@ -19,7 +19,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * <ul>
  *   <li>fixes the {@code mmap} threshold at {@value #DEFAULT_MMAP_THRESHOLD} bytes ({@code mallopt(M_MMAP_THRESHOLD)},
  *   glibc's own starting value, now kept), unless the environment sets it ({@code MALLOC_MMAP_THRESHOLD_} or
- *   {@code GLIBC_TUNABLES});</li>
+ *   {@code GLIBC_TUNABLES}); a large request that a free chunk of the heap can hold is still served from it;</li>
  *   <li>starts one daemon thread, {@code structnet-malloc-trim}, which every {@value #DEFAULT_TRIM_INTERVAL_MS} ms
  *   reads the resident set and, when it exceeds the value measured after the last trim by more than 1 %, calls
  *   {@code malloc_trim(0)} to return the free pages inside the heap. A trim takes milliseconds to tens of
