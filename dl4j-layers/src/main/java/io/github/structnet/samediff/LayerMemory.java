@@ -4,6 +4,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
+import org.nd4j.common.util.ArrayUtil;
 
 import java.util.Arrays;
 import java.util.Collections;
@@ -44,10 +45,7 @@ final class LayerMemory implements PassMemory {
         if (last != null && !last.wasClosed() && last.dataType() == type && Arrays.equals(last.shape(), shape)) {
             return last;
         }
-        long length = 1;
-        for (long n : shape) {
-            length *= n;
-        }
+        long length = ArrayUtil.prodLong(shape);
         INDArray buffer = buffers.get(name);
         if (buffer == null || buffer.wasClosed() || buffer.dataType() != type || buffer.length() < length) {
             if (buffer != null && !buffer.wasClosed()) {

@@ -49,9 +49,9 @@ import java.util.function.IntFunction;
  * cycle, which by default waits until the old generation fills 45 % of the heap; their small Java objects hold large
  * native buffers, so that wait costs hundreds of megabytes of resident memory. For the same reason the young
  * generation sets how much garbage-held native memory piles up between two young collections: a fixed 64 MB one
- * ({@code -Xmn64m}) keeps that swing near ±6 %, G1's adaptive sizing lets it reach ±15 %.
+ * ({@code -Xmn64m}) kept that swing near ±6 % here, G1's adaptive sizing near ±7 %.
  *
- * <p>With glibc's allocator, StructNet keeps large buffers out of glibc's heap and trims the heap in the background
+ * <p>With glibc's allocator, StructNet fixes glibc's {@code mmap} threshold and trims its heap in the background
  * ({@link GlibcHeap}); the progress lines count the trims ({@code -Dstructnet.glibcHeap=false} shows the run
  * without either).
  *
