@@ -28,6 +28,15 @@ final class DirectMatmul {
     }
 
     /**
+     * Closes the plans this thread holds and gives it an empty cache of {@code capacity} keys (for tests that evict
+     * real plans without building a default capacity's worth of them).
+     */
+    static void replacePlanCache(int capacity) {
+        PLANS.get().clear();
+        PLANS.set(new PlanCache<>(capacity));
+    }
+
+    /**
      * C ← α op(A) op(B) + β C with op(A) [m, k], op(B) [k, n], when the operands allow it: oneDNN loaded, float
      * operands, β 0 or 1, m, n, k all above 1, more than {@link #MIN_WORK} multiply–adds, strides a plain matrix can
      * express (C row-major).

@@ -1,6 +1,10 @@
 package io.github.structnet.lipschitz;
 
 import io.github.structnet.kernels.Convolutions;
+import io.github.structnet.kernels.Release;
+import io.github.structnet.kernels.Vectors;
+import io.github.structnet.samediff.DirectPass;
+import io.github.structnet.samediff.PassMemory;
 import lombok.Data;
 import lombok.EqualsAndHashCode;
 import org.deeplearning4j.nn.conf.inputs.InputType;
@@ -9,6 +13,7 @@ import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
+import java.util.HashMap;
 import java.util.Map;
 
 /**
@@ -32,7 +37,14 @@ import java.util.Map;
  */
 @Data
 @EqualsAndHashCode(callSuper = true)
-public class SpectralConv2D extends AbstractNormalisedConv2D {
+public class SpectralConv2D extends AbstractNormalisedConv2D implements DirectPass<SpectralConv2D.Saved> {
+
+    /**
+     * What {@link #forward} keeps for backprop: σ, the normalised kernel K/(σ + floor), and in training the
+     * power-iteration direction v̂ and its image K v̂ for the gradient of σ = ‖K v̂‖.
+     */
+    record Saved(double sigma, INDArray normalisedKernel, INDArray direction, INDArray image) {
+    }
 
     private long outChannels;
     private int stride;
@@ -56,6 +68,66 @@ public class SpectralConv2D extends AbstractNormalisedConv2D {
         // normalise the small kernel rather than the output (a broadcast multiply with a costly gradient)
         SDVariable normalised = p.get(KERNEL_KEY).mul(sigma.add(Norms.FLOOR).rdiv(1.0).reshape(1, 1, 1, 1));
         return Convolutions.apply(sd, x, normalised, bias, kernelSize, stride, dataFormat);
+    }
+
+    /**
+     * The same map with hand-written ND4J calls (what the runtime runs): σ = ‖K v̂‖ in training and
+     * max(‖K v̂‖, B(K)) at inference, as the definition's scale placeholder makes it; y = conv(x, K/(σ + floor)) + b
+     * in the layer's data layout.
+     */
+    @Override
+    public Forward<Saved> forward(Map<String, INDArray> p, INDArray x, boolean training, PassMemory memory) {
+        INDArray kernel = p.get(KERNEL_KEY);
+        INDArray v = p.get(VECTOR_KEY);
+        INDArray direction = memory.scratch("direction", v.dataType(), v.shape()).assign(v).divi(Vectors.norm2(v));
+        INDArray image = Convolutions.apply(direction, kernel, stride);
+        double estimate = Vectors.norm2(image);
+        double sigma = estimate;
+        if (!training) {
+            double bound = certifiedNorm(p);
+            sigma = estimate > 0 ? estimate * Math.max(1.0, bound / estimate) : estimate;
+            Release.all(image);
+            image = null;
+        }
+        INDArray normalised = memory.scratch("normalisedKernel", kernel.dataType(), kernel.shape()).assign(kernel)
+                .muli(1.0 / (sigma + Norms.FLOOR));
+        long[] outShape = shapeOf(x.size(0), outChannels, (height + stride - 1) / stride,
+                (width + stride - 1) / stride);
+        INDArray out = Convolutions.apply(x, normalised, hasBias ? p.get(BIAS_KEY) : null, stride, dataFormat,
+                memory.result(x.dataType(), outShape));
+        return new Forward<>(x, out, new Saved(sigma, normalised, training ? direction : null, image));
+    }
+
+    /**
+     * The vector–Jacobian product of {@link #forward}, with s = 1/(σ + floor) and G the weight gradient of the
+     * convolution with K s: ∂/∂x and ∂/∂b from one conv2d_bp, ∂/∂K = s G − s² ⟨G, K⟩ ∂σ/∂K, where ∂σ/∂K is the weight
+     * gradient of the convolution at input v̂ for the output gradient K v̂ / σ.
+     */
+    @Override
+    public Backward backward(Map<String, INDArray> p, Forward<Saved> f, INDArray epsilon, PassMemory memory) {
+        INDArray kernel = p.get(KERNEL_KEY);
+        INDArray x = f.input();
+        Saved saved = f.saved();
+        double scale = 1.0 / (saved.sigma() + Norms.FLOOR);
+        INDArray gradNormalised = memory.scratch("gradNormalisedKernel", kernel.dataType(), kernel.shape());
+        INDArray gradX = memory.result(x.dataType(), x.shape());
+        Convolutions.backward(x, saved.normalisedKernel(), hasBias ? p.get(BIAS_KEY) : null, epsilon, stride,
+                dataFormat, gradX, gradNormalised, hasBias ? memory.gradient(BIAS_KEY) : null);
+        INDArray gradKernel = memory.gradient(KERNEL_KEY).assign(gradNormalised).muli(scale);
+        if (saved.direction() != null && saved.sigma() > 0) {
+            double gradSigma = -Vectors.dot(gradNormalised, kernel) * scale * scale;
+            INDArray unitImage = saved.image().div(saved.sigma());
+            INDArray[] rankOne = Convolutions.backward(saved.direction(), kernel, null, unitImage, stride);
+            gradKernel.addi(rankOne[1].muli(gradSigma));
+            Release.all(unitImage);
+            Release.all(rankOne);
+        }
+        Map<String, INDArray> grads = new HashMap<>();
+        grads.put(KERNEL_KEY, gradKernel);
+        if (hasBias) {
+            grads.put(BIAS_KEY, memory.gradient(BIAS_KEY));
+        }
+        return new Backward(grads, gradX);
     }
 
     /** B(K) / (B(K) + floor) ≤ 1: the Fourier bound of the given K on H×W over the normaliser used at inference. */

@@ -9,6 +9,7 @@ import io.github.structnet.lipschitz.GroupSort;
 import io.github.structnet.lipschitz.NormalizedRowsDense;
 import io.github.structnet.lipschitz.SllConv2D;
 import io.github.structnet.lipschitz.SllDense;
+import io.github.structnet.lipschitz.SpectralConv2D;
 import io.github.structnet.lipschitz.SpectralDense;
 import io.github.structnet.ode.NeuralOdeLayer;
 import io.github.structnet.ode.RungeKuttaMethod;
@@ -74,6 +75,18 @@ class DefinitionMatchesDirectPassTest {
     void spectralDenseDefinitionMatchesItsDirectPass() {
         assertRoutesAgree(InputType.feedForward(5), new SpectralDense.Builder().nOut(7).build());
         assertRoutesAgree(InputType.feedForward(6), new SpectralDense.Builder().nOut(3).hasBias(false).build());
+    }
+
+    @Test
+    void spectralConv2DDefinitionMatchesItsDirectPassInBothLayoutsAndStrides() {
+        for (CNN2DFormat format : CNN2DFormat.values()) {
+            assertRoutesAgree(InputType.convolutional(5, 4, 2, format), new SpectralConv2D.Builder().outChannels(3)
+                    .build());
+            assertRoutesAgree(InputType.convolutional(5, 6, 3, format), new SpectralConv2D.Builder().outChannels(4)
+                    .stride(2).hasBias(false).build());
+            assertRoutesAgree(InputType.convolutional(6, 5, 2, format), new SpectralConv2D.Builder().outChannels(2)
+                    .kernelSize(5).stride(2).build());
+        }
     }
 
     @Test

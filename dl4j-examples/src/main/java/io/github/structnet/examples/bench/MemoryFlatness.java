@@ -47,9 +47,7 @@ import java.util.function.IntFunction;
  * ({@code -XX:-G1UseAdaptiveIHOP -XX:InitiatingHeapOccupancyPercent=5}): ND4J frees an array's native memory only when
  * the collector finds its Java object, and arrays that outlive a young collection are found only by a concurrent
  * cycle, which by default waits until the old generation fills 45 % of the heap; their small Java objects hold large
- * native buffers, so that wait costs hundreds of megabytes of resident memory. For the same reason the young
- * generation sets how much garbage-held native memory piles up between two young collections: a fixed 64 MB one
- * ({@code -Xmn64m}) kept that swing near ±6 % here, G1's adaptive sizing near ±7 %.
+ * native buffers, so that wait costs hundreds of megabytes of resident memory.
  *
  * <p>With glibc's allocator, StructNet fixes glibc's {@code mmap} threshold and trims its heap in the background
  * ({@link GlibcHeap}); the progress lines count the trims ({@code -Dstructnet.glibcHeap=false} shows the run
