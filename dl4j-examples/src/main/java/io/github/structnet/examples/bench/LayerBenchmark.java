@@ -22,7 +22,8 @@ import java.util.Locale;
  * (after warm-up) of one training step (forward + backward + Adam) and of one inference pass with fixed weights
  * (after the pass that computes and caches the certified bounds), the achieved GFLOP/s
  * of the median training step (flops counted from the block formulas), its share of the sgemm rate, the share of the
- * step spent in power iteration, and the peak resident memory.
+ * step spent in power iteration, and the peak resident memory; the progress line of each case also gives the 99th
+ * percentile of the training steps.
  * <p>Warm-up and repetitions: every case first trains and infers for at least 3 steps and {@code --warmup} seconds
  * (default 2), so that the JIT compiler has compiled the step's Java code before timing starts, then times at least
  * {@code --reps} steps (default 10) and as many more as fit in {@code --seconds} (default 3), so that fast cases get
@@ -33,8 +34,8 @@ import java.util.Locale;
 public final class LayerBenchmark {
 
     /** One row of results. */
-    public record Row(String name, double trainMin, double trainMedian, double inferMin, double inferMedian,
-                      double gflops, double powerShare, double peakMb) {
+    public record Row(String name, double trainMin, double trainMedian, double trainP99, double inferMin,
+                      double inferMedian, double gflops, double powerShare, double peakMb) {
     }
 
     private LayerBenchmark() {
@@ -84,7 +85,7 @@ public final class LayerBenchmark {
         double[] infer = timed(reps, measureSeconds, () -> net.output(x),
                 () -> peak[0] = Math.max(peak[0], Pointer.physicalBytes()));
         double trainMedian = median(train);
-        return new Row(c.name(), min(train), trainMedian, min(infer), median(infer),
+        return new Row(c.name(), min(train), trainMedian, percentile(train, 0.99), min(infer), median(infer),
                 c.trainingFlops() / (trainMedian / 1e3) / 1e9,
                 median(power.stream().mapToDouble(Double::doubleValue).toArray()) / trainMedian, peak[0] / 1e6);
     }
@@ -157,6 +158,13 @@ public final class LayerBenchmark {
         return s.length % 2 == 1 ? s[s.length / 2] : 0.5 * (s[s.length / 2 - 1] + s[s.length / 2]);
     }
 
+    /** The value below which a fraction {@code q} of v lies (nearest rank). */
+    static double percentile(double[] v, double q) {
+        double[] s = v.clone();
+        Arrays.sort(s);
+        return s[(int) Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))];
+    }
+
     private static double min(double[] v) {
         return Arrays.stream(v).min().orElse(Double.NaN);
     }
@@ -191,8 +199,9 @@ public final class LayerBenchmark {
         for (BenchmarkCase c : BenchmarkCases.all(quick)) {
             if (only == null || c.name().contains(only)) {
                 Row r = run(c, reps, warmup, measure);
-                System.out.printf(Locale.ROOT, "%s: train %.1f ms (median), inference %.1f ms%n", r.name(),
-                        r.trainMedian(), r.inferMedian());
+                System.out.printf(Locale.ROOT, "%s: train %.1f ms (median), p99 %.1f ms (%.1f× the median), "
+                        + "inference %.1f ms%n", r.name(), r.trainMedian(), r.trainP99(),
+                        r.trainP99() / r.trainMedian(), r.inferMedian());
                 rows.add(r);
             }
         }
