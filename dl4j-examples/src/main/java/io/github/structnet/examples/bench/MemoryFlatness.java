@@ -53,7 +53,8 @@ import java.util.function.IntFunction;
  * ({@link GlibcHeap}); the progress lines count the trims ({@code -Dstructnet.glibcHeap=false} shows the run
  * without either).
  *
- * <p>Usage: {@code MemoryFlatness [--quick] [--out DIR]} (quick: 10³ steps and 10⁴ calls).
+ * <p>Usage: {@code MemoryFlatness [--quick] [--out DIR]} (quick: 10³ steps and 10⁴ calls); with the JVM flags above:
+ * {@code mvn -f dl4j-examples exec:exec@memory-flatness -Dmemory.args="--quick"}.
  */
 public final class MemoryFlatness {
 
