@@ -22,4 +22,13 @@ final class Norms {
     static double normalisedMap(double operatorNorm, double sigma) {
         return operatorNorm / (sigma + FLOOR);
     }
+
+    /**
+     * The σ a spectrally normalised layer divides by at inference: its power-iteration estimate ‖A v̂‖ lifted to the
+     * certified bound B ≥ ‖A‖ when that is larger, as the graph's scale placeholder c = max(1, B / ‖A v̂‖) makes it
+     * (the estimate itself when it is 0).
+     */
+    static double atInference(double estimate, double bound) {
+        return estimate > 0 ? estimate * Math.max(1.0, bound / estimate) : estimate;
+    }
 }

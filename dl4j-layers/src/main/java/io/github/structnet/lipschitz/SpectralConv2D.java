@@ -84,8 +84,7 @@ public class SpectralConv2D extends AbstractNormalisedConv2D implements DirectPa
         double estimate = Vectors.norm2(image);
         double sigma = estimate;
         if (!training) {
-            double bound = certifiedNorm(p);
-            sigma = estimate > 0 ? estimate * Math.max(1.0, bound / estimate) : estimate;
+            sigma = Norms.atInference(estimate, certifiedNorm(p));
             Release.all(image);
             image = null;
         }

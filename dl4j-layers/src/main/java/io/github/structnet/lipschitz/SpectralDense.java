@@ -72,8 +72,7 @@ public class SpectralDense extends AbstractNormalisedAffine implements DirectPas
         double estimate = Vectors.norm2(image);
         double sigma = estimate;
         if (!training) {
-            double bound = certifiedNorm(p);
-            sigma = estimate > 0 ? estimate * Math.max(1.0, bound / estimate) : estimate;
+            sigma = Norms.atInference(estimate, certifiedNorm(p));
         }
         INDArray out = memory.result(x.dataType(), x.size(0), nOut);
         Gemm.accumulate(x, false, w, true, 1.0 / (sigma + Norms.FLOOR), startWithBias(p, out), out);
