@@ -2,7 +2,8 @@
 """Combines alternating benchmark rounds (structnet-R.txt and pytorch-R.txt, R = 1..N) into one Markdown file.
 
 For every configuration both sides ran: the median training step of each round on each side, the median of those
-medians, and their ratio (StructNet / PyTorch; below 1, StructNet is faster), with the range of the per-round ratios.
+medians, and their ratio (StructNet / PyTorch; below 1, StructNet is faster), with the range of the per-round ratios. Rows that run the blocks as one stack layer are compared with PyTorch's row for
+the same network.
 The StructNet and PyTorch tables that follow keep the single-run format (minimum over rounds / median of the round
 medians) that bench.BenchmarkChart reads.
 
@@ -10,6 +11,14 @@ Usage: python3 aggregate.py DIR ROUNDS
 """
 import statistics
 import sys
+
+# StructNet's rows that run the blocks as one stack layer; PyTorch's counterpart is the same network, named without it
+FUSED = ", one stack layer"
+
+
+def reference(name):
+    """The PyTorch row a StructNet row is compared with."""
+    return name[:-len(FUSED)] if name.endswith(FUSED) else name
 
 
 def rows(path, pytorch):
@@ -41,13 +50,14 @@ def main(directory, rounds):
     print("| configuration | StructNet per round | PyTorch per round (set-up of the last) | ratio of medians"
           " | per-round ratios |\n|---|---|---|---|---|")
     for name in java[0]:
-        if not all(name in j for j in java) or not all(name in t for t in torch):
+        ref = reference(name)
+        if not all(name in j for j in java) or not all(ref in t for t in torch):
             continue
         js = [j[name][0][1] for j in java]
-        ts = [t[name][0][1] for t in torch]
+        ts = [t[ref][0][1] for t in torch]
         ratios = [a / b for a, b in zip(js, ts)]
         print(f"| {name} | {' / '.join(f'{x:.1f}' for x in js)} | {' / '.join(f'{x:.1f}' for x in ts)}"
-              f" ({torch[-1][name][2]}) | **{statistics.median(js) / statistics.median(ts):.2f}×** |"
+              f" ({torch[-1][ref][2]}) | **{statistics.median(js) / statistics.median(ts):.2f}×** |"
               f" {min(ratios):.2f}–{max(ratios):.2f} |")
     summary("StructNet", java, "")
     summary("PyTorch", torch, "PyTorch ")

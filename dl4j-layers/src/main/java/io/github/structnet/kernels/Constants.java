@@ -40,6 +40,11 @@ public final class Constants {
         return of("ones", type, length, () -> Nd4j.ones(type, length, 1));
     }
 
+    /** A row of zeros [1, length]. */
+    public static INDArray zeros(DataType type, long length) {
+        return of("zeros", type, length, () -> Nd4j.zeros(type, 1, length));
+    }
+
     /** The array {@code name} of this type and size, made by {@code factory} on first use. */
     public static INDArray of(String name, DataType type, long size, Supplier<INDArray> factory) {
         Key key = new Key(name, type, size);

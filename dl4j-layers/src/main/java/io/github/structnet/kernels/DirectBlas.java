@@ -126,6 +126,20 @@ final class DirectBlas {
         return true;
     }
 
+    /** x ← α x in place for a contiguous array (any shape), if it allows it. */
+    static boolean scale(INDArray x, double alpha) {
+        if (!vectorReady(x)) {
+            return false;
+        }
+        int n = (int) x.length();
+        if (x.dataType() == DataType.FLOAT) {
+            openblas_nolapack.cblas_sscal(n, (float) alpha, floats(x, 0), 1);
+        } else {
+            openblas_nolapack.cblas_dscal(n, alpha, doubles(x, 0), 1);
+        }
+        return true;
+    }
+
     private static boolean vectorReady(INDArray x) {
         return available() && isBlasType(x.dataType()) && x.length() > 0 && x.length() <= MAX_VECTOR_LENGTH
                 && isContiguous(x);

@@ -87,7 +87,8 @@ public final class Gemm {
      * product with a cached column of ones (one BLAS call instead of ND4J's slower broadcast). Returns C.
      */
     public static INDArray broadcastRow(INDArray row, double beta, INDArray c) {
-        INDArray r = row.reshape(1, row.length());
+        // a view costs ND4J a new array (shape information and its deallocator): reshape only when needed
+        INDArray r = row.rank() == 2 && row.rows() == 1 ? row : row.reshape(1, row.length());
         return accumulate(Constants.ones(c.dataType(), c.rows()), false, r, false, 1.0, beta, c);
     }
 

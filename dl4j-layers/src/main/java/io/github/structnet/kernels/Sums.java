@@ -61,8 +61,8 @@ public final class Sums {
             sums.close();
             return out;
         }
-        Gemm.accumulate(Constants.ones(m.dataType(), m.rows()), true, m, false, alpha, 0.0,
-                out.reshape('c', 1, m.columns()));
+        INDArray row = out.rank() == 2 && out.rows() == 1 ? out : out.reshape('c', 1, m.columns());
+        Gemm.accumulate(Constants.ones(m.dataType(), m.rows()), true, m, false, alpha, 0.0, row);
         return out;
     }
 

@@ -5,9 +5,9 @@ import org.nd4j.linalg.api.ops.impl.reduce3.Dot;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * Inner products, Euclidean norms and copies of whole arrays. Small contiguous float and double arrays (up to 2¹⁸
- * elements) go straight to BLAS ({@code cblas_sdot}, {@code cblas_snrm2}, {@code cblas_scopy}), anything else
- * through ND4J. Same values up to rounding.
+ * Inner products, Euclidean norms, scaling and copies of whole arrays. Small contiguous float and double arrays (up
+ * to 2¹⁸ elements) go straight to BLAS ({@code cblas_sdot}, {@code cblas_snrm2}, {@code cblas_sscal},
+ * {@code cblas_scopy}), creating no ND4J array; anything else through ND4J. Same values up to rounding.
  */
 public final class Vectors {
 
@@ -35,6 +35,14 @@ public final class Vectors {
             y.assign(x.reshape(y.shape()));
         }
         return y;
+    }
+
+    /** x ← α x in place over all elements; returns x. */
+    public static INDArray scale(INDArray x, double alpha) {
+        if (!DirectBlas.scale(x, alpha)) {
+            x.muli(alpha);
+        }
+        return x;
     }
 
     /** ‖x‖₂ over all elements. */

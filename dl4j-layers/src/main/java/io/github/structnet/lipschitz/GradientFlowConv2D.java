@@ -92,7 +92,7 @@ public class GradientFlowConv2D extends AbstractNormalisedConv2D
         INDArray kernel = p.get(KERNEL_KEY);
         GradientFlowStep step = GradientFlowStep.forPass(training, p.get(VECTOR_KEY),
                 direction -> Convolutions.apply(direction, kernel, 1), () -> certifiedNorm(p), p.get(STEP_KEY),
-                safetyFraction);
+                safetyFraction, memory);
         ActivatedConvolution activated = ActivatedConvolution.of(x, kernel, p.get(BIAS_KEY), activation, dataFormat,
                 shapeOf(x.size(0), hiddenChannels, height, width), training, memory);
         INDArray a = activated.a();

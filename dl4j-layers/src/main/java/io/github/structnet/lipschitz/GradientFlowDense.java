@@ -76,8 +76,16 @@ public class GradientFlowDense extends AbstractNormalisedDense
 
     @Override
     public SDVariable defineLayer(SameDiff sd, SDVariable x, Map<String, SDVariable> p, SDVariable mask) {
+        return defineSteps(sd, x, p, WEIGHT_KEY);
+    }
+
+    /**
+     * The layer's formula on the graph for the parameters {@code p} (keys W, b, t, v), with the placeholder of σ_W
+     * named after {@code scalePrefix} ({@link SpectralNormState#define}); what {@link GradientFlowDenseStack} chains.
+     */
+    SDVariable defineSteps(SameDiff sd, SDVariable x, Map<String, SDVariable> p, String scalePrefix) {
         SDVariable w = p.get(WEIGHT_KEY);
-        SDVariable sigma = spectralNorm(sd, p);
+        SDVariable sigma = SpectralNormState.define(sd, scalePrefix, w, p.get(VECTOR_KEY));
         SDVariable tau = sd.nn().sigmoid(p.get(STEP_KEY)).mul(2.0 * safetyFraction)
                 .div(sigma.mul(sigma).add(Norms.FLOOR));
         SDVariable y = x;
@@ -104,8 +112,9 @@ public class GradientFlowDense extends AbstractNormalisedDense
     public Forward<Saved> forward(Map<String, INDArray> p, INDArray x, boolean training, PassMemory memory) {
         INDArray w = p.get(WEIGHT_KEY);
         GradientFlowStep step = GradientFlowStep.forPass(training, p.get(VECTOR_KEY),
-                direction -> Gemm.product(direction, false, w, true), () -> certifiedNorm(p), p.get(STEP_KEY),
-                safetyFraction);
+                direction -> Gemm.accumulate(direction, false, w, true, 1.0, 0.0,
+                        memory.scratch("image", x.dataType(), 1, nHidden)), () -> certifiedNorm(p), p.get(STEP_KEY),
+                safetyFraction, memory);
         long[] hiddenShape = {x.size(0), nHidden};
         boolean keepZ = ActivationPass.needsPreActivation(activation);
         // ReLU is fused into the product (z itself is not needed for its backprop); other activations follow it
@@ -174,7 +183,9 @@ public class GradientFlowDense extends AbstractNormalisedDense
         Map<String, INDArray> grads = new HashMap<>();
         grads.put(WEIGHT_KEY, gradW);
         grads.put(BIAS_KEY, gradB);
-        grads.put(STEP_KEY, memory.gradient(STEP_KEY).assign(step.gradientOfT(gradTau)));
+        INDArray gradT = memory.gradient(STEP_KEY);
+        gradT.putScalar(0, step.gradientOfT(gradTau));
+        grads.put(STEP_KEY, gradT);
         return new Backward(grads, g);
     }
 

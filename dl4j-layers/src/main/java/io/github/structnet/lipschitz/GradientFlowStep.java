@@ -1,6 +1,7 @@
 package io.github.structnet.lipschitz;
 
 import io.github.structnet.kernels.Vectors;
+import io.github.structnet.samediff.PassMemory;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.util.function.DoubleSupplier;
@@ -31,13 +32,15 @@ record GradientFlowStep(double sigma, double gate, double denominator, double ta
      *
      * @param operator  A applied to a [1, …] array shaped like v
      * @param certified the certified bound B ≥ ‖A‖ (called at inference only)
+     * @param memory    where v̂ goes (a scratch array of the pass)
      */
     static GradientFlowStep forPass(boolean training, INDArray v, UnaryOperator<INDArray> operator,
-                                    DoubleSupplier certified, INDArray t, double safetyFraction) {
+                                    DoubleSupplier certified, INDArray t, double safetyFraction, PassMemory memory) {
         if (!training) {
             return of(certified.getAsDouble(), t, safetyFraction);
         }
-        INDArray direction = v.div(Vectors.norm2(v));
+        INDArray direction = Vectors.scale(Vectors.copy(v, memory.scratch("direction", v.dataType(), v.shape())),
+                1.0 / Vectors.norm2(v));
         INDArray image = operator.apply(direction);
         return of(Vectors.norm2(image), t, safetyFraction, direction, image);
     }

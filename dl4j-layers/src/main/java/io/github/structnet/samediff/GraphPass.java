@@ -1,6 +1,8 @@
 package io.github.structnet.samediff;
 
+import io.github.structnet.kernels.Constants;
 import io.github.structnet.kernels.Sums;
+import io.github.structnet.kernels.Vectors;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -124,7 +126,9 @@ final class GraphPass {
             target.gradientForVariable().put(key, view);
         }
         for (String key : state) {
-            gradViews.get(key).assign(0);
+            INDArray view = gradViews.get(key);
+            // a BLAS copy of a cached zero row creates no ND4J array (assign(0) makes two)
+            Vectors.copy(Constants.zeros(view.dataType(), view.length()), view);
         }
     }
 

@@ -17,7 +17,10 @@ final class SavedArrays {
     private SavedArrays() {
     }
 
-    /** The non-null {@link INDArray} components of {@code saved} and of the records it holds, depth first. */
+    /**
+     * The non-null {@link INDArray} components of {@code saved} and of the records it holds, alone or in arrays,
+     * depth first. Arrays of {@link INDArray} are not included: they hold scratch arrays and the pass's input.
+     */
     static List<INDArray> of(Record saved) {
         List<INDArray> arrays = new ArrayList<>();
         collect(saved, arrays);
@@ -36,6 +39,12 @@ final class SavedArrays {
                 arrays.add(a);
             } else if (value instanceof Record r) {
                 collect(r, arrays);
+            } else if (value instanceof Record[] records) {
+                for (Record r : records) {
+                    if (r != null) {
+                        collect(r, arrays);
+                    }
+                }
             }
         }
     }
@@ -46,7 +55,8 @@ final class SavedArrays {
         protected List<Method> computeValue(Class<?> type) {
             List<Method> accessors = new ArrayList<>();
             for (RecordComponent c : type.getRecordComponents()) {
-                if (INDArray.class.isAssignableFrom(c.getType()) || Record.class.isAssignableFrom(c.getType())) {
+                if (INDArray.class.isAssignableFrom(c.getType()) || Record.class.isAssignableFrom(c.getType())
+                        || Record[].class.isAssignableFrom(c.getType())) {
                     Method accessor = c.getAccessor();
                     accessor.setAccessible(true);
                     accessors.add(accessor);

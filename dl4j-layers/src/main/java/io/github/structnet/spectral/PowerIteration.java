@@ -1,5 +1,7 @@
 package io.github.structnet.spectral;
 
+import io.github.structnet.kernels.Gemm;
+import io.github.structnet.kernels.ThreadScratch;
 import io.github.structnet.kernels.Vectors;
 import org.nd4j.common.base.Preconditions;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -105,6 +107,37 @@ public final class PowerIteration {
             v.divi(norm);
         }
         return true;
+    }
+
+    /**
+     * {@link #advance(LinearOperator, INDArray, int)} for the matrix operator x ↦ W x (W [out, in], v [1, in]), with
+     * W v and Wᵀ W v written into rows the thread reuses ({@link ThreadScratch}): no new ND4J array per step.
+     *
+     * @throws IllegalStateException as {@link #iterate}
+     */
+    public static void advance(INDArray w, INDArray v, int steps) {
+        Preconditions.checkArgument(steps >= 0, "Power iteration steps must be >= 0; got %s", steps);
+        requireOneVector(v);
+        if (steps == 0 || w.rank() != 2 || v.rank() != 2 || w.dataType() != v.dataType()) {
+            advance(LinearOperator.ofMatrix(w), v, steps);
+            return;
+        }
+        INDArray image = ThreadScratch.row("powerIteration.image", v.dataType(), w.rows());
+        INDArray next = ThreadScratch.row("powerIteration.next", v.dataType(), w.columns());
+        for (int i = 0; i < steps; i++) {
+            Gemm.accumulate(v, false, w, true, 1.0, 0.0, image);
+            Gemm.accumulate(image, false, w, false, 1.0, 0.0, next);
+            double norm = Vectors.norm2(next);
+            if (!Double.isFinite(norm)) {
+                throw new IllegalStateException("Power iteration produced a non-finite value (" + norm
+                        + "): the operator's weights contain NaN or infinite values");
+            }
+            if (norm > 0.0) {
+                Vectors.scale(Vectors.copy(next, v), 1.0 / norm);
+            } else {
+                normalised(v).close(); // refuses a zero v; otherwise v lies in the null space of W: keep it
+            }
+        }
     }
 
     private static void requireOneVector(INDArray v) {

@@ -81,7 +81,11 @@ public final class SpectralNormState {
 
     /** One training iteration's power-iteration steps on W, in place on v. */
     public static void update(INDArray w, INDArray v, int steps, String owner) {
-        update(LinearOperator.ofMatrix(w), v, steps, owner);
+        try {
+            PowerIteration.advance(w, v, steps);
+        } catch (IllegalStateException e) {
+            throw invalidState(owner, e);
+        }
     }
 
     /** One training iteration's power-iteration steps on any operator, in place on v. */
@@ -89,9 +93,13 @@ public final class SpectralNormState {
         try {
             PowerIteration.advance(a, v, steps);
         } catch (IllegalStateException e) {
-            throw new IllegalStateException(owner + ": the power-iteration state became invalid (" + e.getMessage()
-                    + "). The weights W contain NaN or infinite values; lower the learning rate or clip gradients.", e);
+            throw invalidState(owner, e);
         }
+    }
+
+    private static IllegalStateException invalidState(String owner, IllegalStateException e) {
+        return new IllegalStateException(owner + ": the power-iteration state became invalid (" + e.getMessage()
+                + "). The weights W contain NaN or infinite values; lower the learning rate or clip gradients.", e);
     }
 
     /** Fills v with a random unit vector and runs {@code steps} iterations on the initial W. */

@@ -5,6 +5,7 @@ import io.github.structnet.lipschitz.AolDense;
 import io.github.structnet.lipschitz.BjorckDense;
 import io.github.structnet.lipschitz.GradientFlowConv2D;
 import io.github.structnet.lipschitz.GradientFlowDense;
+import io.github.structnet.lipschitz.GradientFlowDenseStack;
 import io.github.structnet.lipschitz.GroupSort;
 import io.github.structnet.lipschitz.NormalizedRowsDense;
 import io.github.structnet.lipschitz.SllConv2D;
@@ -59,6 +60,14 @@ class DefinitionMatchesDirectPassTest {
             assertRoutesAgree(InputType.feedForward(5), new GradientFlowDense.Builder().nHidden(6)
                     .activation(activation).steps(3).build());
         }
+    }
+
+    @Test
+    void gradientFlowDenseStackDefinitionMatchesItsDirectPass() {
+        assertRoutesAgree(InputType.feedForward(5), new GradientFlowDenseStack.Builder().blocks(3).nHidden(6)
+                .activation(Activation.SOFTPLUS).safetyFraction(0.9).build());
+        assertRoutesAgree(InputType.feedForward(4), new GradientFlowDenseStack.Builder().blocks(2).nHidden(5)
+                .steps(2).build());
     }
 
     @Test

@@ -3,6 +3,7 @@ package io.github.structnet.examples.bench;
 import io.github.structnet.updater.InPlaceUpdate;
 import io.github.structnet.lipschitz.GradientFlowConv2D;
 import io.github.structnet.lipschitz.GradientFlowDense;
+import io.github.structnet.lipschitz.GradientFlowDenseStack;
 import io.github.structnet.ode.NeuralOdeLayer;
 import io.github.structnet.ode.RungeKuttaMethod;
 import io.github.structnet.symplectic.SymplecticConv2D;
@@ -39,6 +40,8 @@ public final class BenchmarkCases {
 
     /** The name suffix of the NHWC cases, the same on the PyTorch side. */
     public static final String CHANNELS_LAST = ", channels last (NHWC)";
+    /** The name suffix of the cases that run N gradient-flow blocks as one {@link GradientFlowDenseStack}. */
+    public static final String FUSED = ", one stack layer";
     /** The name suffix of a case trained with DL4J's own Adam. */
     public static final String STOCK_ADAM = ", DL4J's Adam";
     private static final double LEARNING_RATE = 1e-3;
@@ -53,11 +56,14 @@ public final class BenchmarkCases {
         List<BenchmarkCase> cases = new ArrayList<>();
         for (int width : quick ? new int[]{64} : new int[]{64, 256, 1024}) {
             cases.add(gradientFlowDense(256, width, 8));
+            cases.add(gradientFlowDenseStack(256, width, 8));
             cases.add(nativeDense(256, width, 8));
         }
         if (!quick) {
             cases.add(gradientFlowDense(32, 128, 8));
+            cases.add(gradientFlowDenseStack(32, 128, 8));
             cases.add(gradientFlowDense(128, 512, 8));
+            cases.add(gradientFlowDenseStack(128, 512, 8));
         }
         if (!quick) {
             cases.add(gradientFlowDenseWithStockAdam(256, 1024, 8));
@@ -96,6 +102,17 @@ public final class BenchmarkCases {
         return new BenchmarkCase(String.format("GradientFlowDense x%d, width %d, batch %d%s", blocks, width, batch,
                 suffix), () -> denseNet(width, blocks, () -> new GradientFlowDense.Builder().nHidden(width).build(),
                 updater), new long[]{batch, width}, new long[]{batch, width},
+                3.0 * blocks * 4.0 * batch * width * width);
+    }
+
+    /**
+     * The same blocks as one {@link GradientFlowDenseStack} layer (same arithmetic, one layer's bookkeeping), named
+     * like {@link #gradientFlowDense} with {@value #FUSED} (PyTorch's row for it is the unfused one's).
+     */
+    public static BenchmarkCase gradientFlowDenseStack(int batch, int width, int blocks) {
+        return new BenchmarkCase(String.format("GradientFlowDense x%d, width %d, batch %d%s", blocks, width, batch,
+                FUSED), () -> denseNet(width, 1, () -> new GradientFlowDenseStack.Builder().blocks(blocks)
+                .nHidden(width).build(), fusedAdam()), new long[]{batch, width}, new long[]{batch, width},
                 3.0 * blocks * 4.0 * batch * width * width);
     }
 
