@@ -36,7 +36,7 @@ public final class ActivationPass {
     /** σ(z) written into {@code out} (which may be z itself, for an in-place activation); returns out. */
     public static INDArray activate(Activation f, INDArray z, INDArray out, boolean training) {
         if (f == Activation.RELU) {
-            return Nd4j.exec(new RectifiedLinear(z, out, 0.0));
+            return relu(z, out);
         }
         if (f == Activation.TANH && z.dataType() == DataType.FLOAT && z.length() >= ONEDNN_TANH) {
             // the custom op runs on oneDNN, faster than the legacy op on large arrays and within one ulp of it
@@ -51,6 +51,28 @@ public final class ActivationPass {
             if (result != out) {
                 out.assign(result);
             }
+        }
+        return out;
+    }
+
+    /**
+     * The op of {@link #relu}, one per thread: ND4J's constructors make a new scalar array (a native buffer with its
+     * deallocator) at every call.
+     */
+    private static final ThreadLocal<RectifiedLinear> RELU = ThreadLocal.withInitial(RectifiedLinear::new);
+
+    /** out ← max(z, 0) through the thread's reused op, which holds no array afterwards; returns out. */
+    private static INDArray relu(INDArray z, INDArray out) {
+        RectifiedLinear op = RELU.get();
+        INDArray cutOff = Constants.scalar(z.dataType(), 0.0);
+        op.setScalar(cutOff);
+        op.setX(z);
+        op.setZ(out);
+        try {
+            Nd4j.exec(op);
+        } finally {
+            op.setX(cutOff);
+            op.setZ(cutOff);
         }
         return out;
     }

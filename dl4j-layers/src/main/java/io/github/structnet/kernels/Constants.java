@@ -40,6 +40,11 @@ public final class Constants {
         return of("ones", type, length, () -> Nd4j.ones(type, length, 1));
     }
 
+    /** A scalar (rank 0) of this value. */
+    static INDArray scalar(DataType type, double value) {
+        return of("scalar " + value, type, 1, () -> Nd4j.scalar(type, value));
+    }
+
     /** A row of zeros [1, length]. */
     public static INDArray zeros(DataType type, long length) {
         return of("zeros", type, length, () -> Nd4j.zeros(type, 1, length));

@@ -25,13 +25,11 @@ public final class Sums {
         }
         long rows = x.rank() >= 2 ? x.size(0) : 1;
         long columns = x.length() / rows;
-        try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
-            INDArray rowSums = Gemm.product(x.reshape('c', rows, columns), false,
-                    Constants.ones(x.dataType(), columns), false);
-            double total = Vectors.dot(rowSums, Constants.ones(x.dataType(), rows));
-            rowSums.close();
-            return total;
-        }
+        INDArray matrix = x.rank() == 2 ? x : x.reshape('c', rows, columns);
+        // the column sums in a row the thread reuses: no new ND4J array for a matrix
+        INDArray columnSums = ThreadScratch.row("Sums.total", x.dataType(), columns);
+        Gemm.accumulate(Constants.ones(x.dataType(), rows), true, matrix, false, 1.0, 0.0, columnSums);
+        return Vectors.dot(columnSums, Constants.ones(x.dataType(), columns));
     }
 
     /**
