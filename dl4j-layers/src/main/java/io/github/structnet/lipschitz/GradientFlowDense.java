@@ -262,6 +262,19 @@ public class GradientFlowDense extends AbstractNormalisedDense
             return this;
         }
 
+        /**
+         * {@code blocks} blocks with these settings, each with its own weights, as one layer
+         * ({@link GradientFlowDenseStack}); the layer's name, updater, regularisation and weight initialisation are
+         * the stack's.
+         */
+        public GradientFlowDenseStack buildStack(int blocks) {
+            GradientFlowDense block = build();
+            if (blocks < 1) {
+                throw new IllegalArgumentException(owner() + ": a stack needs blocks >= 1; got " + blocks);
+            }
+            return new GradientFlowDenseStack(block, this, blocks);
+        }
+
         @Override
         @SuppressWarnings("unchecked")
         public GradientFlowDense build() {

@@ -36,6 +36,7 @@ import java.util.Set;
  * so results equal those of N separate layers with the same parameters, in training and at inference. Parameters of
  * block i (0-based): {@code W}i [nHidden, nIn], {@code b}i [1, nHidden], {@code t}i [1, 1], and the state
  * {@code v}i [1, nIn] (power-iteration vector, saved with the model, never trained).
+ * <p>Built from a block's settings: {@code new GradientFlowDense.Builder().nHidden(128).buildStack(8)}.
  */
 @Data
 @EqualsAndHashCode(callSuper = true)
@@ -65,16 +66,17 @@ public class GradientFlowDenseStack extends StructLayer
         // for Jackson
     }
 
-    private GradientFlowDenseStack(Builder b) {
-        super(b);
-        this.blocks = b.blocks;
-        this.nIn = b.nIn;
-        this.nHidden = b.nHidden;
-        this.activation = b.activation;
-        this.safetyFraction = b.safetyFraction;
-        this.steps = b.steps;
-        this.powerIterations = b.powerIterations;
-        this.initPowerIterations = b.initPowerIterations;
+    /** The settings of a block builder, for {@code blocks} blocks ({@link GradientFlowDense.Builder#buildStack}). */
+    GradientFlowDenseStack(GradientFlowDense block, GradientFlowDense.Builder settings, int blocks) {
+        super(settings);
+        this.blocks = blocks;
+        this.nIn = block.getNIn();
+        this.nHidden = block.getNHidden();
+        this.activation = block.getActivation();
+        this.safetyFraction = block.getSafetyFraction();
+        this.steps = block.getSteps();
+        this.powerIterations = block.getPowerIterations();
+        this.initPowerIterations = block.getInitPowerIterations();
     }
 
     /** The parameter key of block i for a {@link GradientFlowDense} key ({@code W} → {@code W3}). */
@@ -282,69 +284,6 @@ public class GradientFlowDenseStack extends StructLayer
         @Override
         public boolean owns(INDArray array) {
             return layer.owns(array);
-        }
-    }
-
-    /** Builder in DL4J style; the settings of {@link GradientFlowDense.Builder} and the number of blocks. */
-    public static class Builder extends NormalisedLayerBuilder<Builder> {
-        private int blocks;
-        private long nIn;
-        private long nHidden;
-        private Activation activation = Activation.RELU;
-        private double safetyFraction = 1.0;
-        private int steps = 1;
-
-        /** Number N ≥ 1 of blocks, each with its own W, b and t. */
-        public Builder blocks(int blocks) {
-            this.blocks = blocks;
-            return this;
-        }
-
-        /** Number of input features. Inferred from the input type when not set. */
-        public Builder nIn(long nIn) {
-            DenseLayerSupport.requirePositive(nIn, "nIn", owner());
-            this.nIn = nIn;
-            return this;
-        }
-
-        /** Hidden width h of every block, the number of rows of each W. */
-        public Builder nHidden(long nHidden) {
-            this.nHidden = nHidden;
-            return this;
-        }
-
-        /** A monotone 1-Lipschitz activation ({@link MonotoneActivations#ALLOWED}); ReLU by default. */
-        public Builder activation(Activation activation) {
-            this.activation = activation;
-            return this;
-        }
-
-        /** Fraction s ∈ (0, 1] of the largest non-expansive step 2/‖W_i‖₂², the same for every block. */
-        public Builder safetyFraction(double safetyFraction) {
-            this.safetyFraction = safetyFraction;
-            return this;
-        }
-
-        /** Weight-tied Euler steps per block ({@link GradientFlowDense.Builder#steps}); 1 by default. */
-        public Builder steps(int steps) {
-            this.steps = steps;
-            return this;
-        }
-
-        @Override
-        @SuppressWarnings("unchecked")
-        public GradientFlowDenseStack build() {
-            validate();
-            if (blocks < 1) {
-                throw new IllegalArgumentException(owner() + ": blocks must be >= 1; got " + blocks);
-            }
-            if (steps < 1) {
-                throw new IllegalArgumentException(owner() + ": steps must be >= 1; got " + steps);
-            }
-            DenseLayerSupport.requirePositive(nHidden, "nHidden", owner());
-            MonotoneActivations.require(activation, owner());
-            requireSafetyFraction(safetyFraction);
-            return new GradientFlowDenseStack(this);
         }
     }
 }

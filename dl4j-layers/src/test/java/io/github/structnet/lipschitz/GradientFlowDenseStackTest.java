@@ -64,8 +64,7 @@ class GradientFlowDenseStackTest {
     }
 
     private static MultiLayerNetwork stacked(double learningRate) {
-        return network(List.of(new GradientFlowDenseStack.Builder().blocks(BLOCKS).nHidden(7)
-                .activation(Activation.SOFTPLUS).safetyFraction(0.9).steps(2).build()), learningRate);
+        return network(List.of(block().buildStack(BLOCKS)), learningRate);
     }
 
     /** The separate layers' parameters copied into the stack (layer i's W, b, t, v → Wi, bi, ti, vi). */
@@ -183,8 +182,7 @@ class GradientFlowDenseStackTest {
         Nd4j.getRandom().setSeed(13);
         MultiLayerConfiguration conf = Nets.gradientCheckBase().list()
                 .layer(new SpectralDense.Builder().nOut(4).build())
-                .layer(new GradientFlowDenseStack.Builder().blocks(3).nHidden(5).activation(Activation.TANH).steps(2)
-                        .build())
+                .layer(new GradientFlowDense.Builder().nHidden(5).activation(Activation.TANH).steps(2).buildStack(3))
                 .layer(Nets.mseOutput(2))
                 .setInputType(InputType.feedForward(3)).build();
         MultiLayerNetwork net = new MultiLayerNetwork(conf);
@@ -204,7 +202,7 @@ class GradientFlowDenseStackTest {
         NeuralNetConfiguration.ListBuilder list = new NeuralNetConfiguration.Builder().dataType(DataType.DOUBLE)
                 .seed(7).updater(new Adam(0.5)).list()
                 .layer(new SpectralDense.Builder().nOut(8).build())
-                .layer(new GradientFlowDenseStack.Builder().blocks(3).nHidden(12).build())
+                .layer(new GradientFlowDense.Builder().nHidden(12).buildStack(3))
                 .layer(new SpectralDense.Builder().nOut(3).build());
         if (withLoss) {
             list.layer(new LossLayer.Builder(LossFunctions.LossFunction.MCXENT).activation(Activation.SOFTMAX).build());
@@ -229,11 +227,11 @@ class GradientFlowDenseStackTest {
     @Test
     void badSettingsAreRefusedByName() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> new GradientFlowDenseStack.Builder().name("flow").blocks(0).nHidden(4).build());
-        assertTrue(e.getMessage().contains("GradientFlowDenseStack 'flow'") && e.getMessage().contains("blocks")
+                () -> new GradientFlowDense.Builder().name("flow").nHidden(4).buildStack(0));
+        assertTrue(e.getMessage().contains("GradientFlowDense 'flow'") && e.getMessage().contains("blocks")
                 && e.getMessage().contains("got 0"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class,
-                () -> new GradientFlowDenseStack.Builder().blocks(2).nHidden(4).safetyFraction(1.5).build());
+                () -> new GradientFlowDense.Builder().nHidden(4).safetyFraction(1.5).buildStack(2));
         assertTrue(e.getMessage().contains("safetyFraction"), e.getMessage());
     }
 }

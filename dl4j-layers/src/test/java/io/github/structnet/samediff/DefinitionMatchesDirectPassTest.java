@@ -5,7 +5,6 @@ import io.github.structnet.lipschitz.AolDense;
 import io.github.structnet.lipschitz.BjorckDense;
 import io.github.structnet.lipschitz.GradientFlowConv2D;
 import io.github.structnet.lipschitz.GradientFlowDense;
-import io.github.structnet.lipschitz.GradientFlowDenseStack;
 import io.github.structnet.lipschitz.GroupSort;
 import io.github.structnet.lipschitz.NormalizedRowsDense;
 import io.github.structnet.lipschitz.SllConv2D;
@@ -64,10 +63,9 @@ class DefinitionMatchesDirectPassTest {
 
     @Test
     void gradientFlowDenseStackDefinitionMatchesItsDirectPass() {
-        assertRoutesAgree(InputType.feedForward(5), new GradientFlowDenseStack.Builder().blocks(3).nHidden(6)
-                .activation(Activation.SOFTPLUS).safetyFraction(0.9).build());
-        assertRoutesAgree(InputType.feedForward(4), new GradientFlowDenseStack.Builder().blocks(2).nHidden(5)
-                .steps(2).build());
+        assertRoutesAgree(InputType.feedForward(5), new GradientFlowDense.Builder().nHidden(6)
+                .activation(Activation.SOFTPLUS).safetyFraction(0.9).buildStack(3));
+        assertRoutesAgree(InputType.feedForward(4), new GradientFlowDense.Builder().nHidden(5).steps(2).buildStack(2));
     }
 
     @Test

@@ -111,8 +111,8 @@ public final class BenchmarkCases {
      */
     public static BenchmarkCase gradientFlowDenseStack(int batch, int width, int blocks) {
         return new BenchmarkCase(String.format("GradientFlowDense x%d, width %d, batch %d%s", blocks, width, batch,
-                FUSED), () -> denseNet(width, 1, () -> new GradientFlowDenseStack.Builder().blocks(blocks)
-                .nHidden(width).build(), fusedAdam()), new long[]{batch, width}, new long[]{batch, width},
+                FUSED), () -> denseNet(width, 1, () -> new GradientFlowDense.Builder().nHidden(width)
+                .buildStack(blocks), fusedAdam()), new long[]{batch, width}, new long[]{batch, width},
                 3.0 * blocks * 4.0 * batch * width * width);
     }
 
