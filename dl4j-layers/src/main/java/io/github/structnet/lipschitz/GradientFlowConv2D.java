@@ -140,7 +140,7 @@ public class GradientFlowConv2D extends AbstractNormalisedConv2D
         Map<String, INDArray> grads = new HashMap<>();
         grads.put(KERNEL_KEY, gradKernel);
         grads.put(BIAS_KEY, first.bias());
-        grads.put(STEP_KEY, memory.gradient(STEP_KEY).assign(step.gradientOfT(gradTau)));
+        grads.put(STEP_KEY, memory.scalarGradient(STEP_KEY, step.gradientOfT(gradTau)));
         return new Backward(grads, first.input());
     }
 

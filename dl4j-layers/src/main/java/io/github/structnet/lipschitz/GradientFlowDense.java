@@ -183,9 +183,7 @@ public class GradientFlowDense extends AbstractNormalisedDense
         Map<String, INDArray> grads = new HashMap<>();
         grads.put(WEIGHT_KEY, gradW);
         grads.put(BIAS_KEY, gradB);
-        INDArray gradT = memory.gradient(STEP_KEY);
-        gradT.putScalar(0, step.gradientOfT(gradTau));
-        grads.put(STEP_KEY, gradT);
+        grads.put(STEP_KEY, memory.scalarGradient(STEP_KEY, step.gradientOfT(gradTau)));
         return new Backward(grads, g);
     }
 

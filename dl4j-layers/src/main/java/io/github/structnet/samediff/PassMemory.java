@@ -29,6 +29,16 @@ public interface PassMemory {
      */
     INDArray gradient(String key);
 
+    /**
+     * The gradient of a one-element trainable parameter (a step size), set to {@code value} without creating an ND4J
+     * array ({@code assign} makes two).
+     */
+    default INDArray scalarGradient(String key, double value) {
+        INDArray g = gradient(key);
+        g.putScalar(0, value);
+        return g;
+    }
+
     /** Whether {@code array} belongs to this memory (a scratch array or a gradient view), never to be closed. */
     boolean owns(INDArray array);
 }

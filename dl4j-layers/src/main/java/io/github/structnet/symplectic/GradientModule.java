@@ -136,7 +136,7 @@ public class GradientModule extends PhaseSpaceLayer implements DirectPass<Gradie
         grads.put(AMPLITUDE_KEY, amplitudeGradient);
         grads.put(BIAS_KEY, biasGradient);
         if (trainableStep) {
-            grads.put(STEP_KEY, memory.gradient(STEP_KEY).assign(stepGradient));
+            grads.put(STEP_KEY, memory.scalarGradient(STEP_KEY, stepGradient));
         }
         return new Backward(grads, inputGradient);
     }

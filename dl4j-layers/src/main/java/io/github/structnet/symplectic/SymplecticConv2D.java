@@ -162,7 +162,7 @@ public class SymplecticConv2D extends StructLayer implements StepSize, DirectPas
         if (trainableStep) {
             INDArray flipped = Convolutions.flipped(kernel);
             double stepGradient = side.sign() * Vectors.dot(adjointKernelGradient, flipped);
-            grads.put(STEP_KEY, memory.gradient(STEP_KEY).assign(stepGradient));
+            grads.put(STEP_KEY, memory.scalarGradient(STEP_KEY, stepGradient));
             flipped.close();
         }
 
