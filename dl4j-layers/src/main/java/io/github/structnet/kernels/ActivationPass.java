@@ -64,7 +64,7 @@ public final class ActivationPass {
     /** out ← max(z, 0) through the thread's reused op, which holds no array afterwards; returns out. */
     private static INDArray relu(INDArray z, INDArray out) {
         RectifiedLinear op = RELU.get();
-        INDArray cutOff = Constants.scalar(z.dataType(), 0.0);
+        INDArray cutOff = Constants.zeroScalar(z.dataType());
         op.setScalar(cutOff);
         op.setX(z);
         op.setZ(out);

@@ -40,9 +40,9 @@ public final class Constants {
         return of("ones", type, length, () -> Nd4j.ones(type, length, 1));
     }
 
-    /** A scalar (rank 0) of this value. */
-    static INDArray scalar(DataType type, double value) {
-        return of("scalar " + value, type, 1, () -> Nd4j.scalar(type, value));
+    /** The scalar 0 (rank 0). */
+    static INDArray zeroScalar(DataType type) {
+        return of("zero scalar", type, 1, () -> Nd4j.scalar(type, 0.0));
     }
 
     /** A row of zeros [1, length]. */

@@ -11,8 +11,8 @@ import java.util.Map;
 /**
  * Row vectors a thread reuses from call to call (internal), for routines that run outside any layer's pass memory,
  * such as the once-per-iteration power-iteration update. In ND4J 1.0.0-M2.1 every new array, a view included,
- * registers a deallocator that lives until a garbage collection; a training step of a small model made hundreds, and
- * the collector's pauses copying them were the long tail of the step times.
+ * registers a deallocator that lives until a garbage collection, and every young collection copies the deallocators
+ * registered since the last one; a training step of a small model made hundreds.
  * <p>An array is valid until the same thread asks for the same name, type and length again; callers use it within one
  * call and never close it. Each thread holds at most {@value #MAX_BYTES} bytes; past that it forgets what it holds
  * (not closed: arrays in use stay valid, the collector frees them) and starts again.
