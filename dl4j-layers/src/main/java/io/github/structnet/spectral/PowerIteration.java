@@ -45,7 +45,7 @@ public final class PowerIteration {
 
     /**
      * The steps of {@link #iterate} without the final estimate (one application of A fewer), for callers that only
-     * keep the vector: a layer's once-per-iteration state update. Each step costs A, Aᵀ, one norm and one division;
+     * keep the vector: a layer's once-per-iteration state update. Each step costs A, Aᵀ, one norm and one scaling;
      * v itself is not re-normalised first (its scale does not change the direction of AᵀA v), so 0 steps normalise it.
      *
      * @throws IllegalStateException as {@link #iterate}
@@ -73,18 +73,26 @@ public final class PowerIteration {
     private static void advanceFrom(LinearOperator a, INDArray v, INDArray image) {
         INDArray next = a.applyAdjoint(image);
         try {
-            double norm = Vectors.norm2(next);
-            if (!Double.isFinite(norm)) {
-                throw new IllegalStateException("Power iteration produced a non-finite value (" + norm
-                        + "): the operator's weights contain NaN or infinite values");
-            }
-            if (norm > 0.0) {
-                next.divi(norm, v);
-            } else {
-                normalised(v).close(); // refuses a zero v; otherwise v lies in the null space of A: keep it
-            }
+            takeDirection(next, v);
         } finally {
             next.close();
+        }
+    }
+
+    /**
+     * v ← next / ‖next‖ (no new ND4J array); v is unchanged when next is non-finite (throws) or zero (v then lies in
+     * the null space of the operator and is kept; a zero v is refused).
+     */
+    private static void takeDirection(INDArray next, INDArray v) {
+        double norm = Vectors.norm2(next);
+        if (!Double.isFinite(norm)) {
+            throw new IllegalStateException("Power iteration produced a non-finite value (" + norm
+                    + "): the operator's weights contain NaN or infinite values");
+        }
+        if (norm > 0.0) {
+            Vectors.scale(Vectors.copy(next, v), 1.0 / norm);
+        } else {
+            normalised(v).close();
         }
     }
 
@@ -127,16 +135,7 @@ public final class PowerIteration {
         for (int i = 0; i < steps; i++) {
             Gemm.accumulate(v, false, w, true, 1.0, 0.0, image);
             Gemm.accumulate(image, false, w, false, 1.0, 0.0, next);
-            double norm = Vectors.norm2(next);
-            if (!Double.isFinite(norm)) {
-                throw new IllegalStateException("Power iteration produced a non-finite value (" + norm
-                        + "): the operator's weights contain NaN or infinite values");
-            }
-            if (norm > 0.0) {
-                Vectors.scale(Vectors.copy(next, v), 1.0 / norm);
-            } else {
-                normalised(v).close(); // refuses a zero v; otherwise v lies in the null space of W: keep it
-            }
+            takeDirection(next, v);
         }
     }
 
